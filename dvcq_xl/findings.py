@@ -1,0 +1,209 @@
+"""One Finding type, one message catalogue, one Report.
+
+Everything the toolkit reports about a user's file (a rubric, a roster, a completed workbook) is a
+:class:`Finding`: a stable kebab-case ``code``, a ``severity``, where it is (file, sheet, cell or
+line, item code), what was found and what was expected, and a Vietnamese message built from the
+catalogue :data:`MESSAGES`. Codes are part of the public contract; messages may be reworded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Iterator
+
+ERROR = "error"
+WARNING = "warning"
+
+#: code -> (severity, Vietnamese message template). Placeholders are filled from the finding's
+#: fields and any extra keyword given to :func:`make`.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- rubric (the province's decision as data) --------------------------------------------
+    "rubric-file-unreadable": (ERROR, "Không đọc được tệp bộ tiêu chí: {detail}"),
+    "rubric-syntax": (ERROR, "Tệp bộ tiêu chí sai cú pháp: {detail}"),
+    "rubric-field-missing": (ERROR, "Thiếu thông tin bắt buộc «{field}»."),
+    "rubric-field-invalid": (ERROR, "Giá trị «{found}» của «{field}» không hợp lệ: {detail}"),
+    "rubric-sheet-missing": (ERROR, "Thiếu trang tính «{sheet}» trong tệp bộ tiêu chí."),
+    "rubric-column-missing": (ERROR, "Trang «{sheet}» thiếu cột «{expected}» ở dòng tiêu đề."),
+    "rubric-no-items": (ERROR, "Bộ tiêu chí không có tiêu chí nào."),
+    "rubric-code-invalid": (
+        ERROR,
+        "Mã mục «{found}» không hợp lệ: mã gồm các số cách nhau bởi dấu chấm, ví dụ 1, 1.2, 9.2.1.",
+    ),
+    "rubric-code-duplicate": (ERROR, "Mã mục «{item}» bị trùng (đã có ở {expected})."),
+    "rubric-code-orphan": (ERROR, "Mục «{item}» không có mục cha «{expected}»."),
+    "rubric-too-deep": (
+        ERROR,
+        "Mục «{item}» sâu quá ba cấp dưới tiêu chí (tối đa 4 cấp mã, ví dụ 1.1.1.1).",
+    ),
+    "rubric-kind-unknown": (
+        ERROR,
+        "Mục «{item}»: loại «{found}» không có; dùng một trong: {expected}.",
+    ),
+    "rubric-kind-mixed": (
+        ERROR,
+        "Tiêu chí «{item}» trộn các loại điểm không cùng nhóm ({found}); điểm thưởng và điểm trừ "
+        "phải là tiêu chí riêng.",
+    ),
+    "rubric-max-invalid": (ERROR, "Mục «{item}»: điểm chuẩn «{found}» phải là số lớn hơn 0."),
+    "rubric-step-invalid": (ERROR, "Mục «{item}»: bước điểm «{found}» phải là số lớn hơn 0."),
+    "rubric-step-mismatch": (
+        ERROR,
+        "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
+    ),
+    "rubric-sum-mismatch": (
+        ERROR,
+        "Mục «{item}»: điểm chuẩn {found} khác tổng điểm chuẩn các mục con {expected}.",
+    ),
+    "rubric-bands-missing": (ERROR, "Bộ tiêu chí chưa có thang xếp loại."),
+    "rubric-band-invalid": (ERROR, "Mức xếp loại «{item}»: {detail}"),
+    "rubric-band-duplicate": (ERROR, "Mức xếp loại «{item}» bị trùng tên."),
+    "rubric-band-gap": (
+        ERROR,
+        "Thang xếp loại bị hở: «{item}» bắt đầu từ {found} nhưng mức dưới kết thúc ở {expected}.",
+    ),
+    "rubric-band-overlap": (
+        ERROR,
+        "Thang xếp loại bị chồng: «{item}» bắt đầu từ {found} nhưng mức dưới kết thúc ở {expected}.",
+    ),
+    "rubric-band-coverage": (ERROR, "Thang xếp loại không phủ hết điểm: {detail}"),
+    "rubric-condition-invalid": (ERROR, "Điều kiện «{item}»: {detail}"),
+    "rubric-rule-invalid": (ERROR, "Quy tắc «{field}»: {detail}"),
+    "rubric-unknown": (ERROR, "Không có bộ tiêu chí «{found}». Các bộ có sẵn: {expected}."),
+    # --- roster ---------------------------------------------------------------------------------
+    "roster-unreadable": (ERROR, "Không đọc được danh sách cơ quan: {detail}"),
+    "roster-column-missing": (
+        ERROR,
+        "Danh sách cơ quan thiếu cột «{expected}» (cần các cột: Mã | Tên cơ quan | Khối).",
+    ),
+    "roster-empty": (ERROR, "Danh sách cơ quan không có dòng nào."),
+    "roster-row-invalid": (ERROR, "Dòng {line} của danh sách: {detail}"),
+    "roster-code-duplicate": (ERROR, "Mã cơ quan «{found}» bị trùng (đã có ở dòng {expected})."),
+    # --- completed workbooks (read back) -------------------------------------------------------
+    "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}"),
+    "not-a-scoring-workbook": (
+        ERROR,
+        "Tệp không phải Bảng chấm điểm của bộ công cụ (không có các tên vùng dvcq_…).",
+    ),
+}
+
+
+@dataclass(frozen=True, order=False)
+class Finding:
+    """A problem found in a user's file, with its location and a Vietnamese message."""
+
+    code: str
+    severity: str
+    message: str
+    path: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    line: int | None = None
+    item: str | None = None
+    found: Any = None
+    expected: Any = None
+
+    @property
+    def location(self) -> str:
+        """Human-readable place: ``tệp › trang!ô`` or ``tệp, dòng N``."""
+        parts = []
+        if self.path:
+            parts.append(self.path)
+        if self.sheet:
+            parts.append(f"{self.sheet}!{self.cell}" if self.cell else self.sheet)
+        elif self.cell:
+            parts.append(self.cell)
+        if self.line is not None:
+            parts.append(f"dòng {self.line}")
+        return " › ".join(parts)
+
+    def sort_key(self) -> tuple:
+        row, col = _cell_key(self.cell)
+        return (self.path or "", self.sheet or "", row, col, self.line or 0, self.code)
+
+    def __lt__(self, other: "Finding") -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items()}
+
+    def __str__(self) -> str:
+        where = self.location
+        return f"[{self.code}] {where}: {self.message}" if where else f"[{self.code}] {self.message}"
+
+
+_CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def _cell_key(cell: str | None) -> tuple[int, int]:
+    if not cell:
+        return (0, 0)
+    m = _CELL.match(cell)
+    if not m:
+        return (0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (int(m.group(2)), col)
+
+
+def make(code: str, **fields: Any) -> Finding:
+    """Build a finding of ``code`` with its catalogue severity and message."""
+    severity, template = MESSAGES[code]
+    names = {f: fields.get(f) for f in ("path", "sheet", "cell", "line", "item", "found", "expected")}
+    values = {k: ("" if v is None else _fmt(v)) for k, v in fields.items()}
+    message = template.format_map(_Defaults(values))
+    return Finding(code=code, severity=severity, message=message, **names)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass
+class Report:
+    """The findings about one or more inputs."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def extend(self, items: Iterable[Finding]) -> None:
+        self.findings.extend(items)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def flat(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(code, sheet, cell, item) per finding, sorted: the shape tests compare against."""
+        return [(f.code, f.sheet, f.cell, f.item) for f in sorted(self.findings)]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(sorted(self.findings))
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_dict() for f in sorted(self.findings)],
+        }
