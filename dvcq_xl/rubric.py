@@ -357,11 +357,11 @@ class Rubric:
         missing = len(leaves) + len(self.conditions) - filled
 
         def total_of(kind_family: str) -> float:
-            return sum(
+            return float(sum(
                 float(values.get(leaf.code) or 0)
                 for leaf in leaves
                 if _FAMILY[leaf.kind] == kind_family
-            )
+            ))
 
         base = total_of("base")
         bonus = min(total_of(BONUS), self.bonus_max)
@@ -500,9 +500,11 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
     evidence = _flag(p, raw, "evidence_required", defaults["evidence_required"])
     max_points = _number(p, raw, "max", None, code, "rubric-max-invalid")
     raw_children = raw.get("items") or []
+    # Children inherit the parent's step and evidence setting unless they say otherwise.
+    inherited = {"step": step or defaults["step"], "evidence_required": evidence}
     children = tuple(
         c for c in (
-            _build_item(p, child, code, defaults, seen, kind) for child in raw_children
+            _build_item(p, child, code, inherited, seen, kind) for child in raw_children
         ) if c is not None
     )
     if children:
