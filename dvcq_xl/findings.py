@@ -81,6 +81,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster-code-duplicate": (ERROR, "Mã cơ quan «{found}» bị trùng (đã có ở dòng {expected})."),
     # --- completed workbooks (read back) -------------------------------------------------------
     "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}"),
+    "unknown-rubric": (
+        ERROR,
+        "Tệp dùng bộ tiêu chí «{found}» mà bộ công cụ không biết; dùng --rubric để chỉ tệp bộ "
+        "tiêu chí.",
+    ),
+    "rubric-mismatch": (
+        ERROR,
+        "Tệp được tạo từ bộ tiêu chí «{item}» phiên bản {found}, khác phiên bản đang dùng "
+        "{expected} (mã kiểm tra không khớp).",
+    ),
     "not-a-scoring-workbook": (
         ERROR,
         "Tệp không phải Bảng chấm điểm của bộ công cụ (không có các tên vùng dvcq_…).",

@@ -547,11 +547,8 @@ def _step_body(ctx: _Ctx) -> None:
                          f.cell(align="center", unlocked=agency_inputs))
             _write_value(ws, f"{REV}{r}", fill.review_answers.get(cond.id),
                          f.cell(align="center", unlocked=ctx.review))
-            _write_value(ws, f"{EVID}{r}", fill.evidence.get(f"cond:{cond.id}"),
-                         f.cell(unlocked=agency_inputs, size=11))
-            _write_value(ws, f"{REASON}{r}", fill.reasons.get(f"cond:{cond.id}"),
-                         f.cell(unlocked=ctx.review, size=11))
-            ws.write_blank(f"{NOTE}{r}", None, f.cell())
+            for col in (EVID, REASON, NOTE):
+                ws.write_blank(f"{col}{r}", None, f.cell())
             ws.write_formula(f"{SSTATE}{r}", condition_state_formula(r, "self"), None, "")
             ws.write_formula(f"{RSTATE}{r}", condition_state_formula(r, "review"), None, "")
             ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))

@@ -1,0 +1,190 @@
+"""The ``dvcq`` command: parse, call one library function, print.
+
+Exit status: 0 success; 1 a checked file is not valid (``rubric check``); 2 bad input or
+command-line use (a Vietnamese message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Column, Table
+
+from . import __version__
+from .demo import DEMO_YEAR, run_demo
+from .errors import DvcqError
+from .findings import Report
+from .generate import review_copy, templates_for_roster
+from .roster import read_roster
+from .rubric import builtin_rubrics, load_rubric
+from .rubric_workbook import export_rubric_workbook
+from .template import DEFAULT_PASSWORD, Agency, render_template
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: DvcqError) -> None:
+    err.print(f"[bold red]Lỗi:[/] {exc.message}", markup=True, soft_wrap=True)
+    for finding in exc.findings[1:21]:
+        err.print(f"  - {finding}", markup=False, soft_wrap=True)
+    if len(exc.findings) > 21:
+        err.print(f"  … và {len(exc.findings) - 21} lỗi khác.", markup=False)
+    sys.exit(exc.exit_code)
+
+
+def handles_errors(func):
+    """Turn the toolkit's errors into a message and exit status 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DvcqError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            err.print("Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn.")
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dvcq")
+def main() -> None:
+    """Chấm điểm, xếp loại công tác dân vận chính quyền bằng Excel."""
+
+
+@main.command("rubrics")
+@handles_errors
+def rubrics_cmd() -> None:
+    """Liệt kê các bộ tiêu chí có sẵn."""
+    table = Table("Phiên bản", "Quyết định", "Điểm", "Thang xếp loại")
+    table.columns.insert(0, Column("Mã", no_wrap=True))
+    for r in builtin_rubrics():
+        table.add_row(r.id, r.version, f"{r.decision.number} ({r.decision.body})",
+                      f"{r.base_max:g} + {r.bonus_max:g}",
+                      "đã đối chiếu" if r.bands_verified else "chưa đối chiếu")
+    out.print(table)
+
+
+@main.group("rubric")
+def rubric_group() -> None:
+    """Xuất và kiểm tra bộ tiêu chí."""
+
+
+@rubric_group.command("export")
+@click.argument("rubric_id")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Tệp .xlsx sẽ ghi.")
+@handles_errors
+def rubric_export(rubric_id: str, output: str) -> None:
+    """Ghi bộ tiêu chí RUBRIC_ID (hoặc một tệp) thành bảng tính để sửa trong Excel."""
+    rubric = load_rubric(rubric_id)
+    path = export_rubric_workbook(rubric, output)
+    out.print(f"Đã ghi bộ tiêu chí {rubric.id} vào {path}")
+
+
+@rubric_group.command("check")
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def rubric_check(file: str, as_json: bool) -> None:
+    """Kiểm tra một tệp bộ tiêu chí (.yaml hoặc .xlsx). Thoát 0 nếu hợp lệ, 1 nếu có lỗi."""
+    report = Report()
+    rubric = None
+    try:
+        rubric = load_rubric(file)
+    except DvcqError as exc:
+        report.extend(exc.findings)
+    if as_json:
+        data = report.to_dict()
+        if rubric is not None:
+            data.update(rubric_id=rubric.id, version=rubric.version, hash=rubric.hash)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    elif rubric is not None:
+        out.print(f"Hợp lệ: {rubric.id} phiên bản {rubric.version}, {len(rubric.leaves())} mục, "
+                  f"{rubric.base_max:g} điểm + {rubric.bonus_max:g} điểm thưởng; "
+                  f"mã kiểm tra {rubric.hash[:16]}.")
+    else:
+        err.print(f"Không hợp lệ: {len(report)} lỗi.")
+        for finding in report:
+            err.print(f"  - {finding}", markup=False, soft_wrap=True)
+    sys.exit(0 if rubric is not None else 1)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=err, transient=True)
+
+
+@main.command("template")
+@click.option("--rubric", "rubric_ref", required=True,
+              help="Mã bộ tiêu chí có sẵn (xem «dvcq rubrics») hoặc đường dẫn tệp .yaml/.xlsx.")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="Năm đánh giá.")
+@click.option("--agency", default="", help="Tên cơ quan (để trống: cơ quan tự ghi).")
+@click.option("--agency-code", default="", help="Mã cơ quan.")
+@click.option("--block", default="", help="Khối.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="Danh sách cơ quan (.xlsx: Mã | Tên cơ quan | Khối): mỗi cơ quan một tệp.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(),
+              help="Tệp .xlsx; với --roster là thư mục.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
+              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@handles_errors
+def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, password) -> None:
+    """Tạo Bảng chấm điểm đã khóa, cho một cơ quan hoặc cho cả danh sách."""
+    rubric = load_rubric(rubric_ref)
+    if roster:
+        agencies = read_roster(roster)
+        with _progress() as progress:
+            task = progress.add_task("Đang tạo mẫu", total=len(agencies))
+            written = templates_for_roster(rubric, agencies, year, output, password=password,
+                                           progress=lambda a: progress.advance(task))
+        out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {output}")
+        return
+    path = render_template(rubric, output, year, Agency(agency, agency_code, block),
+                           password=password)
+    out.print(f"Đã tạo bảng chấm điểm {path}")
+
+
+@main.command("review-copy")
+@click.argument("filled", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@click.option("--rubric", "rubric_ref", default=None, help="Tệp bộ tiêu chí, nếu không có sẵn.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True)
+@handles_errors
+def review_copy_cmd(filled, output, rubric_ref, password) -> None:
+    """Tạo bản chấm của Tổ kiểm tra từ bảng cơ quan đã nộp (giữ và khóa phần tự chấm)."""
+    rubric = load_rubric(rubric_ref) if rubric_ref else None
+    path = review_copy(filled, output, rubric=rubric, password=password)
+    out.print(f"Đã tạo bản chấm của Tổ kiểm tra {path}")
+
+
+@main.command("demo")
+@click.option("-o", "--output", "output", default="dvcq-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Thư mục ghi kết quả.")
+@handles_errors
+def demo_cmd(output: str) -> None:
+    """Chạy thử cả vòng chấm điểm trên dữ liệu mẫu kèm theo."""
+    with _progress() as progress:
+        task = progress.add_task("Đang chạy thử", total=None)
+        result = run_demo(output, progress=lambda msg: progress.update(task, description=msg))
+    out.print(f"[bold]Chạy thử vòng chấm điểm năm {DEMO_YEAR}[/] — bộ tiêu chí "
+              f"{result.rubric.id} ({result.rubric.decision.number}), danh sách mẫu "
+              f"{len(result.templates)} cơ quan.")
+    out.print(f"Mẫu đã khóa cho từng cơ quan: {Path(output) / 'mau'} ({len(result.templates)} tệp)")
+    table = Table("Cơ quan", "Khối", Column("Bài nộp mẫu", no_wrap=True), "Lỗi cố ý",
+                  title="Bài nộp mẫu (nop/)")
+    for agency, path, mistake in result.submissions:
+        table.add_row(agency.name, agency.block, path.name, mistake or "—")
+    out.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

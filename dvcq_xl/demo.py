@@ -1,0 +1,106 @@
+"""The demo round: the bundled sample roster, its templates, and sample submissions.
+
+Everything is deterministic (seeded by agency code), so two runs write the same scores. Some
+submissions carry the mistakes that agencies really make (DOMAIN.md, "What goes wrong today"), for
+the later stages of the round to find.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from .generate import Written, templates_for_roster
+from .output import safe_filename
+from .roster import read_roster
+from .rubric import Rubric, builtin_rubric, num
+from .template import Agency, Fill, render_template
+
+DEMO_RUBRIC = "bac-giang-274-2017"
+DEMO_YEAR = 2025
+
+#: agency code -> the mistake its sample submission carries (and how it shows in the file)
+MISTAKES = {
+    "STP": ("Điểm vượt điểm chuẩn", "above-max"),
+    "SXD": ("Nhập chữ «5 điểm» thay cho số", "text"),
+    "SCT": ("Nhập «4,5» dạng chữ", "comma-text"),
+    "BVDK": ("Bỏ trống một mục", "empty"),
+    "XANPHU": ("Dùng mẫu chung, quên ghi tên đơn vị", "no-name"),
+}
+#: the agency whose sample scores are those of the real report in seed 001 (89 + 10 = 99)
+SEED_AGENCY = "SDTTG"
+SEED_SCORES = {"3.1": 4}
+
+
+def sample_roster_path() -> Path:
+    """The bundled sample roster (a fictional province, three blocks)."""
+    return Path(str(resources.files("dvcq_xl.samples") / "roster.xlsx"))
+
+
+@dataclass
+class DemoResult:
+    out_dir: Path
+    rubric: Rubric
+    templates: list[Written]
+    submissions: list[tuple[Agency, Path, str]]  # agency, file, mistake ("" when none)
+
+
+def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
+    """Realistic, deterministic self scores for one agency, and the mistake made, if any."""
+    rng = random.Random(f"{agency.code}-{year}")
+    fill = Fill()
+    for n, leaf in enumerate(rubric.leaves()):
+        if leaf.kind == "superior":
+            continue
+        if agency.code == SEED_AGENCY:
+            value = SEED_SCORES.get(leaf.code, leaf.max_points)
+        else:
+            drop = rng.choices([0, leaf.step, 2 * leaf.step], weights=[70, 22, 8])[0]
+            value = max(0.0, leaf.max_points - drop)
+        fill.self_scores[leaf.code] = num(value)
+        day, month = rng.randint(1, 28), rng.randint(1, 12)
+        kind = rng.choice(["Kế hoạch", "Báo cáo", "Quyết định"])
+        abbrev = {"Kế hoạch": "KH", "Báo cáo": "BC", "Quyết định": "QĐ"}[kind]
+        fill.evidence[leaf.code] = (f"{kind} số {rng.randint(5, 250)}/{abbrev}-{agency.code} "
+                                    f"ngày {day:02d}/{month:02d}/{year}")
+    for cond in rubric.conditions:
+        fill.self_answers[cond.id] = "Không"
+    mistake = MISTAKES.get(agency.code, ("", ""))[1]
+    codes = [leaf.code for leaf in rubric.leaves() if leaf.kind != "superior"]
+    victim = codes[rng.randrange(len(codes))]
+    if mistake == "above-max":
+        fill.self_scores[victim] = num(rubric.item(victim).max_points + 1)
+    elif mistake == "text":
+        fill.self_scores[victim] = f"{num(rubric.item(victim).max_points)} điểm"
+    elif mistake == "comma-text":
+        fill.self_scores[victim] = "4,5"
+    elif mistake == "empty":
+        fill.self_scores[victim] = None
+        fill.evidence.pop(victim, None)
+    return fill, mistake
+
+
+def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Write the demo round into ``out_dir``: templates (``mau/``) and submissions (``nop/``)."""
+    out = Path(out_dir)
+    rubric = builtin_rubric(DEMO_RUBRIC)
+    agencies = read_roster(sample_roster_path())
+    templates = templates_for_roster(
+        rubric, agencies, DEMO_YEAR, out / "mau",
+        progress=(lambda a: progress(f"Mẫu: {a.name}")) if progress else None)
+    inbox = out / "nop"
+    inbox.mkdir(parents=True, exist_ok=True)
+    submissions = []
+    taken: set[str] = set()
+    for agency in agencies:
+        fill, mistake = sample_fill(rubric, agency, DEMO_YEAR)
+        for_file = Agency() if mistake == "no-name" else agency
+        path = inbox / safe_filename(f"{agency.code}-{DEMO_YEAR}-tu-cham", ".xlsx", taken)
+        render_template(rubric, path, DEMO_YEAR, for_file, fill=fill)
+        submissions.append((agency, path, MISTAKES.get(agency.code, ("",))[0]))
+        if progress:
+            progress(f"Bài nộp mẫu: {agency.name}")
+    return DemoResult(out, rubric, templates, submissions)
