@@ -1,0 +1,71 @@
+"""Real LibreOffice, headless: recalculate workbooks and render them to PDF/PNG.
+
+LibreOffice does not always recalculate an xlsx on load (it may trust cached values), so every
+run uses a private profile whose settings force recalculation of OOXML and ODF files on load.
+Conversions are batched: one soffice process converts many files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def find_soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def install_soffice() -> str | None:
+    """Install LibreOffice Calc (Debian's libreoffice-calc-nogui) when we are root with apt."""
+    if find_soffice():
+        return find_soffice()
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return None
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=900,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "libreoffice-calc-nogui", "poppler-utils"],
+                   env=env, check=False, timeout=1800, stdout=subprocess.DEVNULL)
+    return find_soffice()
+
+
+class LibreOffice:
+    def __init__(self, soffice: str, workdir: Path):
+        self.soffice = soffice
+        self.profile = workdir / "lo-profile"
+        (self.profile / "user").mkdir(parents=True, exist_ok=True)
+        (self.profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS)
+
+    def convert(self, files: list[Path], fmt: str, out_dir: Path) -> list[Path]:
+        """Convert ``files`` to ``fmt`` (e.g. "xlsx", "pdf") in one soffice run."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [self.soffice, f"-env:UserInstallation={self.profile.as_uri()}", "--headless",
+               "--norestore", "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        ext = fmt.split(":")[0]
+        outputs = [out_dir / f"{Path(f).stem}.{ext}" for f in files]
+        missing = [p for p in outputs if not p.exists()]
+        if missing:
+            raise RuntimeError(f"LibreOffice did not write {missing}: {result.stderr[-2000:]}")
+        return outputs
+
+    def recalculate(self, files: list[Path], out_dir: Path) -> list[Path]:
+        """Open, recalculate and save each workbook as xlsx (cached values are LibreOffice's)."""
+        return self.convert(files, "xlsx", out_dir)
+
+    def render_png(self, file: Path, out_dir: Path, dpi: int = 70) -> list[Path]:
+        pdf = self.convert([file], "pdf", out_dir)[0]
+        prefix = out_dir / pdf.stem
+        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(prefix)], check=True,
+                       timeout=300)
+        return sorted(out_dir.glob(f"{pdf.stem}*.png"))
