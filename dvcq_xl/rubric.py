@@ -523,6 +523,8 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
             max_points = max_points or 0.0
         elif step and not is_multiple(max_points, step):
             p.add("rubric-step-mismatch", raw, item=code, found=num(step), expected=num(max_points))
+    if children:  # step, kind and evidence belong to leaves; a parent only passes them down
+        kind, step, evidence = children[0].kind, 1.0, False
     return Item(
         code=code,
         text=nfc(raw.get("text")),
