@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from dvcq_xl import template as tpl
+from dvcq_xl.errors import OutputError, WorkbookError
+from dvcq_xl.generate import review_copy, templates_for_roster
+from dvcq_xl.reader import read_workbook
+from dvcq_xl.rubric import SUPERIOR
+from dvcq_xl.template import (
+    AGENCY, REVIEW, SHEET, Agency, Fill, contract_names, excel_password_hash, render_template,
+)
+
+#: Every function the formulas may use: known to Excel 2010 and LibreOffice, none "_xlfn."
+ALLOWED = {"IF", "SUM", "MIN", "MAX", "COUNT", "COUNTIF", "ISNUMBER", "NOT", "OR", "AND", "ABS",
+           "ROUND", "LEN", "TRIM", "CHOOSE"}
+
+
+@pytest.fixture(params=["bac-giang-274-2017", "vi-du-minh-hoa"])
+def rubric(request, bac_giang, example):
+    return bac_giang if request.param == bac_giang.id else example
+
+
+def render(rubric, tmp_path, **kw) -> Path:
+    return render_template(rubric, tmp_path / "t.xlsx", 2025, **kw)
+
+
+def test_defined_names_are_the_contract(rubric, tmp_path):
+    path = render(rubric, tmp_path, agency=Agency("Sở Y tế", "SYT", "Sở, ban, ngành"))
+    ir = read_workbook(path)
+    assert set(ir.cells) == set(contract_names(rubric))
+    assert ir.rubric_id == rubric.id and ir.rubric_hash == rubric.hash
+    assert ir.year == 2025 and ir.text("dvcq_agency") == "Sở Y tế"
+    assert ir.text("dvcq_block") == "Sở, ban, ngành"
+    for leaf in rubric.leaves():
+        assert ir.value(f"dvcq_max_{leaf.key}") == leaf.max_points
+    wb = load_workbook(path)
+    for name, defn in wb.defined_names.items():
+        if name.startswith("dvcq_"):
+            (dest,) = list(defn.destinations)
+            assert ":" not in dest[1], name  # one cell each
+
+
+def _unlocked(path: Path) -> set[str]:
+    """Unlocked cells, a merged range counted once by its top-left cell (what a user edits)."""
+    wb = load_workbook(path)
+    ws = wb[SHEET]
+    covered = {c for rng in ws.merged_cells.ranges for row in rng.cells for c in [row]}
+    covered -= {(rng.min_row, rng.min_col) for rng in ws.merged_cells.ranges}
+    return {c.coordinate for row in ws.iter_rows() for c in row
+            if c.protection.locked is False and (c.row, c.column) not in covered}
+
+
+def _expected_inputs(rubric, path: Path, mode: str, agency_blank: bool) -> set[str]:
+    ir = read_workbook(path)
+    cells = set()
+    for leaf in rubric.leaves():
+        for prefix in (["note"] + ([] if leaf.kind == SUPERIOR else ["self", "evidence"])
+                       if mode == AGENCY else ["review", "reason"]):
+            cells.add(ir.cells[f"dvcq_{prefix}_{leaf.key}"].cell)
+    for cond in rubric.conditions:
+        col = "self" if mode == AGENCY else "review"
+        cells.add(ir.cells[f"dvcq_{col}_cond_{cond.id}"].cell)
+    if agency_blank and mode == AGENCY:
+        cells.add(ir.cells["dvcq_agency"].cell)
+    return cells
+
+
+@pytest.mark.parametrize("agency", [Agency(), Agency("UBND xã An Phú", "XANPHU", "UBND cấp xã")])
+def test_only_inputs_are_unlocked(rubric, tmp_path, agency):
+    path = render(rubric, tmp_path, agency=agency)
+    assert _unlocked(path) == _expected_inputs(rubric, path, AGENCY, not agency.name)
+
+
+def test_review_mode_unlocks_review_and_keeps_entries(rubric, tmp_path):
+    fill = Fill(self_scores={l.code: l.max_points for l in rubric.leaves()
+                             if l.kind != SUPERIOR},
+                evidence={rubric.leaves()[0].code: "Kế hoạch số 12/KH-BDT ngày 15/3/2023"})
+    filled = render(rubric, tmp_path, agency=Agency("Sở Y tế", "SYT", "Sở, ban, ngành"), fill=fill)
+    out = review_copy(filled, tmp_path / "review.xlsx")
+    assert _unlocked(out) == _expected_inputs(rubric, out, REVIEW, False)
+    ir = read_workbook(out)
+    assert ir.text("dvcq_copy") == REVIEW and ir.text("dvcq_agency") == "Sở Y tế"
+    first = rubric.leaves()[0]
+    assert ir.value(f"dvcq_self_{first.key}") == first.max_points
+    assert ir.text(f"dvcq_evidence_{first.key}") == "Kế hoạch số 12/KH-BDT ngày 15/3/2023"
+
+
+def test_review_copy_refuses_to_overwrite_and_other_versions(bac_giang, tmp_path):
+    filled = render(bac_giang, tmp_path)
+    with pytest.raises(OutputError):
+        review_copy(filled, filled)
+    wb = load_workbook(filled)
+    wb["dvcq"]["B4"] = "0" * 64  # another version's hash
+    tampered = tmp_path / "old.xlsx"
+    wb.save(tampered)
+    with pytest.raises(WorkbookError) as info:
+        review_copy(tampered, tmp_path / "r.xlsx")
+    assert info.value.findings[0].code == "rubric-mismatch"
+    assert info.value.findings[0].cell == "B4"
+
+
+def test_protection(rubric, tmp_path):
+    path = render(rubric, tmp_path, password="bí-mật")
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        assert ws.protection.sheet, ws.title
+    assert wb[SHEET].protection.password == excel_password_hash("bí-mật")
+    assert wb.security.lockStructure
+    assert wb.security.workbookPassword == excel_password_hash("bí-mật")
+    assert wb["dvcq"].sheet_state == "hidden"
+    assert wb.sheetnames[:2] == [SHEET, "Hướng dẫn"]
+
+
+def test_excel_password_hash_known_value():
+    # The legacy hash of "password" is 83AF (ECMA-376 Part 4, 15.2.15; widely reproduced).
+    assert excel_password_hash("password") == "83AF"
+
+
+def test_every_score_cell_is_validated(rubric, tmp_path):
+    path = render(rubric, tmp_path)
+    ir = read_workbook(path)
+    ws = load_workbook(path)[SHEET]
+    rules = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            rules[rng.coord] = dv
+    for leaf in rubric.leaves():
+        columns = ["review"] + ([] if leaf.kind == SUPERIOR else ["self"])
+        for column in columns:
+            dv = rules[ir.cells[f"dvcq_{column}_{leaf.key}"].cell]
+            assert dv.showErrorMessage and dv.errorStyle in (None, "stop")
+            assert "phải là số từ 0 đến" in dv.error and dv.prompt
+            if leaf.step == 1:
+                # "between" is the OOXML default operator, so it is not written
+                assert dv.type == "whole" and dv.operator in (None, "between")
+                assert float(dv.formula1) == 0 and float(dv.formula2) == leaf.max_points
+            else:
+                assert dv.type == "custom" and f"<={leaf.max_points:g}" in dv.formula1
+    for cond in rubric.conditions:
+        dv = rules[ir.cells[f"dvcq_self_cond_{cond.id}"].cell]
+        assert dv.type == "list" and dv.formula1 == '"Có,Không"'
+
+
+def test_formulas_use_only_portable_functions(rubric, tmp_path):
+    path = render(rubric, tmp_path)
+    with zipfile.ZipFile(path) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    assert "_xlfn" not in xml
+    formulas = re.findall(r"<f>(.*?)</f>", xml) + re.findall(r"<formula>(.*?)</formula>", xml)
+    assert formulas
+    used = set()
+    for f in formulas:
+        used |= set(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r"&quot;.*?&quot;", "", f)))
+    assert used <= ALLOWED, used - ALLOWED
+
+
+def test_print_setup(rubric, tmp_path):
+    ws = load_workbook(render(rubric, tmp_path))[SHEET]
+    assert ws.page_setup.paperSize == 9
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # fitToWidth 1 is the OOXML default, written as an absent attribute
+    assert ws.page_setup.fitToWidth in (None, 1) and int(ws.page_setup.fitToHeight) == 0
+    assert ws.print_title_rows == "$8:$9"
+    assert ws.print_area.startswith("'Bảng chấm điểm'!$A$1:$H$")
+    assert ws.freeze_panes == "A10"
+    assert ws.merged_cells and "C8:E8" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["C8"].value == "ĐIỂM" and ws["D9"].value == "Cơ quan, đơn vị, địa phương tự chấm"
+    # wrapped long texts get a row tall enough for several lines
+    ir = read_workbook(tmp_path / "t.xlsx")
+    first = ir.cells[f"dvcq_self_{rubric.leaves()[0].key}"]
+    row = int(re.sub(r"\D", "", first.cell))
+    assert ws.row_dimensions[row].height >= 2 * tpl.LINE_PT
+
+
+def test_unverified_bands_are_said_where_the_class_is(bac_giang, example, tmp_path):
+    ws = load_workbook(render(bac_giang, tmp_path))[SHEET]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Xếp loại (*)" in texts and "Ngưỡng chưa xác minh" in texts
+    assert any("chưa được đối chiếu với Quyết định số 274/QĐ-UBND" in t for t in texts)
+    ws = load_workbook(render(example, tmp_path))[SHEET]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Xếp loại" in texts and not any("chưa được đối chiếu" in t for t in texts)
+
+
+def test_agency_text_is_never_a_formula(bac_giang, tmp_path):
+    path = render(bac_giang, tmp_path, agency=Agency("=HYPERLINK(\"http://x\")", "=1+1", "@x"),
+                  fill=Fill(evidence={"1.1": "=SUM(A1:A9)"}))
+    wb = load_workbook(path)
+    ir = read_workbook(path)
+    for name in ("dvcq_agency", "dvcq_agency_code", "dvcq_block", "dvcq_evidence_1_1"):
+        cell = wb[SHEET][ir.cells[name].cell]
+        assert cell.data_type == "s", name
+
+
+def test_roster_names_cannot_escape(bac_giang, tmp_path):
+    agencies = [Agency("Sở A", "../../etc/passwd", "x"), Agency("Sở B", "CON", "x"),
+                Agency("Sở C", "con", "x"), Agency("Ủy ban / xã Đông", "", "x"),
+                Agency("Sở D", "a\\b:c", "x")]
+    out = tmp_path / "out"
+    written = templates_for_roster(bac_giang, agencies, 2025, out)
+    names = [w.path.name for w in written]
+    assert len(set(n.lower() for n in names)) == len(agencies)
+    for w in written:
+        assert w.path.parent == out and w.path.exists()
+        assert re.fullmatch(r"[a-z0-9-]+\.xlsx", w.path.name), w.path.name
+        assert w.path.stem.split("-")[0].upper() not in {"CON", "PRN", "AUX", "NUL"} or \
+            w.path.stem.upper() != "CON"
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+
+
+def test_failed_render_leaves_the_old_file(bac_giang, tmp_path, monkeypatch):
+    target = tmp_path / "t.xlsx"
+    target.write_bytes(b"old")
+
+    def boom(ctx):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(tpl, "STEPS", tpl.STEPS[:3] + (boom,))
+    with pytest.raises(RuntimeError):
+        render_template(bac_giang, target, 2025)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
+
+
+def test_missing_output_folder(bac_giang, tmp_path):
+    with pytest.raises(OutputError) as info:
+        render_template(bac_giang, tmp_path / "khong-co" / "t.xlsx", 2025)
+    assert "không tồn tại" in info.value.message
