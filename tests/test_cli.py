@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dvcq_xl.cli import main
+from dvcq_xl.errors import RubricError
+from dvcq_xl.findings import Report
+from dvcq_xl.reader import read_workbook
+from dvcq_xl.roster import read_roster, write_roster
+from dvcq_xl.rubric import load_rubric
+from dvcq_xl.template import Agency
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_rubrics_lists_builtins():
+    result = run("rubrics")
+    assert result.exit_code == 0
+    assert "bac-giang-274-2017" in result.output and "vi-du-minh-hoa" in result.output
+
+
+def test_export_then_check(tmp_path):
+    out = tmp_path / "bg.xlsx"
+    assert run("rubric", "export", "bac-giang-274-2017", "-o", str(out)).exit_code == 0
+    result = run("rubric", "check", str(out), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["valid"] and data["hash"] == load_rubric("bac-giang-274-2017").hash
+
+
+def test_check_bad_rubric_json_equals_library(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: '1'\ntitle: T\nbands: []\nitems: []\n", encoding="utf-8")
+    result = run("rubric", "check", str(bad), "--json")
+    assert result.exit_code == 1
+    with pytest.raises(RubricError) as info:
+        load_rubric(bad)
+    report = Report()
+    report.extend(info.value.findings)
+    assert json.loads(result.output) == report.to_dict()
+    assert {f["code"] for f in json.loads(result.output)["findings"]} == {
+        "rubric-no-items", "rubric-bands-missing"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["template", "--rubric", "khong-co", "--year", "2025", "-o", "{tmp}/a.xlsx"],
+     "Không có bộ tiêu chí «khong-co»"),
+    (["template", "--rubric", "{tmp}/thieu.yaml", "--year", "2025", "-o", "{tmp}/a.xlsx"],
+     "không tìm thấy tệp"),
+    (["template", "--rubric", "{tmp}/hong.yaml", "--year", "2025", "-o", "{tmp}/a.xlsx"],
+     "sai cú pháp"),
+    (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "-o",
+      "{tmp}/khong/co/a.xlsx"], "không tồn tại"),
+    (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "-o", "{tmp}"],
+     "đó là một thư mục"),
+    (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "--roster",
+      "{tmp}/ds-sai.xlsx", "-o", "{tmp}/out"], "thiếu cột «Khối»"),
+    (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "--roster",
+      "{tmp}/hong.yaml", "-o", "{tmp}/out"], "Không đọc được danh sách"),
+    (["review-copy", "{tmp}/hong.yaml", "-o", "{tmp}/r.xlsx"], "Không mở được tệp"),
+])
+def test_bad_input_exits_2_with_a_message(tmp_path, args, message):
+    (tmp_path / "hong.yaml").write_text("id: [x\n", encoding="utf-8")
+    write_roster_without_block(tmp_path / "ds-sai.xlsx")
+    result = run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_wrong_usage_exits_2():
+    result = run("template", "--year", "abc")
+    assert result.exit_code == 2
+
+
+def write_roster_without_block(path: Path) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Danh sách")
+    ws.write_row(0, 0, ["Mã", "Tên cơ quan"])
+    ws.write_row(1, 0, ["SYT", "Sở Y tế"])
+    wb.close()
+
+
+def test_template_for_roster(tmp_path):
+    roster = write_roster([Agency("Sở Y tế", "SYT", "Sở, ban, ngành"),
+                           Agency("UBND xã An Phú", "XAP", "UBND cấp xã")], tmp_path / "ds.xlsx")
+    result = run("template", "--rubric", "vi-du-minh-hoa", "--year", "2026", "--roster",
+                 str(roster), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    files = sorted((tmp_path / "out").iterdir())
+    assert [f.name for f in files] == ["syt-2026.xlsx", "xap-2026.xlsx"]
+    ir = read_workbook(files[1])
+    assert (ir.text("dvcq_agency"), ir.text("dvcq_block"), ir.year) == (
+        "UBND xã An Phú", "UBND cấp xã", 2026)
+
+
+def test_roster_problems_are_located(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "ds.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Danh sách")
+    ws.write_row(0, 0, ["Danh sách cơ quan năm 2025"])
+    ws.write_row(2, 0, ["STT", "Mã", "Tên cơ quan, đơn vị", "Khối"])
+    ws.write_row(3, 0, [1, "SYT", "Sở Y tế", "Sở"])
+    ws.write_row(4, 0, [2, "syt", "Sở Y tế (trùng mã)", "Sở"])
+    ws.write_row(5, 0, [3, "STC", None, "Sở"])
+    wb.close()
+    from dvcq_xl.errors import RosterError
+
+    with pytest.raises(RosterError) as info:
+        read_roster(path)
+    assert [(f.code, f.cell) for f in info.value.findings] == [
+        ("roster-code-duplicate", "A5"), ("roster-row-invalid", "A6")]
+
+
+def test_demo_writes_the_round(tmp_path):
+    result = run("demo", "-o", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    templates = list((tmp_path / "demo" / "mau").glob("*.xlsx"))
+    submissions = list((tmp_path / "demo" / "nop").glob("*.xlsx"))
+    assert len(templates) == len(submissions) == 41
+    assert "sdttg-2025-tu-cham.xlsx" in result.output and "stp-2025-tu-cham.xlsx" in result.output
+    seed = read_workbook(tmp_path / "demo" / "nop" / "sdttg-2025-tu-cham.xlsx")
+    rubric = load_rubric(seed.rubric_id)
+    assert rubric.score(seed.entries(rubric, "self")).total == 99
+    typo = read_workbook(tmp_path / "demo" / "nop" / "sxd-2025-tu-cham.xlsx")
+    assert any(isinstance(v, str) and v.endswith("điểm")
+               for v in typo.entries(rubric, "self").values())
+    assert read_workbook(tmp_path / "demo" / "nop" / "xanphu-2025-tu-cham.xlsx").text(
+        "dvcq_agency") == ""
+    # deterministic: a second run writes the same entries
+    run("demo", "-o", str(tmp_path / "again"))
+    again = read_workbook(tmp_path / "again" / "nop" / "sxd-2025-tu-cham.xlsx")
+    assert again.entries(rubric, "self") == typo.entries(rubric, "self")
