@@ -60,7 +60,7 @@ S_OK, S_EMPTY, S_TYPE, S_RANGE, S_STEP, S_EVIDENCE, S_REASON = range(7)
 STATUS_OK_SELF = "Đã chấm đầy đủ, hợp lệ."
 STATUS_OK_REVIEW = "Tổ kiểm tra đã chấm đầy đủ, hợp lệ."
 STATUS_NONE_REVIEW = "Tổ kiểm tra chưa chấm."
-CLASS_ERROR = "Có lỗi – xem dòng Tình trạng"
+CLASS_ERROR = "Có lỗi, chưa xếp loại"
 CLASS_INCOMPLETE = "Chưa chấm đủ"
 
 
@@ -364,7 +364,7 @@ def _lines(text: str, width_chars: float) -> int:
 
 def _height(*cells: tuple[str, float]) -> float:
     """Row height that shows wrapped text: estimated, since neither engine autofits on load."""
-    lines = max(_lines(text, width * 1.05) for text, width in cells)
+    lines = max(_lines(text, width * 1.12) for text, width in cells)
     return round(lines * LINE_PT + 3, 2)
 
 
@@ -587,7 +587,7 @@ def _step_totals(ctx: _Ctx) -> None:
         ws.write_blank(f"{col}{r}", None, f.cell(fill="#E2EFDA"))
     ws.write(f"{NOTE}{r}", "" if rubric.bands_verified else "Ngưỡng chưa xác minh",
              f.cell(italic=True, size=10, fill="#E2EFDA"))
-    ws.set_row(r - 1, LINE_PT * 2 + 3)
+    ws.set_row(r - 1, LINE_PT * 3 + 3)  # "Không đủ điều kiện xếp loại" takes three lines
 
     # Below the table: the rule, the bands, the signatures.
     notes = []
@@ -746,7 +746,7 @@ def _step_print_setup(ctx: _Ctx) -> None:
 def _step_guide(ctx: _Ctx) -> None:
     g = ctx.wb.add_worksheet(GUIDE)
     f, r = ctx.f, ctx.rubric
-    g.set_column("A:A", 110)
+    g.set_column("A:A", 85)
     lines: list[tuple[str, Any]] = [
         ("HƯỚNG DẪN ĐIỀN BẢNG CHẤM ĐIỂM", f(bold=True, font_size=14)),
         (f"{r.title} năm {ctx.year}. Bộ tiêu chí: {r.id}, phiên bản {r.version} "
@@ -790,7 +790,7 @@ def _step_guide(ctx: _Ctx) -> None:
                           f(italic=True, font_size=10))]
     for i, (text, fmt) in enumerate(lines):
         g.write(i, 0, text, fmt)
-        g.set_row(i, _height((text, 105)))
+        g.set_row(i, _height((text, 85)))
     g.protect(ctx.password, {"select_locked_cells": True, "select_unlocked_cells": True})
     g.set_paper(9)
     g.fit_to_pages(1, 0)

@@ -1,0 +1,30 @@
+"""Render the pictures of the user guide: `python docs/make_pictures.py` (needs LibreOffice).
+
+Writes docs/bang-cham-diem.png (a demo submission, page 1) and docs/bang-cham-diem-tong.png
+(the page with the totals and class), recalculated by LibreOffice as a user would see them.
+"""
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.lo import LibreOffice, find_soffice  # noqa: E402
+from dvcq_xl.demo import run_demo  # noqa: E402
+
+with tempfile.TemporaryDirectory() as tmp:
+    tmp = Path(tmp)
+    run_demo(tmp / "demo")
+    lo = LibreOffice(find_soffice(), tmp)
+    src = tmp / "demo" / "nop" / "stp-2025-tu-cham.xlsx"
+    pdf = lo.convert([src], "pdf", tmp / "pdf")[0]
+    pages = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
+                .stdout.split("Pages:")[1].split()[0])
+    # the last page is the "Hướng dẫn" sheet; the one before it ends the score sheet
+    for page, name in ((1, "bang-cham-diem"), (pages - 1, "bang-cham-diem-tong"), (pages, "huong-dan")):
+        subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(page), "-l",
+                        str(page), str(pdf), str(ROOT / "docs" / name)], check=True)
+print("docs/bang-cham-diem.png, docs/bang-cham-diem-tong.png")
