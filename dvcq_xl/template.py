@@ -279,30 +279,30 @@ def _count_part(rng: str, code: int, text: str) -> str:
     return f'IF(COUNTIF({rng},{code})>0,COUNTIF({rng},{code})&" {text}; ","")'
 
 
-def self_status_formula(layout: Layout) -> str:
-    rng = layout.state_range(SSTATE)
-    agency = "$B$4"
-    parts = [
-        f'IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, đơn vị; ","")',
+def _entry_parts(rng: str) -> list[str]:
+    """The status text's counts of entries that are empty, mistyped, out of range, off-step."""
+    return [
         _count_part(rng, S_EMPTY, "mục chưa chấm hoặc chưa trả lời"),
         _count_part(rng, S_TYPE, "ô nhập sai kiểu (không phải số, hoặc không phải Có/Không)"),
         _count_part(rng, S_RANGE, "ô âm hoặc vượt điểm chuẩn"),
         _count_part(rng, S_STEP, "ô không đúng bước điểm"),
-        _count_part(rng, S_EVIDENCE, "mục thiếu tài liệu kiểm chứng hoặc giải trình"),
     ]
+
+
+def self_status_formula(layout: Layout) -> str:
+    rng = layout.state_range(SSTATE)
+    agency = "$B$4"
+    parts = [f'IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, đơn vị; ","")',
+             *_entry_parts(rng),
+             _count_part(rng, S_EVIDENCE, "mục thiếu tài liệu kiểm chứng hoặc giải trình")]
     return (f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)=0,"{STATUS_OK_SELF}",'
             f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa.")')
 
 
 def review_status_formula(layout: Layout) -> str:
     rng = layout.state_range(RSTATE)
-    parts = [
-        _count_part(rng, S_EMPTY, "mục chưa chấm hoặc chưa trả lời"),
-        _count_part(rng, S_TYPE, "ô nhập sai kiểu (không phải số, hoặc không phải Có/Không)"),
-        _count_part(rng, S_RANGE, "ô âm hoặc vượt điểm chuẩn"),
-        _count_part(rng, S_STEP, "ô không đúng bước điểm"),
-        _count_part(rng, S_REASON, "mục điều chỉnh điểm chưa ghi lý do"),
-    ]
+    parts = [*_entry_parts(rng),
+             _count_part(rng, S_REASON, "mục điều chỉnh điểm chưa ghi lý do")]
     return (f'=IF({_filled(rng)}=0,"{STATUS_NONE_REVIEW}",IF(COUNTIF({rng},">0")=0,'
             f'"{STATUS_OK_REVIEW}","Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."))')
 
