@@ -52,7 +52,7 @@ def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
     """Realistic, deterministic self scores for one agency, and the mistake made, if any."""
     rng = random.Random(f"{agency.code}-{year}")
     fill = Fill()
-    for n, leaf in enumerate(rubric.leaves()):
+    for leaf in rubric.leaves():
         if leaf.kind == "superior":
             continue
         if agency.code == SEED_AGENCY:

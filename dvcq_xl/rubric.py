@@ -185,10 +185,6 @@ class Condition:
     effect: str
     target_class: str = ""
 
-    @property
-    def key(self) -> str:
-        return self.id
-
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "question": self.question, "effect": self.effect}
         if self.target_class:
@@ -565,13 +561,14 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
         "evidence_required": _flag(p, defaults_raw, "evidence_required", False),
     }
     seen: dict[str, str] = {}
-    items = tuple(
-        i for i in (_build_item(p, r, None, defaults, seen, SCORED) for r in raw.get("items") or [])
-        if i is not None
-    )
+    # Pair each built item with its own raw mapping: invalid items are dropped, so a later zip
+    # of the two lists would point at the wrong line.
+    built = [(_build_item(p, r, None, defaults, seen, SCORED), r) for r in raw.get("items") or []]
+    built = [(item, item_raw) for item, item_raw in built if item is not None]
+    items = tuple(item for item, _ in built)
     if not raw.get("items"):
         p.add("rubric-no-items", raw)
-    for item, item_raw in zip(items, raw.get("items") or []):
+    for item, item_raw in built:
         families = {_FAMILY[leaf.kind] for leaf in item.leaves()}
         if len(families) > 1:
             kinds = sorted({KIND_LABELS[leaf.kind] for leaf in item.leaves()})

@@ -685,7 +685,7 @@ def _step_validation(ctx: _Ctx) -> None:
               "input_message": "Chọn «Có» hoặc «Không» trong danh sách.",
               "error_title": "Chỉ chọn Có hoặc Không",
               "error_message": "Ô này chỉ nhận «Có» hoặc «Không».", "ignore_blank": True}
-    for code, row in lay.leaf_rows.items():
+    for row in lay.leaf_rows.values():
         item = row.item
         if item.kind != SUPERIOR:
             ref = f"{SELF}{row.number}"
@@ -698,7 +698,7 @@ def _step_validation(ctx: _Ctx) -> None:
 
 
 def _step_conditional_formats(ctx: _Ctx) -> None:
-    ws, f, lay = ctx.ws, ctx.f, ctx.layout
+    ws, lay = ctx.ws, ctx.layout
     a, b = lay.first, lay.last
     bad = ctx.wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
     warn = ctx.wb.add_format({"bg_color": "#FCE4D6"})

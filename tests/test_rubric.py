@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from openpyxl import load_workbook
 
 from dvcq_xl.errors import RubricError
 from dvcq_xl.rubric import (
-    BONUS, PENALTY, SUPERIOR, builtin_ids, build_rubric, load_rubric, load_yaml_rubric, nfc,
+    BONUS, PENALTY, SUPERIOR, builtin_ids, load_rubric, load_yaml_rubric, nfc,
 )
 from dvcq_xl.rubric_workbook import export_rubric_workbook, load_rubric_workbook
 
@@ -227,3 +226,15 @@ def test_score_superior_only_counts_in_review(example):
     assert example.score(values, column="self").base == 85
     assert example.score(values, column="review").base == 100
     assert example.score(values, column="review").missing == len(example.leaves()) - len(values) + 3
+
+
+def test_mixed_kinds_point_at_their_own_item_after_an_invalid_one():
+    text = BASE.replace('  - {code: "2", title: Tiêu chí 2, text: Ba, max: 90}',
+                        '  - {code: "x", max: 5}\n'
+                        '  - code: "2"\n    items:\n'
+                        '      - {code: "2.1", max: 85}\n'
+                        '      - {code: "2.2", max: 5, kind: bonus}')
+    with pytest.raises(RubricError) as info:
+        load_yaml_rubric("thu.yaml", text)
+    found = [(f.code, f.line) for f in info.value.findings]
+    assert ("rubric-kind-mixed", 16) in found, found  # line of code "2", not of "x"
