@@ -79,8 +79,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster-empty": (ERROR, "Danh sách cơ quan không có dòng nào."),
     "roster-row-invalid": (ERROR, "Dòng {line} của danh sách: {detail}"),
     "roster-code-duplicate": (ERROR, "Mã cơ quan «{found}» bị trùng (đã có ở dòng {expected})."),
-    # --- completed workbooks (read back) -------------------------------------------------------
-    "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}"),
+    # --- completed workbooks: the file ---------------------------------------------------------
+    "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}."),
+    "file-encrypted": (
+        ERROR,
+        "Tệp được đặt mật khẩu mở tệp nên không đọc được; hãy gỡ mật khẩu (Tệp › Thông tin › "
+        "Bảo vệ sổ làm việc) rồi gửi lại.",
+    ),
+    "file-unsafe": (ERROR, "Tệp bị từ chối vì không an toàn: {detail}."),
+    "file-legacy-format": (
+        WARNING,
+        "Tệp định dạng Excel 97-2003 (.xls): đã đọc điểm nhưng không kiểm tra được công thức; "
+        "nên lưu lại dạng .xlsx.",
+    ),
+    "not-a-scoring-workbook": (
+        ERROR,
+        "Tệp không phải Bảng chấm điểm: không có thông tin của mẫu (các tên vùng dvcq_…) và "
+        "không nhận ra bố cục TT | Nội dung | Điểm chuẩn | Tự chấm.",
+    ),
+    "layout-matched": (
+        WARNING,
+        "Tệp không dùng mẫu của bộ công cụ; đã đọc theo bố cục (số thứ tự, nội dung, điểm "
+        "chuẩn) và đối chiếu với bộ tiêu chí «{found}». Nên dùng mẫu đã khóa.",
+    ),
+    "layout-row-unmatched": (
+        ERROR,
+        "Dòng {line} («{found}») không khớp mục nào của bộ tiêu chí.",
+    ),
+    "layout-item-missing": (
+        ERROR,
+        "Không tìm thấy dòng của mục {item} («{expected}») trong bảng.",
+    ),
+    # --- completed workbooks: identity ---------------------------------------------------------
     "unknown-rubric": (
         ERROR,
         "Tệp dùng bộ tiêu chí «{found}» mà bộ công cụ không biết; dùng --rubric để chỉ tệp bộ "
@@ -89,11 +119,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rubric-mismatch": (
         ERROR,
         "Tệp được tạo từ bộ tiêu chí «{item}» phiên bản {found}, khác phiên bản đang dùng "
-        "{expected} (mã kiểm tra không khớp).",
+        "{expected} (mã kiểm tra không khớp): hãy dùng mẫu của năm nay.",
     ),
-    "not-a-scoring-workbook": (
+    "year-mismatch": (
         ERROR,
-        "Tệp không phải Bảng chấm điểm của bộ công cụ (không có các tên vùng dvcq_…).",
+        "Tệp là mẫu năm {found}, khác năm đánh giá {expected}: hãy dùng mẫu của năm {expected}.",
+    ),
+    "agency-missing": (ERROR, "Chưa ghi tên cơ quan, đơn vị (ô {cell})."),
+    "template-modified": (ERROR, "Mẫu đã bị sửa: {detail}."),
+    "protection-removed": (
+        WARNING,
+        "Trang «{sheet}» đã bị bỏ khóa bảo vệ; các công thức và điểm chuẩn có thể đã bị sửa.",
+    ),
+    # --- completed workbooks: entries ----------------------------------------------------------
+    "score-missing": (ERROR, "Mục {item}: chưa nhập {what} (ô {cell})."),
+    "score-not-number": (
+        ERROR,
+        "Mục {item}: {what} «{found}» không phải là số{detail} (ô {cell}).",
+    ),
+    "score-text-coerced": (
+        WARNING,
+        "Mục {item}: {what} «{found}» được nhập dạng chữ, đã đọc là {expected}; nên nhập lại "
+        "dạng số (ô {cell}).",
+    ),
+    "score-negative": (ERROR, "Mục {item}: {what} {found} là số âm (ô {cell})."),
+    "score-above-max": (
+        ERROR,
+        "Mục {item}: {what} {found} vượt điểm chuẩn {expected} (ô {cell}).",
+    ),
+    "score-step": (
+        ERROR,
+        "Mục {item}: {what} {found} không đúng bước điểm {expected} (ô {cell}).",
+    ),
+    "condition-missing": (ERROR, "Điều kiện «{item}»: chưa trả lời Có/Không (ô {cell})."),
+    "condition-invalid": (
+        ERROR,
+        "Điều kiện «{item}»: câu trả lời «{found}» không hợp lệ, chỉ nhận «Có» hoặc «Không» "
+        "(ô {cell}).",
+    ),
+    "bonus-above-cap": (
+        ERROR,
+        "Tổng điểm thưởng {what} {found} vượt mức tối đa {expected} của bộ tiêu chí (ô {cell}).",
+    ),
+    "penalty-below-floor": (
+        ERROR,
+        "Tổng điểm trừ {what} {found} vượt mức trừ tối đa {expected} của bộ tiêu chí (ô {cell}).",
+    ),
+    "superior-only-filled": (
+        ERROR,
+        "Mục {item} do cấp trên chấm, cơ quan không tự chấm; đã nhập {found} (ô {cell}).",
+    ),
+    "total-mismatch": (
+        ERROR,
+        "{detail} trong tệp là {found}, tính lại từ các mục là {expected} (ô {cell}).",
+    ),
+    "class-mismatch": (
+        ERROR,
+        "Xếp loại {what} trong tệp là «{found}», tính lại là «{expected}» (ô {cell}).",
+    ),
+    "evidence-missing": (
+        ERROR,
+        "Mục {item}: tự chấm {found} điểm nhưng chưa ghi tài liệu kiểm chứng hoặc giải trình "
+        "(ô {cell}).",
+    ),
+    "review-reason-missing": (
+        ERROR,
+        "Mục {item}: Tổ kiểm tra chấm {found}, khác điểm tự chấm {expected}, nhưng chưa ghi lý "
+        "do (ô {cell}).",
+    ),
+    "review-in-agency-copy": (
+        ERROR,
+        "Mục {item}: cột của Tổ kiểm tra trong bản của cơ quan có giá trị «{found}»; cơ quan "
+        "không nhập vào cột này (ô {cell}).",
     ),
 }
 
@@ -135,7 +232,7 @@ class Finding:
         return self.sort_key() < other.sort_key()
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items()}
+        return {k: _json_safe(v) for k, v in asdict(self).items()}
 
     def __str__(self) -> str:
         where = self.location
@@ -160,6 +257,8 @@ def _cell_key(cell: str | None) -> tuple[int, int]:
 def make(code: str, **fields: Any) -> Finding:
     """Build a finding of ``code`` with its catalogue severity and message."""
     severity, template = MESSAGES[code]
+    if fields.get("cell") is None:
+        template = template.replace(" (ô {cell})", "")
     names = {f: fields.get(f) for f in ("path", "sheet", "cell", "line", "item", "found", "expected")}
     values = {k: ("" if v is None else _fmt(v)) for k, v in fields.items()}
     message = template.format_map(_Defaults(values))
@@ -171,6 +270,12 @@ def _fmt(value: Any) -> str:
         return str(int(value))
     if isinstance(value, float):
         return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
     return str(value)
 
 

@@ -9,8 +9,9 @@ from typing import Callable, Iterable
 from .errors import OutputError, WorkbookError
 from .findings import make
 from .output import safe_filename
+from .intake import identify
 from .reader import WorkbookIR, read_workbook
-from .rubric import Rubric, builtin_ids, builtin_rubric
+from .rubric import Rubric
 from .template import AGENCY, DEFAULT_PASSWORD, REVIEW, Agency, Fill, render_template
 
 
@@ -55,22 +56,15 @@ def templates_for_roster(
 def resolve_rubric(ir: WorkbookIR, extra: Rubric | None = None) -> Rubric:
     """The rubric a workbook was made from: ``extra`` if it is that one, else a built-in.
 
-    Raise WorkbookError when the id is unknown or the stamped hash differs (another version).
+    Raise WorkbookError when the workbook has no metadata, or its rubric is unknown or another
+    version (the stamped hash differs).
     """
-    rid = ir.rubric_id
-    if extra is not None and extra.id == rid:
-        rubric = extra
-    elif rid in builtin_ids():
-        rubric = builtin_rubric(rid)
-    else:
-        cell = ir.cells["dvcq_rubric_id"]
-        finding = make("unknown-rubric", path=ir.path, sheet=cell.sheet, cell=cell.cell, found=rid)
+    if not ir.has_metadata:
+        finding = make("not-a-scoring-workbook", path=ir.path)
         raise WorkbookError(finding.message, [finding])
-    if ir.rubric_hash != rubric.hash:
-        cell = ir.cells.get("dvcq_rubric_hash") or ir.cells["dvcq_rubric_id"]
-        finding = make("rubric-mismatch", path=ir.path, sheet=cell.sheet, cell=cell.cell,
-                       item=rid, found=ir.rubric_version or "?", expected=rubric.version)
-        raise WorkbookError(finding.message, [finding])
+    rubric, problems = identify(ir, [extra] if extra is not None else [])
+    if rubric is None:
+        raise WorkbookError(problems[0].message, problems)
     return rubric
 
 

@@ -1,49 +1,109 @@
-"""Read a completed workbook once into a small intermediate representation.
+"""Read a returned workbook once into a small intermediate representation.
 
-This is the only openpyxl code on the read path: checks, consolidation and reports see the
-:class:`WorkbookIR` (cells by defined name, with their values and locations) and the rubric,
-never openpyxl objects. Cells are found by the template's defined names, never by coordinates,
-so rows inserted above still read right.
+This is the only spreadsheet-reading code on the read path: checks, consolidation and reports see
+the :class:`WorkbookIR` (cells by defined name, the cells of the score sheet, with values,
+formulas and locations) and the rubric, never openpyxl or xlrd objects.
+
+Reading is defensive, because files arrive by e-mail from hundreds of agencies. The bytes are read
+once (the input is never modified, nor kept open), identified by their content rather than their
+name, and refused with their own finding when they are encrypted, corrupt, not a workbook, too big,
+a zip bomb or carry XML entity declarations. XML is parsed with defusedxml (openpyxl uses it
+when it is installed; the prolog of every part is also screened here, whatever openpyxl does).
+Legacy ``.xls`` files are read with xlrd (values only: their formulas cannot be verified).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import re
+import warnings
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import WorkbookError
-from .findings import make
-from .rubric import Rubric, nfc
+from .findings import Finding, make
+from .rubric import nfc
 
 NAME_PREFIX = "dvcq_"
 
+#: Limits for what a score workbook can reasonably be. A template is about 20 KB; a workbook with
+#: a scanned signature image a few MB.
+MAX_FILE_BYTES = 40 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2_000
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_RATIO = 150  # compressed/uncompressed, for parts above RATIO_MIN_BYTES
+RATIO_MIN_BYTES = 2 * 1024 * 1024
+#: Cells read per sheet; a score sheet has a few hundred.
+MAX_ROWS, MAX_COLS = 2_000, 40
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+XLSX, XLSM, XLS = "xlsx", "xlsm", "xls"
+
 
 @dataclass(frozen=True)
-class NamedCell:
-    """The cell a defined name points to: where it is and what it holds (a formula as text)."""
+class Cell:
+    """One cell as the file holds it: the value it shows, and its formula if it has one.
 
-    name: str
+    ``value`` is what the file shows: a constant as typed, or for a formula cell the value cached
+    by the application that last saved it (None when it never calculated: openpyxl, XlsxWriter).
+    """
+
     sheet: str
-    cell: str
-    value: Any
+    ref: str
+    value: Any = None
+    formula: str | None = None
+
+    @property
+    def row(self) -> int:
+        return _split(self.ref)[1]
+
+    @property
+    def column(self) -> str:
+        return _split(self.ref)[0]
+
+    @property
+    def is_formula(self) -> bool:
+        return self.formula is not None
 
 
 @dataclass
 class WorkbookIR:
-    """What the toolkit knows about one workbook after reading it."""
+    """What the toolkit knows about one workbook after reading it.
+
+    ``cells`` maps defined names (``dvcq_…``) to their cells; for a workbook without our metadata
+    the layout matcher fills it with the same names. ``sheets`` holds the non-empty cells of the
+    sheets that matter (the score sheet and the metadata sheet, or every sheet when there is no
+    metadata), by A1 reference.
+    """
 
     path: str
-    cells: dict[str, NamedCell] = field(default_factory=dict)
+    format: str = XLSX
+    sha256: str = ""
+    size: int = 0
+    cells: dict[str, Cell] = field(default_factory=dict)
+    sheets: dict[str, dict[str, Cell]] = field(default_factory=dict)
     sheetnames: list[str] = field(default_factory=list)
-    protected_sheets: dict[str, bool] = field(default_factory=dict)
+    protected: dict[str, bool] = field(default_factory=dict)
+    formulas_known: bool = True
+    layout_matched: bool = False
+    notes: list[Finding] = field(default_factory=list)  # warnings raised while reading
 
+    # --- by name ---------------------------------------------------------------------------
     def value(self, name: str, default: Any = None) -> Any:
         cell = self.cells.get(name)
         return default if cell is None or cell.value is None else cell.value
 
     def text(self, name: str) -> str:
         return nfc(self.value(name, ""))
+
+    @property
+    def has_metadata(self) -> bool:
+        return "dvcq_rubric_id" in self.cells
 
     @property
     def rubric_id(self) -> str:
@@ -58,6 +118,10 @@ class WorkbookIR:
         return self.text("dvcq_rubric_hash")
 
     @property
+    def copy(self) -> str:
+        return self.text("dvcq_copy") or "agency"
+
+    @property
     def year(self) -> int | None:
         value = self.value("dvcq_year")
         try:
@@ -65,45 +129,440 @@ class WorkbookIR:
         except (TypeError, ValueError):
             return None
 
-    def entries(self, rubric: Rubric, prefix: str) -> dict[str, Any]:
-        """Leaf code -> raw value of ``dvcq_{prefix}_{code}`` (as typed: number or text)."""
+    @property
+    def score_sheet(self) -> str | None:
+        for name in ("dvcq_agency", "dvcq_self_total"):
+            if name in self.cells:
+                return self.cells[name].sheet
+        for name, cell in self.cells.items():
+            if name.startswith("dvcq_self_"):
+                return cell.sheet
+        return None
+
+    def entries(self, rubric, prefix: str) -> dict[str, Any]:
+        """Leaf code -> value of ``dvcq_{prefix}_{key}`` (as typed: number, text, date …)."""
         return {leaf.code: self.value(f"dvcq_{prefix}_{leaf.key}") for leaf in rubric.leaves()}
 
-    def answers(self, rubric: Rubric, column: str) -> dict[str, Any]:
+    def answers(self, rubric, column: str) -> dict[str, Any]:
         return {c.id: self.value(f"dvcq_{column}_cond_{c.id}") for c in rubric.conditions}
+
+    # --- by place ---------------------------------------------------------------------------
+    def at(self, sheet: str, ref: str) -> Cell | None:
+        return self.sheets.get(sheet, {}).get(ref)
+
+
+# --- A1 helpers ----------------------------------------------------------------------------------
+
+
+def _split(ref: str) -> tuple[str, int]:
+    ref = ref.replace("$", "")
+    i = 0
+    while i < len(ref) and ref[i].isalpha():
+        i += 1
+    return ref[:i].upper(), int(ref[i:] or 0)
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letter(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def shift_ref(ref: str, rows: int) -> str:
+    col, row = _split(ref)
+    return f"{col}{row + rows}"
+
+
+# --- the entry point -------------------------------------------------------------------------
 
 
 def read_workbook(path: str | Path) -> WorkbookIR:
-    """Read every ``dvcq_*`` defined name of an xlsx into a :class:`WorkbookIR`.
+    """Read a workbook (xlsx, xlsm, or legacy xls) into a :class:`WorkbookIR`.
 
-    The file is opened read-only and never modified.
+    Raises :class:`~dvcq_xl.errors.WorkbookError` carrying one finding (``file-unreadable``,
+    ``file-encrypted`` or ``file-unsafe``) when the file cannot be read as a workbook. The file is
+    opened once, read, and closed; it is never written.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.cell import range_boundaries
-
     source = str(path)
-    try:
-        wb = load_workbook(path, data_only=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many types for bad files; all are unreadable
-        finding = make("file-unreadable", path=source, detail=type(exc).__name__)
-        raise WorkbookError(finding.message, [finding]) from None
-    ir = WorkbookIR(path=source, sheetnames=list(wb.sheetnames))
-    ir.protected_sheets = {ws.title: bool(ws.protection.sheet) for ws in wb.worksheets}
-    for name, defn in wb.defined_names.items():
-        if not name.startswith(NAME_PREFIX):
-            continue
-        for sheet, coord in defn.destinations:
-            if sheet not in wb.sheetnames:
-                continue
-            min_col, min_row, _, _ = range_boundaries(coord.replace("$", ""))
-            cell = wb[sheet].cell(row=min_row, column=min_col)
-            value = cell.value
-            if isinstance(value, str):
-                value = nfc(value) if not value.startswith("=") else value
-            ir.cells[name] = NamedCell(name, sheet, cell.coordinate, value)
-            break
-    wb.close()
-    if "dvcq_rubric_id" not in ir.cells:
-        finding = make("not-a-scoring-workbook", path=source)
-        raise WorkbookError(finding.message, [finding])
+    data = _read_bytes(Path(path), source)
+    digest = hashlib.sha256(data).hexdigest()
+    head = data[:8]
+    if head.startswith(ZIP_MAGIC):
+        fmt = _inspect_zip(data, source)
+        ir = _read_ooxml(data, source, fmt)
+    elif head == OLE_MAGIC:
+        ir = _read_ole(data, source)
+    else:
+        raise _unreadable(source, _what_is(data))
+    ir.sha256, ir.size = digest, len(data)
     return ir
+
+
+def _fail(code: str, source: str, **fields: Any) -> WorkbookError:
+    finding = make(code, path=source, **fields)
+    return WorkbookError(finding.message, [finding])
+
+
+def _unreadable(source: str, detail: str) -> WorkbookError:
+    return _fail("file-unreadable", source, detail=detail)
+
+
+def _read_bytes(path: Path, source: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _fail("file-unsafe", source, found=size, expected=MAX_FILE_BYTES,
+                        detail=f"tệp nặng {size / 1048576:.0f} MB, quá giới hạn "
+                               f"{MAX_FILE_BYTES // 1048576} MB của một bảng chấm điểm")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except WorkbookError:
+        raise
+    except IsADirectoryError:
+        raise _unreadable(source, "đây là thư mục, không phải tệp") from None
+    except FileNotFoundError:
+        raise _unreadable(source, "không tìm thấy tệp") from None
+    except PermissionError:
+        raise _unreadable(source, "không có quyền đọc tệp (tệp đang bị khóa hoặc bị "
+                                  "chặn quyền)") from None
+    except OSError as exc:
+        raise _unreadable(source, f"lỗi đọc tệp ({exc.strerror or exc})") from None
+    if not data:
+        raise _unreadable(source, "tệp rỗng (0 byte)")
+    return data
+
+
+def _what_is(data: bytes) -> str:
+    """Explain, in words a clerk understands, what a non-workbook file is."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "đây là tệp PDF đổi đuôi, không phải bảng tính; hãy gửi tệp Excel (.xlsx)"
+    if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in head:
+        return ("đây là trang web (HTML) lưu với đuôi Excel; hãy mở bằng Excel và «Lưu thành» "
+                "Sổ làm việc Excel (.xlsx)")
+    if head.startswith(b"<?xml"):
+        return ("đây là tệp XML (có thể là «XML Spreadsheet 2003»); hãy mở bằng Excel và lưu "
+                "lại dạng .xlsx")
+    if head.startswith(b"{\\rtf"):
+        return "đây là tệp văn bản RTF, không phải bảng tính"
+    if data[:4] in (b"\x89PNG", b"GIF8") or data[:3] == b"\xff\xd8\xff":
+        return "đây là tệp ảnh đổi đuôi, không phải bảng tính"
+    if data[:2] == b"PK":
+        return "tệp nén bị hỏng hoặc bị cắt cụt"
+    try:
+        text = data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "nội dung không phải định dạng Excel (tệp hỏng hoặc không phải bảng tính)"
+    if "," in text or ";" in text or "\t" in text:
+        return "đây là tệp văn bản (CSV); hãy gửi tệp Excel (.xlsx) theo mẫu"
+    return "đây là tệp văn bản, không phải bảng tính"
+
+
+# --- zip containers (xlsx, xlsm, and what is not) ------------------------------------------------
+
+
+def _inspect_zip(data: bytes, source: str) -> str:
+    """Screen a zip container before any XML is parsed; return ``xlsx`` or ``xlsm``."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise _unreadable(source, "tệp bị cắt cụt hoặc hỏng (thường do gửi thư điện tử lỗi "
+                                  "hoặc tải về chưa xong); hãy xin gửi lại tệp") from None
+    with zf:
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise _fail("file-unsafe", source, found=len(infos), expected=MAX_ZIP_ENTRIES,
+                        detail=f"tệp nén chứa {len(infos)} thành phần, bất thường với một "
+                               f"bảng tính")
+        total = 0
+        for info in infos:
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
+                raise _fail("file-unsafe", source, found=info.filename,
+                            detail=f"thành phần «{info.filename}» nén {ratio:.0f} lần "
+                                   f"(dấu hiệu bom nén)")
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise _fail("file-unsafe", source, found=total, expected=MAX_UNCOMPRESSED_BYTES,
+                        detail=f"giải nén ra {total / 1048576:.0f} MB (dấu hiệu bom nén)")
+        names = {info.filename for info in infos}
+        if "xl/workbook.xml" not in names and not any(
+                n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
+            raise _unreadable(source, _what_zip(names, zf))
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                _screen_xml(zf, info, source)
+        fmt = XLSM if "xl/vbaProject.bin" in names else XLSX
+        try:
+            content_types = zf.read("[Content_Types].xml")
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+            raise _unreadable(source, "tệp thiếu thành phần bắt buộc [Content_Types].xml "
+                                      "(tệp hỏng)") from None
+        if b"macroEnabled" in content_types:
+            fmt = XLSM
+    return fmt
+
+
+def _what_zip(names: set[str], zf: zipfile.ZipFile) -> str:
+    if "word/document.xml" in names:
+        return "đây là tệp Word (.docx) đổi đuôi, không phải bảng tính"
+    if any(n.startswith("ppt/") for n in names):
+        return "đây là tệp PowerPoint đổi đuôi, không phải bảng tính"
+    if "mimetype" in names:
+        try:
+            mime = zf.read("mimetype")[:100]
+        except Exception:  # noqa: BLE001 - any failure means: not a spreadsheet we know
+            mime = b""
+        if b"spreadsheet" in mime:
+            return ("đây là bảng tính LibreOffice (.ods); hãy mở và «Lưu thành» định dạng "
+                    "Excel 2007-365 (.xlsx)")
+        return "đây là tài liệu OpenDocument, không phải bảng tính Excel"
+    return "tệp nén (zip) không chứa bảng tính Excel"
+
+
+def _screen_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> None:
+    """Refuse any part declaring a DTD or entities: OOXML never does; attacks do."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    try:
+        with zf.open(info) as stream:
+            for _event, _elem in iterparse(stream, events=("start",), forbid_dtd=True):
+                break  # the prolog is behind us: a DTD can only come before the root element
+    except DefusedXmlException:
+        raise _fail("file-unsafe", source, found=info.filename,
+                    detail=f"thành phần «{info.filename}» khai báo DTD/thực thể XML "
+                           f"(có thể là tệp độc hại)") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _unreadable(source, f"thành phần «{info.filename}» bị hỏng") from None
+    except Exception:  # noqa: BLE001 - malformed XML: openpyxl will report it below
+        return
+
+
+def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
+    """One read-only openpyxl pass for names, values and formulas; one light pass over the kept
+    sheets' XML for what read-only mode leaves out (cached formula results, sheet protection)."""
+    from defusedxml import DefusedXmlException
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False,
+                               keep_links=False, keep_vba=False, rich_text=False)
+        try:
+            ir = WorkbookIR(path=source, format=fmt, sheetnames=list(wb.sheetnames))
+            worksheets = [ws.title for ws in wb.worksheets]
+            for name, defn in wb.defined_names.items():
+                if not name.lower().startswith(NAME_PREFIX):
+                    continue
+                place = _destination(defn)
+                if place is not None and place[0] in worksheets:
+                    ir.cells[name.lower()] = Cell(*place)
+            parts = {}
+            for title in _sheets_to_keep(ir, worksheets):
+                ws = wb[title]
+                ir.sheets[title] = dict(_openpyxl_cells(ws))
+                parts[title] = getattr(ws, "_worksheet_path", None)
+        finally:
+            wb.close()
+    except DefusedXmlException:
+        raise _fail("file-unsafe", source,
+                    detail="tệp chứa khai báo thực thể XML (có thể là tệp độc hại)") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise _unreadable(source, f"nội dung bảng tính bị hỏng ({type(exc).__name__})") from None
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for title, part in parts.items():
+            cached, protected = _sheet_extras(zf, part)
+            ir.protected[title] = protected
+            grid = ir.sheets[title]
+            for ref, cell in grid.items():
+                if cell.is_formula:
+                    grid[ref] = Cell(title, ref, cached.get(ref), cell.formula)
+    _bind_names(ir)
+    return ir
+
+
+_SIMPLE_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)"
+                         r"(?::\$?[A-Z]{1,3}\$?\d+)?$")
+
+
+def _destination(defn) -> tuple[str, str] | None:
+    """(sheet, top-left A1) of a defined name; the common form without openpyxl's tokenizer."""
+    m = _SIMPLE_REF.match(defn.attr_text or "")
+    if m:
+        sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+        return sheet, f"{m.group(3)}{m.group(4)}"
+    try:
+        for sheet, coord in defn.destinations:
+            return sheet, coord.replace("$", "").split(":")[0]
+    except Exception:  # noqa: BLE001 - a name pointing to #REF! has no destination
+        return None
+    return None
+
+
+def _sheets_to_keep(ir: WorkbookIR, worksheets: list[str]) -> list[str]:
+    named = [s for s in dict.fromkeys(c.sheet for c in ir.cells.values()) if s in worksheets]
+    return named or worksheets[:20]
+
+
+def _openpyxl_cells(ws) -> Iterator[tuple[str, Cell]]:
+    for row in ws.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLS):
+        for c in row:
+            value = getattr(c, "value", None)
+            if value is None:
+                continue
+            ref = c.coordinate
+            if c.data_type == "f" or type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
+                text = value if isinstance(value, str) else getattr(value, "text", "") or ""
+                yield ref, Cell(ws.title, ref, None, str(text))
+            else:
+                yield ref, Cell(ws.title, ref, _plain(value))
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _sheet_extras(zf: zipfile.ZipFile, part: str | None) -> tuple[dict[str, Any], bool]:
+    """Cached results of formula cells (A1 -> value) and whether the sheet is protected."""
+    from defusedxml.ElementTree import iterparse
+
+    cached: dict[str, Any] = {}
+    protected = False
+    if not part:
+        return cached, protected
+    try:
+        with zf.open(part.lstrip("/")) as stream:
+            for _event, elem in iterparse(stream, events=("end",), forbid_dtd=True):
+                tag = elem.tag
+                if tag == f"{_MAIN}c":
+                    f = elem.find(f"{_MAIN}f")
+                    v = elem.find(f"{_MAIN}v")
+                    if f is not None and v is not None and v.text is not None:
+                        cached[elem.get("r", "")] = _cached(elem.get("t", "n"), v.text)
+                    elem.clear()
+                elif tag == f"{_MAIN}row":
+                    elem.clear()
+                elif tag == f"{_MAIN}sheetProtection":
+                    protected = elem.get("sheet", "0").lower() in ("1", "true")
+    except Exception:  # noqa: BLE001 - the values were read; extras are best effort
+        return cached, protected
+    return cached, protected
+
+
+def _cached(kind: str, text: str) -> Any:
+    if kind in ("str", "inlineStr", "s"):
+        return text if kind != "s" else None  # formula results are never shared strings
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    if kind == "e":
+        return text
+    try:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (datetime, date, time, timedelta)):
+        return value
+    return str(value)
+
+
+def _bind_names(ir: WorkbookIR) -> None:
+    """Give every named cell its content from the sheet grids."""
+    for name, cell in list(ir.cells.items()):
+        found = ir.at(cell.sheet, cell.ref)
+        ir.cells[name] = found if found is not None else Cell(cell.sheet, cell.ref)
+
+
+# --- OLE containers: legacy xls, encrypted OOXML, Word 97 … --------------------------------------
+
+
+def _read_ole(data: bytes, source: str) -> WorkbookIR:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - olefile raises several types for broken containers
+        raise _unreadable(source, "tệp Office định dạng cũ bị hỏng hoặc bị cắt cụt") from None
+    with ole:
+        streams = {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=True)}
+    if "encryptedpackage" in streams or "encryptioninfo" in streams:
+        raise _fail("file-encrypted", source)
+    if "workbook" in streams or "book" in streams:
+        return _read_xls(data, source)
+    if "worddocument" in streams:
+        raise _unreadable(source, "đây là tệp Word (.doc) đổi đuôi, không phải bảng tính")
+    if "powerpoint document" in streams:
+        raise _unreadable(source, "đây là tệp PowerPoint đổi đuôi, không phải bảng tính")
+    raise _unreadable(source, "tệp Office định dạng cũ nhưng không chứa bảng tính")
+
+
+def _read_xls(data: bytes, source: str) -> WorkbookIR:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=False, logfile=io.StringIO())
+    except xlrd.XLRDError as exc:
+        if "encrypt" in str(exc).lower():
+            raise _fail("file-encrypted", source) from None
+        raise _unreadable(source, "tệp Excel 97-2003 (.xls) bị hỏng") from None
+    except Exception:  # noqa: BLE001 - xlrd raises many types for broken BIFF records
+        raise _unreadable(source, "tệp Excel 97-2003 (.xls) bị hỏng hoặc bị cắt cụt") from None
+    ir = WorkbookIR(path=source, format=XLS, sheetnames=book.sheet_names(), formulas_known=False)
+    for name in book.name_obj_list:
+        if not name.name.lower().startswith(NAME_PREFIX):
+            continue
+        try:
+            sheet, rlo, _rhi, clo, _chi = name.area2d()
+        except Exception:  # noqa: BLE001 - not a reference to cells
+            continue
+        ir.cells[name.name.lower()] = Cell(sheet.name, f"{col_letter(clo + 1)}{rlo + 1}")
+    keep = _sheets_to_keep(ir, book.sheet_names())
+    for title in keep:
+        ir.sheets[title] = dict(_xlrd_cells(book, book.sheet_by_name(title)))
+    _bind_names(ir)
+    ir.notes.append(make("file-legacy-format", path=source))
+    return ir
+
+
+def _xlrd_cells(book, sheet) -> Iterator[tuple[str, Cell]]:
+    import xlrd
+
+    for r in range(min(sheet.nrows, MAX_ROWS)):
+        for c in range(min(sheet.ncols, MAX_COLS)):
+            cell = sheet.cell(r, c)
+            ref = f"{col_letter(c + 1)}{r + 1}"
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                continue
+            value: Any = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                try:
+                    value = xlrd.xldate_as_datetime(cell.value, book.datemode)
+                except Exception:  # noqa: BLE001 - an impossible date stays a number
+                    value = cell.value
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(cell.value)
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                value = xlrd.error_text_from_code.get(cell.value, "#ERR")
+            elif cell.ctype == xlrd.XL_CELL_NUMBER and float(value).is_integer():
+                value = int(value)
+            yield ref, Cell(sheet.name, ref, value)
+
+
+__all__ = ["Cell", "WorkbookIR", "read_workbook", "col_index", "col_letter", "shift_ref",
+           "MAX_FILE_BYTES"]

@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -760,6 +760,12 @@ def builtin_ids() -> list[str]:
 
 
 def builtin_rubric(rubric_id: str) -> Rubric:
+    """A rubric shipped with the toolkit (loaded once per process: rubrics are immutable)."""
+    return _builtin_rubric(rubric_id)
+
+
+@lru_cache(maxsize=None)
+def _builtin_rubric(rubric_id: str) -> Rubric:
     resource = resources.files("dvcq_xl.rubrics") / f"{rubric_id}.yaml"
     if not resource.is_file():
         raise rubric_error("rubric-unknown", found=rubric_id, expected=", ".join(builtin_ids()))

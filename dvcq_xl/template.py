@@ -44,6 +44,7 @@ GUIDE = "Hướng dẫn"
 META = "dvcq"
 DEFAULT_PASSWORD = "dvcq"
 AGENCY, REVIEW = "agency", "review"
+META_KEYS = ("rubric_id", "rubric_version", "rubric_hash", "year", "copy", "toolkit_version")
 
 # Columns of the score sheet.
 TT, CONTENT, MAX, SELF, REV, EVID, REASON, NOTE, SSTATE, RSTATE = "ABCDEFGHIJ"
@@ -307,6 +308,62 @@ def review_status_formula(layout: Layout) -> str:
             f'"{STATUS_OK_REVIEW}","Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."))')
 
 
+def row_label(row: Row) -> str:
+    """What column TT shows for a planned row."""
+    item = row.item
+    if row.role == "heading":
+        return item.code
+    if row.role == "item" and row.under_heading:
+        return item.label
+    if row.role == "condition":
+        return "ĐK"
+    return item.display if item is not None else ""
+
+
+def condition_text(cond: Condition) -> str:
+    return f"{cond.question} ({_effect_text(cond)})"
+
+
+def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
+    """Every locked cell of the score sheet whose content the template fixes: A1 -> content.
+
+    Labels (TT), item texts, Chuẩn values and every formula. The template is written from it and
+    the checks compare a returned workbook against it, so the two cannot drift apart.
+    """
+    lay = layout or plan_layout(rubric)
+    bp: dict[str, Any] = {"B6": self_status_formula(lay), "B7": review_status_formula(lay)}
+    for row in lay.rows:
+        r = row.number
+        if row.role in ("heading", "parent", "item"):
+            bp[f"A{r}"] = row_label(row)
+            bp[f"B{r}"] = _item_text(row.item, row)
+            bp[f"C{r}"] = num(row.item.max_points)
+        if row.role in ("heading", "parent", "base"):
+            for col in (SELF, REV):
+                bp[f"{col}{r}"] = subtotal_formula(col, row.children)
+        if row.role == "item":
+            if row.item.kind != SUPERIOR:
+                bp[f"{SSTATE}{r}"] = leaf_state_formula(row.item, r, "self")
+            bp[f"{RSTATE}{r}"] = leaf_state_formula(row.item, r, "review")
+        elif row.role == "base":
+            bp[f"B{r}"] = "Tổng cộng"
+            bp[f"C{r}"] = num(rubric.base_max)
+        elif row.role == "condition":
+            bp[f"A{r}"] = row_label(row)
+            bp[f"B{r}"] = condition_text(row.condition)
+            bp[f"{SSTATE}{r}"] = condition_state_formula(r, "self")
+            bp[f"{RSTATE}{r}"] = condition_state_formula(r, "review")
+    r = lay.total_row.number
+    bp[f"B{r}"] = "Tổng điểm để đánh giá, phân loại"
+    bp[f"C{r}"] = num(rubric.total_max)
+    bp[f"{SELF}{r}"] = total_formula(rubric, lay, SELF, SSTATE)
+    bp[f"{REV}{r}"] = total_formula(rubric, lay, REV, RSTATE)
+    r = lay.class_row.number
+    bp[f"{SELF}{r}"] = class_formula(rubric, lay, SELF, SSTATE)
+    bp[f"{REV}{r}"] = class_formula(rubric, lay, REV, RSTATE)
+    return bp
+
+
 # --- rendering -----------------------------------------------------------------------------------
 
 
@@ -380,6 +437,7 @@ class _Ctx:
     ws: Any
     f: _Formats
     layout: Layout
+    bp: dict[str, Any] = field(default_factory=dict)
     print_last: int = 0
 
     @property
@@ -439,10 +497,10 @@ def _step_title_block(ctx: _Ctx) -> None:
     status = f.cell(italic=True, align="left")
     ws.write("A6", "Tự chấm:", label)
     ws.merge_range("B6:H6", "", status)
-    ws.write_formula("B6", self_status_formula(ctx.layout), status, "")
+    ws.write_formula("B6", ctx.bp["B6"], status, "")
     ws.write("A7", "Tổ KT:", label)
     ws.merge_range("B7:H7", "", status)
-    ws.write_formula("B7", review_status_formula(ctx.layout), status, "")
+    ws.write_formula("B7", ctx.bp["B7"], status, "")
     ws.set_row(5, LINE_PT * 2 + 3)
     ws.set_row(6, LINE_PT * 2 + 3)
 
@@ -482,14 +540,14 @@ def _step_body(ctx: _Ctx) -> None:
             item = row.item
             bold = row.level == 0
             fill_colour = SUBTOTAL_FILL if bold else None
-            text = _item_text(item, row)
-            ws.write(f"A{r}", item.code if row.role == "heading" else item.display,
+            text = ctx.bp[f"B{r}"]
+            ws.write(f"A{r}", ctx.bp[f"A{r}"],
                      f.cell(bold=bold, align="center", fill=fill_colour))
             ws.write(f"B{r}", text, f.cell(bold=bold, italic=not bold, fill=fill_colour))
             ws.write_number(f"C{r}", num(item.max_points),
                             f.cell(bold=bold, align="center", num_format=POINTS, fill=fill_colour))
             for col in (SELF, REV):
-                ws.write_formula(f"{col}{r}", subtotal_formula(col, row.children),
+                ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"],
                                  f.cell(bold=bold, align="center", num_format=POINTS,
                                         fill=fill_colour), "")
             for col in (EVID, REASON, NOTE):
@@ -497,9 +555,8 @@ def _step_body(ctx: _Ctx) -> None:
             ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
         elif row.role == "item":
             item = row.item
-            label = item.label if row.under_heading else item.display
-            ws.write(f"A{r}", label, f.cell(align="center"))
-            ws.write(f"B{r}", _item_text(item, row), f.cell(align="justify"))
+            ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
+            ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(align="justify"))
             ws.write_number(f"C{r}", num(item.max_points), f.cell(align="center", num_format=POINTS))
             superior = item.kind == SUPERIOR
             self_fmt = (f.cell(align="center", fill=GREY) if superior else
@@ -519,8 +576,8 @@ def _step_body(ctx: _Ctx) -> None:
                 note = "Do cấp trên chấm"
             _write_value(ws, f"{NOTE}{r}", note, f.cell(unlocked=agency_inputs, size=11))
             if not superior:
-                ws.write_formula(f"{SSTATE}{r}", leaf_state_formula(item, r, "self"), None, "")
-            ws.write_formula(f"{RSTATE}{r}", leaf_state_formula(item, r, "review"), None, "")
+                ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
+            ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
             ws.set_row(r - 1, _height((_item_text(item, row), WIDTHS[CONTENT]),
                                       (str(evidence or ""), WIDTHS[EVID] * 1.1),
                                       (str(reason or ""), WIDTHS[REASON] * 1.1)))
@@ -530,7 +587,7 @@ def _step_body(ctx: _Ctx) -> None:
             ws.write(f"B{r}", "Tổng cộng", f.cell(bold=True, align="center", fill=SUBTOTAL_FILL))
             ws.write_number(f"C{r}", num(ctx.rubric.base_max), bold)
             for col in (SELF, REV):
-                ws.write_formula(f"{col}{r}", subtotal_formula(col, row.children), bold, "")
+                ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"], bold, "")
             for col in (EVID, REASON, NOTE):
                 ws.write_blank(f"{col}{r}", None, f.cell(fill=SUBTOTAL_FILL))
         elif row.role == "section":
@@ -538,9 +595,8 @@ def _step_body(ctx: _Ctx) -> None:
                            f.cell(bold=True, fill=SUBTOTAL_FILL))
         elif row.role == "condition":
             cond = row.condition
-            effect = _effect_text(cond)
-            text = f"{cond.question} ({effect})"
-            ws.write(f"A{r}", "ĐK", f.cell(align="center"))
+            text = ctx.bp[f"B{r}"]
+            ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
             ws.write(f"B{r}", text, f.cell(align="justify"))
             ws.write_blank(f"C{r}", None, f.cell())
             _write_value(ws, f"{SELF}{r}", fill.self_answers.get(cond.id),
@@ -549,8 +605,8 @@ def _step_body(ctx: _Ctx) -> None:
                          f.cell(align="center", unlocked=ctx.review))
             for col in (EVID, REASON, NOTE):
                 ws.write_blank(f"{col}{r}", None, f.cell())
-            ws.write_formula(f"{SSTATE}{r}", condition_state_formula(r, "self"), None, "")
-            ws.write_formula(f"{RSTATE}{r}", condition_state_formula(r, "review"), None, "")
+            ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
+            ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
             ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
 
 
@@ -571,8 +627,8 @@ def _step_totals(ctx: _Ctx) -> None:
     ws.write_blank(f"A{r}", None, strong)
     ws.write(f"B{r}", "Tổng điểm để đánh giá, phân loại", f.cell(bold=True, fill="#E2EFDA"))
     ws.write_number(f"C{r}", num(rubric.total_max), strong)
-    ws.write_formula(f"{SELF}{r}", total_formula(rubric, lay, SELF, SSTATE), strong, "")
-    ws.write_formula(f"{REV}{r}", total_formula(rubric, lay, REV, RSTATE), strong, "")
+    ws.write_formula(f"{SELF}{r}", ctx.bp[f"{SELF}{r}"], strong, "")
+    ws.write_formula(f"{REV}{r}", ctx.bp[f"{REV}{r}"], strong, "")
     for col in (EVID, REASON, NOTE):
         ws.write_blank(f"{col}{r}", None, f.cell(fill="#E2EFDA"))
     r = lay.class_row.number
@@ -581,8 +637,8 @@ def _step_totals(ctx: _Ctx) -> None:
     ws.write_blank(f"A{r}", None, cls)
     ws.write(f"B{r}", label, f.cell(bold=True, fill="#E2EFDA"))
     ws.write_blank(f"C{r}", None, cls)
-    ws.write_formula(f"{SELF}{r}", class_formula(rubric, lay, SELF, SSTATE), cls, "")
-    ws.write_formula(f"{REV}{r}", class_formula(rubric, lay, REV, RSTATE), cls, "")
+    ws.write_formula(f"{SELF}{r}", ctx.bp[f"{SELF}{r}"], cls, "")
+    ws.write_formula(f"{REV}{r}", ctx.bp[f"{REV}{r}"], cls, "")
     for col in (EVID, REASON):
         ws.write_blank(f"{col}{r}", None, f.cell(fill="#E2EFDA"))
     ws.write(f"{NOTE}{r}", "" if rubric.bands_verified else "Ngưỡng chưa xác minh",
@@ -629,30 +685,38 @@ def _pt(value: float) -> str:
     return str(num(value)).replace(".", ",")
 
 
-def _step_names(ctx: _Ctx) -> None:
-    wb, lay = ctx.wb, ctx.layout
-    name = wb.define_name
-    name("dvcq_agency", ctx.cell_ref("B", 4))
-    name("dvcq_agency_code", ctx.cell_ref("B", 5))
-    name("dvcq_block", ctx.cell_ref("G", 4))
-    name("dvcq_self_status", ctx.cell_ref("B", 6))
-    name("dvcq_review_status", ctx.cell_ref("B", 7))
+def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple[str, str]]:
+    """Where the template puts each contract name: name -> (sheet, A1 cell)."""
+    lay = layout or plan_layout(rubric)
+    places = {"dvcq_agency": (SHEET, "B4"), "dvcq_agency_code": (SHEET, "B5"),
+              "dvcq_block": (SHEET, "G4"), "dvcq_self_status": (SHEET, "B6"),
+              "dvcq_review_status": (SHEET, "B7")}
     for code, row in lay.leaf_rows.items():
         key = code.replace(".", "_")
         for prefix, col in (("max", MAX), ("self", SELF), ("review", REV), ("evidence", EVID),
                             ("reason", REASON), ("note", NOTE)):
-            name(f"dvcq_{prefix}_{key}", ctx.cell_ref(col, row.number))
+            places[f"dvcq_{prefix}_{key}"] = (SHEET, f"{col}{row.number}")
     for code, row in lay.parent_rows.items():
         key = code.replace(".", "_")
-        name(f"dvcq_self_sub_{key}", ctx.cell_ref(SELF, row.number))
-        name(f"dvcq_review_sub_{key}", ctx.cell_ref(REV, row.number))
+        places[f"dvcq_self_sub_{key}"] = (SHEET, f"{SELF}{row.number}")
+        places[f"dvcq_review_sub_{key}"] = (SHEET, f"{REV}{row.number}")
     for cid, row in lay.condition_rows.items():
-        name(f"dvcq_self_cond_{cid}", ctx.cell_ref(SELF, row.number))
-        name(f"dvcq_review_cond_{cid}", ctx.cell_ref(REV, row.number))
+        places[f"dvcq_self_cond_{cid}"] = (SHEET, f"{SELF}{row.number}")
+        places[f"dvcq_review_cond_{cid}"] = (SHEET, f"{REV}{row.number}")
     for which, col in (("self", SELF), ("review", REV)):
-        name(f"dvcq_{which}_base", ctx.cell_ref(col, lay.base_row.number))
-        name(f"dvcq_{which}_total", ctx.cell_ref(col, lay.total_row.number))
-        name(f"dvcq_{which}_class", ctx.cell_ref(col, lay.class_row.number))
+        places[f"dvcq_{which}_base"] = (SHEET, f"{col}{lay.base_row.number}")
+        places[f"dvcq_{which}_total"] = (SHEET, f"{col}{lay.total_row.number}")
+        places[f"dvcq_{which}_class"] = (SHEET, f"{col}{lay.class_row.number}")
+    for i, key in enumerate(META_KEYS, start=2):
+        places[f"dvcq_{key}"] = (META, f"B{i}")
+    return places
+
+
+def _step_names(ctx: _Ctx) -> None:
+    for name, (sheet, ref) in name_places(ctx.rubric, ctx.layout).items():
+        if sheet == SHEET:
+            col, row = ref[0], int(ref[1:])
+            ctx.wb.define_name(name, ctx.cell_ref(col, row))
 
 
 def _score_validation(item: Item, column_label: str, ref: str) -> dict[str, Any]:
@@ -798,13 +862,13 @@ def _step_guide(ctx: _Ctx) -> None:
 
 def _step_meta(ctx: _Ctx) -> None:
     m = ctx.wb.add_worksheet(META)
-    values = [("rubric_id", ctx.rubric.id), ("rubric_version", ctx.rubric.version),
-              ("rubric_hash", ctx.rubric.hash), ("year", ctx.year), ("copy", ctx.mode),
-              ("toolkit_version", __version__)]
+    values = {"rubric_id": ctx.rubric.id, "rubric_version": ctx.rubric.version,
+              "rubric_hash": ctx.rubric.hash, "year": ctx.year, "copy": ctx.mode,
+              "toolkit_version": __version__}
     m.write_row(0, 0, ["key", "value"])
-    for i, (key, value) in enumerate(values, start=1):
+    for i, key in enumerate(META_KEYS, start=1):
         m.write(i, 0, key)
-        _write_value(m, f"B{i + 1}", value, None)
+        _write_value(m, f"B{i + 1}", values[key], None)
         ctx.wb.define_name(f"dvcq_{key}", ctx.cell_ref("B", i + 1, META))
     m.protect(ctx.password)
     m.hide()
@@ -851,8 +915,9 @@ def render_template(
         wb.set_properties({"title": title, "subject": rubric.title, "author": "dvcq_xl",
                            "company": rubric.decision.body, "keywords": rubric.id})
         ws = wb.add_worksheet(SHEET)
-        ctx = _Ctx(rubric, year, agency, mode, fill, password, wb, ws, _Formats(wb),
-                   plan_layout(rubric))
+        layout = plan_layout(rubric)
+        ctx = _Ctx(rubric, year, agency, mode, fill, password, wb, ws, _Formats(wb), layout,
+                   blueprint(rubric, layout))
         for step in STEPS:
             step(ctx)
         wb.close()

@@ -117,7 +117,7 @@ def recalculated(libreoffice, tmp_path_factory, seed_scores):
     for case, original, recalced in zip(cases, files, outputs):
         ir = read_workbook(original)  # where each name lives, from our own file
         wb = load_workbook(recalced, data_only=True)
-        values = {name: wb[c.sheet][c.cell].value for name, c in ir.cells.items()}
+        values = {name: wb[c.sheet][c.ref].value for name, c in ir.cells.items()}
         wb.close()
         result[case.name] = (case, values)
     return result

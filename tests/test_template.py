@@ -62,12 +62,12 @@ def _expected_inputs(rubric, path: Path, mode: str, agency_blank: bool) -> set[s
     for leaf in rubric.leaves():
         for prefix in (["note"] + ([] if leaf.kind == SUPERIOR else ["self", "evidence"])
                        if mode == AGENCY else ["review", "reason"]):
-            cells.add(ir.cells[f"dvcq_{prefix}_{leaf.key}"].cell)
+            cells.add(ir.cells[f"dvcq_{prefix}_{leaf.key}"].ref)
     for cond in rubric.conditions:
         col = "self" if mode == AGENCY else "review"
-        cells.add(ir.cells[f"dvcq_{col}_cond_{cond.id}"].cell)
+        cells.add(ir.cells[f"dvcq_{col}_cond_{cond.id}"].ref)
     if agency_blank and mode == AGENCY:
-        cells.add(ir.cells["dvcq_agency"].cell)
+        cells.add(ir.cells["dvcq_agency"].ref)
     return cells
 
 
@@ -133,7 +133,7 @@ def test_every_score_cell_is_validated(rubric, tmp_path):
     for leaf in rubric.leaves():
         columns = ["review"] + ([] if leaf.kind == SUPERIOR else ["self"])
         for column in columns:
-            dv = rules[ir.cells[f"dvcq_{column}_{leaf.key}"].cell]
+            dv = rules[ir.cells[f"dvcq_{column}_{leaf.key}"].ref]
             assert dv.showErrorMessage and dv.errorStyle in (None, "stop")
             assert "phải là số từ 0 đến" in dv.error and dv.prompt
             if leaf.step == 1:
@@ -143,7 +143,7 @@ def test_every_score_cell_is_validated(rubric, tmp_path):
             else:
                 assert dv.type == "custom" and f"<={leaf.max_points:g}" in dv.formula1
     for cond in rubric.conditions:
-        dv = rules[ir.cells[f"dvcq_self_cond_{cond.id}"].cell]
+        dv = rules[ir.cells[f"dvcq_self_cond_{cond.id}"].ref]
         assert dv.type == "list" and dv.formula1 == '"Có,Không"'
 
 
@@ -175,7 +175,7 @@ def test_print_setup(rubric, tmp_path):
     # wrapped long texts get a row tall enough for several lines
     ir = read_workbook(tmp_path / "t.xlsx")
     first = ir.cells[f"dvcq_self_{rubric.leaves()[0].key}"]
-    row = int(re.sub(r"\D", "", first.cell))
+    row = int(re.sub(r"\D", "", first.ref))
     assert ws.row_dimensions[row].height >= 2 * tpl.LINE_PT
 
 
@@ -195,7 +195,7 @@ def test_agency_text_is_never_a_formula(bac_giang, tmp_path):
     wb = load_workbook(path)
     ir = read_workbook(path)
     for name in ("dvcq_agency", "dvcq_agency_code", "dvcq_block", "dvcq_evidence_1_1"):
-        cell = wb[SHEET][ir.cells[name].cell]
+        cell = wb[SHEET][ir.cells[name].ref]
         assert cell.data_type == "s", name
 
 

@@ -1,0 +1,579 @@
+"""The checks run on a returned workbook: small pure functions of ``(ir, rubric)``.
+
+Each check yields :class:`~dvcq_xl.findings.Finding` objects and is registered with the codes it
+may emit (:data:`CHECKS`), so the list of codes is documented and tested. Checks see only the
+:class:`~dvcq_xl.reader.WorkbookIR` and the rubric. Nothing shown in the file is trusted: entries
+are parsed here, and every subtotal, total and class is recomputed and compared with what the file
+shows.
+
+Identity (which rubric, which year) is checked before these, by :mod:`dvcq_xl.intake`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, Callable, Iterator
+
+from .findings import Finding, make
+from .reader import Cell, WorkbookIR, shift_ref
+from .rubric import BONUS, NO, PENALTY, SUPERIOR, YES, Item, Rubric, Score, is_multiple, nfc, num
+from .template import (
+    CLASS_ERROR,
+    CLASS_INCOMPLETE,
+    META,
+    REVIEW,
+    SHEET,
+    blueprint,
+    contract_names,
+    name_places,
+    plan_layout,
+)
+
+SELF, REV = "self", "review"
+WHAT = {SELF: "điểm tự chấm", REV: "điểm của Tổ kiểm tra"}
+WHOSE = {SELF: "tự chấm", REV: "của Tổ kiểm tra"}
+
+# --- parsing entries -----------------------------------------------------------------------------
+
+EMPTY, OK, COERCED, NOT_NUMBER = "empty", "ok", "coerced", "not-number"
+_NUMBER_TEXT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One score as typed, and what the toolkit reads it as."""
+
+    code: str
+    column: str
+    name: str
+    cell: Cell | None
+    raw: Any
+    status: str
+    number: float | None = None
+    detail: str = ""
+
+
+def parse_score(raw: Any) -> tuple[str, float | None, str]:
+    """(status, number, detail) of a typed score: a number, a number typed as text, or neither."""
+    if raw is None:
+        return EMPTY, None, ""
+    if isinstance(raw, bool):
+        return NOT_NUMBER, None, ""
+    if isinstance(raw, (int, float)):
+        if math.isnan(raw) or math.isinf(raw):
+            return NOT_NUMBER, None, ""
+        return OK, float(raw), ""
+    if isinstance(raw, (datetime, date, time, timedelta)):
+        return NOT_NUMBER, None, " (Excel đã tự đổi thành ngày tháng; nhập lại dạng số)"
+    text = nfc(raw)
+    if not text:
+        return EMPTY, None, ""
+    if _NUMBER_TEXT.match(text):
+        return COERCED, float(text.replace(",", ".")), ""
+    return NOT_NUMBER, None, ""
+
+
+def parse_answer(raw: Any) -> tuple[str, bool | None]:
+    """(status, answer) of a condition cell: «Có», «Không» (any case), empty, or invalid."""
+    text = nfc(raw).casefold() if raw is not None else ""
+    if not text:
+        return EMPTY, None
+    if text == YES.casefold():
+        return OK, True
+    if text == NO.casefold():
+        return OK, False
+    return NOT_NUMBER, None
+
+
+def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
+    """The scores of one column, leaf by leaf (superior-only leaves included)."""
+    out = []
+    for leaf in rubric.leaves():
+        name = f"dvcq_{column}_{leaf.key}"
+        cell = ir.cells.get(name)
+        raw = cell.value if cell is not None else None
+        status, number, detail = parse_score(raw)
+        out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
+    return out
+
+
+def valid_number(entry: Entry, item: Item) -> float | None:
+    """The entry's points when it is a usable score (in range, on step), else None."""
+    if entry.number is None:
+        return None
+    if entry.number < 0 or entry.number > item.max_points + 1e-9:
+        return None
+    if not is_multiple(entry.number, item.step):
+        return None
+    return entry.number
+
+
+def answers(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, bool | None]:
+    return {c.id: parse_answer(ir.value(f"dvcq_{column}_cond_{c.id}"))[1]
+            for c in rubric.conditions}
+
+
+def recompute(ir: WorkbookIR, rubric: Rubric, column: str) -> Score:
+    """The rubric's score of one column from the entries (text read as numbers where it is one).
+
+    Entries that are not usable scores count as not filled.
+    """
+    values = {}
+    for entry in entries(ir, rubric, column):
+        item = rubric.item(entry.code)
+        if column == SELF and item.kind == SUPERIOR:
+            continue
+        values[entry.code] = valid_number(entry, item)
+    return rubric.score(values, answers(ir, rubric, column), column)
+
+
+# --- locations -----------------------------------------------------------------------------------
+
+
+def _at(ir: WorkbookIR, name: str) -> dict[str, Any]:
+    cell = ir.cells.get(name)
+    if cell is None:
+        return {"path": ir.path}
+    return {"path": ir.path, "sheet": cell.sheet, "cell": cell.ref}
+
+
+def _shown(value: Any) -> Any:
+    """A value as a finding reports it (JSON-safe)."""
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, (time, timedelta)):
+        return str(value)
+    return value
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+Check = Callable[[WorkbookIR, Rubric], Iterator[Finding]]
+#: check name -> (codes it may emit, function), in the order they run
+CHECKS: dict[str, tuple[tuple[str, ...], Check]] = {}
+
+
+def check(name: str, *codes: str) -> Callable[[Check], Check]:
+    def register(func: Check) -> Check:
+        CHECKS[name] = (codes, func)
+        return func
+
+    return register
+
+
+def run_checks(ir: WorkbookIR, rubric: Rubric) -> list[Finding]:
+    """Every registered check on one workbook; findings sorted by location."""
+    findings: list[Finding] = []
+    for _codes, func in CHECKS.values():
+        findings.extend(func(ir, rubric))
+    return sorted(findings)
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+
+@check("agency", "agency-missing")
+def check_agency(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """The agency must be named: an unnamed file cannot be ranked or sent back."""
+    if not ir.text("dvcq_agency"):
+        yield make("agency-missing", **_at(ir, "dvcq_agency"))
+
+
+@check("protection", "protection-removed")
+def check_protection(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """A template whose score sheet is no longer protected may have been edited anywhere."""
+    sheet = ir.score_sheet
+    if ir.layout_matched or not ir.has_metadata or sheet is None or sheet not in ir.protected:
+        return
+    if not ir.protected[sheet]:
+        yield make("protection-removed", path=ir.path, sheet=sheet)
+
+
+@check("template", "template-modified")
+def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """Formulas, Chuẩn values, item texts and the row structure must be the template's.
+
+    Cells are compared with the template's blueprint after the shift of any rows inserted above
+    the table (which is harmless). When rows were inserted or deleted inside the table, one
+    finding says so, and only the cells that names still locate are compared.
+    """
+    if ir.layout_matched or not ir.has_metadata:
+        return
+    places = name_places(rubric)
+    missing = [n for n in contract_names(rubric) if n not in ir.cells]
+    for name in missing[:5]:
+        yield make("template-modified", path=ir.path, item=name,
+                   detail=f"vùng tên «{name}» đã bị xóa")
+    if len(missing) > 5:
+        yield make("template-modified", path=ir.path,
+                   detail=f"thêm {len(missing) - 5} vùng tên khác đã bị xóa")
+    row_map, moved = _row_map(ir, places)
+    if moved is not None:
+        name, cell = moved
+        yield make("template-modified", path=ir.path, sheet=cell.sheet, cell=cell.ref,
+                   found=cell.ref, expected=places[name][1],
+                   detail=f"đã chèn, xóa hoặc di chuyển dòng trong bảng (ô {cell.ref} đáng lẽ "
+                          f"ở {places[name][1]})")
+    sheet = ir.score_sheet or SHEET
+    for ref, expected in blueprint(rubric).items():
+        col, row = ref[0], int(ref[1:])
+        if row not in row_map:
+            continue
+        is_formula = isinstance(expected, str) and expected.startswith("=")
+        if is_formula and (moved is not None or not ir.formulas_known):
+            continue
+        actual_ref = f"{col}{row_map[row]}"
+        cell = ir.at(sheet, actual_ref)
+        problem = _differs(cell, expected, is_formula, ir.formulas_known)
+        if problem:
+            yield make("template-modified", path=ir.path, sheet=sheet, cell=actual_ref,
+                       found=_shown(problem[0]), expected=_shown(problem[1]), detail=problem[2])
+
+
+def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]
+             ) -> tuple[dict[int, int], tuple[str, Cell] | None]:
+    """Planned row -> actual row of the score sheet, and the first name out of place."""
+    pairs = []
+    for name, (sheet, ref) in places.items():
+        cell = ir.cells.get(name)
+        if sheet != SHEET or cell is None:
+            continue
+        pairs.append((int(ref[1:]), ref[0], name, cell))
+    pairs.sort(key=lambda p: (p[0], p[1]))
+    if not pairs:
+        return {}, None
+    offset = pairs[0][3].row - pairs[0][0]
+    moved = None
+    row_map: dict[int, int] = {}
+    for planned, col, name, cell in pairs:
+        if cell.row - planned != offset or cell.column != col:
+            if moved is None:
+                moved = (name, cell)
+        else:
+            row_map[planned] = cell.row
+    if moved is None:
+        last = max(p[0] for p in pairs) + 3
+        row_map = {r: r + offset for r in range(1, last + 1)}
+    return row_map, moved
+
+
+def _differs(cell: Cell | None, expected: Any, is_formula: bool, formulas_known: bool
+             ) -> tuple[Any, Any, str] | None:
+    """(found, expected, what changed) when a template cell no longer holds what it should."""
+    if is_formula:
+        if cell is None or not cell.is_formula:
+            found = None if cell is None else cell.value
+            return (found, "công thức",
+                    "công thức đã bị xóa hoặc ghi đè bằng giá trị" +
+                    (f" «{_shown(found)}»" if found not in (None, "") else ""))
+        if normalise_formula(cell.formula) != normalise_formula(expected):
+            return (cell.formula, expected, "công thức đã bị sửa")
+        return None
+    if isinstance(expected, (int, float)):
+        value = None if cell is None else cell.value
+        if not isinstance(value, (int, float)) or isinstance(value, bool) \
+                or abs(float(value) - float(expected)) > 1e-9:
+            return (value, expected, "điểm chuẩn đã bị sửa")
+        return None
+    value = "" if cell is None or cell.value is None else cell.value
+    if cell is not None and cell.is_formula and formulas_known:
+        return (cell.formula, expected, "nội dung đã bị thay bằng công thức")
+    if _loose(value) != _loose(expected):
+        return (value, expected, "nội dung, số thứ tự của mục đã bị sửa")
+    return None
+
+
+def _loose(text: Any) -> str:
+    return nfc(text).casefold()
+
+
+@lru_cache(maxsize=4096)
+def normalise_formula(formula: str) -> str:
+    """A formula in a canonical form: no spaces, upper-case names, numbers as numbers.
+
+    Applications write the same formula differently (LibreOffice, Excel, openpyxl): compare
+    meaning, not bytes.
+    """
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    text = formula if formula.startswith("=") else "=" + formula
+    try:
+        tokens = Tokenizer(text).items
+    except Exception:  # noqa: BLE001 - an unparsable formula compares as its stripped text
+        return re.sub(r"\s+", "", text).upper()
+    parts = []
+    for tok in tokens:
+        if tok.type == Token.WSPACE:
+            continue
+        value = tok.value
+        if tok.type == Token.OPERAND and tok.subtype == Token.NUMBER:
+            value = repr(float(value))
+        elif tok.type == Token.OPERAND and tok.subtype == Token.TEXT:
+            value = nfc(value)
+        else:
+            value = value.upper().replace("_XLFN.", "")
+        parts.append(value)
+    return "\x1f".join(parts)
+
+
+@check("scores", "score-missing", "score-not-number", "score-text-coerced", "score-negative",
+       "score-above-max", "score-step", "review-in-agency-copy")
+def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """Every score must be a number from 0 to the item's Chuẩn, on its step.
+
+    The agency must score every item it scores (superior-only items are another check). In the
+    inspection team's copy, the team's column may be partly empty (the self score then stands);
+    in the agency's copy, that column must be empty.
+    """
+    review_copy = ir.copy == REVIEW
+    for column in (SELF, REV):
+        for entry in entries(ir, rubric, column):
+            item = rubric.item(entry.code)
+            if column == SELF and item.kind == SUPERIOR:
+                continue
+            where = _at(ir, entry.name)
+            base = {"item": entry.code, "what": WHAT[column], **where}
+            if column == REV and not review_copy:
+                if entry.status != EMPTY:
+                    yield make("review-in-agency-copy", found=_shown(entry.raw), **base)
+                continue
+            if entry.status == EMPTY:
+                if column == SELF:
+                    yield make("score-missing", **base)
+                continue
+            if entry.status == NOT_NUMBER:
+                yield make("score-not-number", found=_shown(entry.raw), detail=entry.detail,
+                           **base)
+                continue
+            if entry.status == COERCED:
+                yield make("score-text-coerced", found=entry.raw, expected=num(entry.number),
+                           **base)
+            yield from _range(entry, item, base)
+
+
+def _range(entry: Entry, item: Item, base: dict[str, Any]) -> Iterator[Finding]:
+    value = num(entry.number)
+    if entry.number < 0:
+        yield make("score-negative", found=value, expected=0, **base)
+    elif entry.number > item.max_points + 1e-9:
+        yield make("score-above-max", found=value, expected=num(item.max_points), **base)
+    elif not is_multiple(entry.number, item.step):
+        yield make("score-step", found=value, expected=num(item.step), **base)
+
+
+@check("conditions", "condition-missing", "condition-invalid")
+def check_conditions(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """Each overriding condition is answered «Có» or «Không» by the agency (the team may leave
+    its column empty)."""
+    for column in (SELF, REV):
+        if column == REV and ir.copy != REVIEW:
+            continue
+        for cond in rubric.conditions:
+            name = f"dvcq_{column}_cond_{cond.id}"
+            raw = ir.value(name)
+            status, _ = parse_answer(raw)
+            if status == EMPTY and column == SELF:
+                yield make("condition-missing", item=cond.id, **_at(ir, name))
+            elif status == NOT_NUMBER:
+                yield make("condition-invalid", item=cond.id, found=_shown(raw), **_at(ir, name))
+
+
+@check("superior", "superior-only-filled")
+def check_superior(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """Items reserved for the superior must be left empty by the agency."""
+    for entry in entries(ir, rubric, SELF):
+        if rubric.item(entry.code).kind == SUPERIOR and entry.status != EMPTY:
+            yield make("superior-only-filled", item=entry.code, found=_shown(entry.raw),
+                       **_at(ir, entry.name))
+
+
+@check("caps", "bonus-above-cap", "penalty-below-floor")
+def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """Bonus points in all may not exceed the rubric's cap, nor deductions its maximum.
+
+    Each item is counted at most at its own Chuẩn, so an item above its Chuẩn is reported once,
+    by the scores check, not again here.
+    """
+    for column in (SELF, REV):
+        if column == REV and ir.copy != REVIEW:
+            continue
+        for kind, code, cap in ((BONUS, "bonus-above-cap", rubric.bonus_max),
+                                (PENALTY, "penalty-below-floor", rubric.penalty_max)):
+            leaves = rubric.leaves((kind,))
+            if not leaves:
+                continue
+            total = 0.0
+            for entry in entries(ir, rubric, column):
+                item = rubric.item(entry.code)
+                if item.kind == kind and entry.number is not None and entry.number > 0:
+                    total += min(entry.number, item.max_points)
+            if total > cap + 1e-9:
+                top = rubric.item(leaves[0].code.split(".")[0])
+                name = f"dvcq_{column}_sub_{top.key}" if not top.is_leaf \
+                    else f"dvcq_{column}_{top.key}"
+                yield make(code, what=WHOSE[column], found=num(total), expected=num(cap),
+                           item=top.code, **_at(ir, name))
+
+
+@check("evidence", "evidence-missing")
+def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """Where the rubric requires it, a score above 0 needs evidence or an explanation."""
+    for entry in entries(ir, rubric, SELF):
+        item = rubric.item(entry.code)
+        if not item.evidence_required or item.kind == SUPERIOR:
+            continue
+        if entry.number is not None and entry.number > 0 \
+                and not ir.text(f"dvcq_evidence_{item.key}"):
+            yield make("evidence-missing", item=entry.code, found=num(entry.number),
+                       **_at(ir, f"dvcq_evidence_{item.key}"))
+
+
+@check("reasons", "review-reason-missing")
+def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """The inspection team gives a reason for every score it changes."""
+    if ir.copy != REVIEW:
+        return
+    own = {e.code: e for e in entries(ir, rubric, SELF)}
+    for entry in entries(ir, rubric, REV):
+        item = rubric.item(entry.code)
+        if item.kind == SUPERIOR or entry.number is None or own[entry.code].number is None:
+            continue
+        if abs(entry.number - own[entry.code].number) > 1e-9 \
+                and not ir.text(f"dvcq_reason_{item.key}"):
+            yield make("review-reason-missing", item=entry.code, found=num(entry.number),
+                       expected=num(own[entry.code].number),
+                       **_at(ir, f"dvcq_reason_{item.key}"))
+
+
+@check("totals", "total-mismatch", "class-mismatch")
+def check_totals(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """What the file shows for every subtotal, total and class must be what its entries give.
+
+    A file that never calculated shows nothing and is not compared. Files from our template are
+    compared with what the template's own formulas give (text counts as nothing, as in Excel), so
+    a mistyped entry is reported once, by the scores check; other files with the rubric's score.
+    """
+    for column in (SELF, REV):
+        if column == REV and ir.copy != REVIEW:
+            continue
+        expected = (_emulate(ir, rubric, column) if not ir.layout_matched
+                    else _recomputed(ir, rubric, column))
+        for name, value in expected.items():
+            cell = ir.cells.get(name)
+            if cell is None or cell.value is None or cell.value == "":
+                continue
+            shown = cell.value
+            if name.endswith("_class"):
+                if nfc(shown) != nfc(value):
+                    yield make("class-mismatch", what=WHOSE[column], found=_shown(shown),
+                               expected=value, **_at(ir, name))
+                continue
+            if value == "" or not isinstance(shown, (int, float)) or isinstance(shown, bool) \
+                    or abs(float(shown) - float(value)) > 1e-6:
+                yield make("total-mismatch", found=_shown(shown),
+                           expected=_shown(value) if value != "" else "(trống)",
+                           detail=_label(name, column), **_at(ir, name))
+
+
+def _label(name: str, column: str) -> str:
+    whose = WHOSE[column]
+    if name.endswith("_total"):
+        return f"Tổng điểm {whose}"
+    if name.endswith("_base"):
+        return f"Tổng cộng điểm chuẩn {whose}"
+    code = name.split("_sub_", 1)[1].replace("_", ".")
+    return f"Điểm cộng mục {code} ({whose})"
+
+
+def _recomputed(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
+    score = recompute(ir, rubric, column)
+    return {f"dvcq_{column}_total": score.total, f"dvcq_{column}_base": score.base}
+
+
+def _excel_number(raw: Any) -> float | None:
+    """What Excel's ISNUMBER/SUM see in a cell: numbers, and dates as serial numbers."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    if isinstance(raw, (datetime, date, time)):
+        from openpyxl.utils.datetime import to_excel
+
+        return float(to_excel(raw))
+    return None
+
+
+def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
+    """What the template's formulas show for one column: subtotals, base, total and class."""
+    layout = plan_layout(rubric)
+    values: dict[str, float | None] = {}
+    errors = empties = filled = 0
+    for entry in entries(ir, rubric, column):
+        item = rubric.item(entry.code)
+        v = _excel_number(entry.raw)
+        values[entry.code] = v
+        if column == SELF and item.kind == SUPERIOR:
+            continue  # no state helper on that row
+        if entry.status == EMPTY:
+            empties += 1
+            continue
+        filled += 1
+        if v is None or v < 0 or v > item.max_points or not is_multiple(v, item.step):
+            errors += 1
+    yes: dict[str, bool] = {}
+    for cond in rubric.conditions:
+        raw = ir.value(f"dvcq_{column}_cond_{cond.id}")
+        status, answer = parse_answer(raw)
+        yes[cond.id] = bool(answer)
+        if status == EMPTY:
+            empties += 1
+        else:
+            filled += 1
+            errors += status != OK
+
+    def subtotal(row) -> float | None:
+        if row.role == "item":
+            return values.get(row.item.code)
+        parts = [subtotal(child) for child in row.children]
+        parts = [p for p in parts if p is not None]
+        return sum(parts) if parts else None
+
+    out: dict[str, Any] = {}
+    for code, row in layout.parent_rows.items():
+        sub = subtotal(row)
+        out[f"dvcq_{column}_sub_{code.replace('.', '_')}"] = "" if sub is None else sub
+    base = subtotal(layout.base_row)
+    out[f"dvcq_{column}_base"] = "" if base is None else base
+    if filled == 0:
+        out[f"dvcq_{column}_total"] = ""
+        out[f"dvcq_{column}_class"] = ""
+        return out
+    bonus = min(sum(values[l.code] or 0 for l in rubric.leaves((BONUS,))), rubric.bonus_max)
+    if any(yes[c.id] for c in rubric.conditions if c.effect == "remove_bonus"):
+        bonus = 0.0
+    penalty = min(sum(values[l.code] or 0 for l in rubric.leaves((PENALTY,))),
+                  rubric.penalty_max)
+    total = round(max(rubric.rules.total_floor, (base or 0) + bonus - penalty), 9)
+    out[f"dvcq_{column}_total"] = total
+    if errors:
+        out[f"dvcq_{column}_class"] = CLASS_ERROR
+    elif empties:
+        out[f"dvcq_{column}_class"] = CLASS_INCOMPLETE
+    else:
+        out[f"dvcq_{column}_class"] = rubric.classify(total, yes)
+    return out
+
+
+def codes() -> list[str]:
+    """Every code the checks may emit, in registry order."""
+    return [c for emitted, _ in CHECKS.values() for c in emitted]
+
+
+__all__ = ["CHECKS", "Entry", "run_checks", "parse_score", "parse_answer", "entries",
+           "recompute", "normalise_formula", "codes", "META", "shift_ref"]

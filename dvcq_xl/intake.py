@@ -1,0 +1,306 @@
+"""Checking returned workbooks: find the files, read each once, identify it, run the checks.
+
+:func:`check_paths` is what ``dvcq check`` (and later the consolidation) calls: folders are walked
+for ``.xlsx``/``.xlsm``/``.xls``, Office lock files (``~$…``) are ignored, every other file found
+is listed as skipped, never dropped silently. Each file gives one :class:`FileResult`, whatever
+happens to it: a file that cannot be read is a result with its finding, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .checks import SELF, REV, entries, parse_answer, recompute, run_checks, valid_number
+from .errors import DvcqError
+from .findings import ERROR, WARNING, Finding, make
+from .layout import match_layout
+from .reader import WorkbookIR, read_workbook
+from .rubric import SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+OK, INVALID, UNREADABLE = "ok", "invalid", "unreadable"
+#: files below which reading in parallel costs more than it saves
+PARALLEL_MIN_FILES = 8
+
+
+class InputError(DvcqError):
+    """The paths given on the command line cannot be used."""
+
+
+@dataclass
+class FileResult:
+    """Everything ``dvcq check`` knows about one file."""
+
+    path: str
+    status: str = OK
+    findings: list[Finding] = field(default_factory=list)
+    agency: str = ""
+    agency_code: str = ""
+    block: str = ""
+    year: int | None = None
+    rubric_id: str = ""
+    rubric_version: str = ""
+    copy: str = ""
+    format: str = ""
+    sha256: str = ""
+    size: int = 0
+    self_total: float | None = None
+    review_total: float | None = None
+    self_class: str = ""
+    review_class: str = ""
+    ir: WorkbookIR | None = field(default=None, repr=False)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "agency": self.agency,
+            "agency_code": self.agency_code,
+            "block": self.block,
+            "year": self.year,
+            "rubric_id": self.rubric_id,
+            "rubric_version": self.rubric_version,
+            "copy": self.copy,
+            "format": self.format,
+            "sha256": self.sha256,
+            "status": self.status,
+            "self_total": self.self_total,
+            "review_total": self.review_total,
+            "self_class": self.self_class,
+            "review_class": self.review_class,
+            "findings": [_finding_dict(f) for f in self.findings],
+        }
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    d = f.to_dict()
+    return {k: d[k] for k in ("code", "severity", "sheet", "cell", "item", "found", "expected",
+                              "message")}
+
+
+@dataclass
+class CheckReport:
+    """The results of a ``dvcq check`` run: one per file, and what was skipped and why."""
+
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == OK for r in self.files)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "ok": sum(r.status == OK for r in self.files),
+            "invalid": sum(r.status == INVALID for r in self.files),
+            "unreadable": sum(r.status == UNREADABLE for r in self.files),
+            "errors": sum(len(r.errors) for r in self.files),
+            "warnings": sum(len(r.warnings) for r in self.files),
+            "skipped": len(self.skipped),
+        }
+
+    def flat(self) -> list[tuple[str, str, str | None, str | None, str | None]]:
+        """(file name, code, sheet, cell, item) of every finding: the shape tests compare."""
+        return [(Path(r.path).name, f.code, f.sheet, f.cell, f.item)
+                for r in self.files for f in r.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [r.to_dict() for r in self.files],
+            "skipped": [{"path": p, "reason": why} for p, why in self.skipped],
+            "summary": self.summary(),
+        }
+
+
+# --- finding the files ---------------------------------------------------------------------------
+
+
+def is_lock_file(path: Path) -> bool:
+    """Office's owner files (``~$Bảng điểm.xlsx``): a few bytes, locked while the file is open."""
+    return path.name.startswith("~$")
+
+
+def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to check under ``paths`` (sorted per folder), and the files skipped with a reason.
+
+    Raises :class:`InputError` when a path does not exist.
+    """
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+
+    def take(p: Path, explicit: bool) -> None:
+        key = p.resolve()
+        if key in seen:
+            return
+        seen.add(key)
+        if is_lock_file(p):
+            skipped.append((str(p), "tệp khóa tạm của Office (~$…), bỏ qua"))
+        elif explicit or p.suffix.lower() in EXCEL_SUFFIXES:
+            files.append(p)
+        else:
+            skipped.append((str(p), "không phải tệp Excel (.xlsx, .xlsm, .xls)"))
+
+    missing = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for child in sorted(p.rglob("*"), key=lambda c: str(c).casefold()):
+                if child.is_file() and not child.name.startswith("."):
+                    take(child, explicit=False)
+        elif p.exists():
+            take(p, explicit=True)
+        else:
+            missing.append(str(p))
+    if missing:
+        raise InputError("Không tìm thấy tệp hoặc thư mục: " + ", ".join(missing) + ".")
+    return files, skipped
+
+
+# --- identifying and checking one file -----------------------------------------------------------
+
+
+def find_rubric(rubric_id: str, rubrics: Sequence[Rubric] = ()) -> Rubric | None:
+    """A rubric given on the command line, else a built-in one, by id."""
+    for rubric in rubrics:
+        if rubric.id == rubric_id:
+            return rubric
+    return builtin_rubric(rubric_id) if rubric_id in builtin_ids() else None
+
+
+def identify(ir: WorkbookIR, rubrics: Sequence[Rubric] = ()) -> tuple[Rubric | None,
+                                                                       list[Finding]]:
+    """The rubric a workbook was made from, checked by its stamped hash.
+
+    A template of another version, year of the decision or province has another hash.
+    """
+    rid = ir.rubric_id
+    cell = ir.cells.get("dvcq_rubric_id")
+    where = {"path": ir.path, "sheet": cell.sheet if cell else None,
+             "cell": cell.ref if cell else None}
+    rubric = find_rubric(rid, rubrics)
+    if rubric is None:
+        return None, [make("unknown-rubric", found=rid or "(trống)", **where)]
+    if ir.rubric_hash != rubric.hash:
+        hcell = ir.cells.get("dvcq_rubric_hash") or cell
+        return None, [make("rubric-mismatch", path=ir.path, sheet=hcell.sheet, cell=hcell.ref,
+                           item=rid, found=ir.rubric_version or "?", expected=rubric.version)]
+    return rubric, []
+
+
+def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = None
+                   ) -> FileResult:
+    """Identify a read workbook and run every check on it."""
+    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size, ir=ir)
+    findings = list(ir.notes)
+    if ir.has_metadata:
+        rubric, problems = identify(ir, rubrics)
+    else:
+        candidates = list(rubrics) or [builtin_rubric(i) for i in builtin_ids()]
+        rubric, problems = match_layout(ir, candidates)
+    findings += problems
+    result.agency = ir.text("dvcq_agency")
+    result.agency_code = ir.text("dvcq_agency_code")
+    result.block = ir.text("dvcq_block")
+    result.year = ir.year
+    result.rubric_id = ir.rubric_id or (rubric.id if rubric else "")
+    result.rubric_version = ir.rubric_version or (rubric.version if rubric else "")
+    result.copy = ir.copy
+    if rubric is not None:
+        if year is not None and ir.year is not None and ir.year != year:
+            cell = ir.cells.get("dvcq_year")
+            findings.append(make("year-mismatch", path=ir.path,
+                                 sheet=cell.sheet if cell else None,
+                                 cell=cell.ref if cell else None, found=ir.year, expected=year))
+        findings += run_checks(ir, rubric)
+        _totals(result, ir, rubric)
+    result.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.sort_key()))
+    result.status = INVALID if result.errors else OK
+    return result
+
+
+def _complete(ir: WorkbookIR, rubric: Rubric, column: str) -> bool:
+    for entry in entries(ir, rubric, column):
+        item = rubric.item(entry.code)
+        if column == SELF and item.kind == SUPERIOR:
+            continue
+        if valid_number(entry, item) is None:
+            return False
+    return all(parse_answer(ir.value(f"dvcq_{column}_cond_{c.id}"))[0] == "ok"
+               for c in rubric.conditions)
+
+
+def _totals(result: FileResult, ir: WorkbookIR, rubric: Rubric) -> None:
+    """Recomputed totals, given only where the column is completely and validly filled."""
+    if _complete(ir, rubric, SELF):
+        score = recompute(ir, rubric, SELF)
+        result.self_total, result.self_class = score.total, score.class_name
+    if ir.copy == "review" and _complete(ir, rubric, REV):
+        score = recompute(ir, rubric, REV)
+        result.review_total, result.review_class = score.total, score.class_name
+
+
+def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | None = None,
+               keep_ir: bool = False) -> FileResult:
+    """Read and check one file; never raises for a bad file (its result says what is wrong)."""
+    try:
+        ir = read_workbook(path)
+    except DvcqError as exc:
+        return FileResult(path=str(path), status=UNREADABLE, findings=list(exc.findings))
+    result = check_workbook(ir, rubrics, year)
+    if not keep_ir:
+        result.ir = None
+    return result
+
+
+def _check_one(args: tuple) -> FileResult:
+    path, rubrics, year = args
+    return check_file(path, rubrics, year)
+
+
+def check_paths(
+    paths: Iterable[str | Path],
+    rubrics: Sequence[Rubric] = (),
+    year: int | None = None,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+) -> CheckReport:
+    """Check every workbook under ``paths``; results in the order the files were found.
+
+    With many files, reading runs in ``jobs`` processes (default: the number of cores).
+    """
+    files, skipped = discover(paths)
+    report = CheckReport(skipped=skipped)
+    jobs = jobs or os.cpu_count() or 1
+    tasks = [(str(p), tuple(rubrics), year) for p in files]
+    if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+            for result in pool.map(_check_one, tasks, chunksize=4):
+                report.files.append(result)
+                if progress:
+                    progress(result)
+    else:
+        for task in tasks:
+            result = _check_one(task)
+            report.files.append(result)
+            if progress:
+                progress(result)
+    return report
+
+
+__all__ = ["FileResult", "CheckReport", "InputError", "discover", "identify", "find_rubric",
+           "check_workbook", "check_file", "check_paths", "is_lock_file", "OK", "INVALID",
+           "UNREADABLE", "nfc"]
