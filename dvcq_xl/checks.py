@@ -442,12 +442,13 @@ def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     own = {e.code: e for e in entries(ir, rubric, SELF)}
     for entry in entries(ir, rubric, REV):
         item = rubric.item(entry.code)
-        if item.kind == SUPERIOR or entry.number is None or own[entry.code].number is None:
+        mine, theirs = valid_number(entry, item), valid_number(own[entry.code], item)
+        if item.kind == SUPERIOR or mine is None or theirs is None:
             continue
-        if abs(entry.number - own[entry.code].number) > 1e-9 \
+        if abs(mine - theirs) > 1e-9 \
                 and not ir.text(f"dvcq_reason_{item.key}"):
-            yield make("review-reason-missing", item=entry.code, found=num(entry.number),
-                       expected=num(own[entry.code].number),
+            yield make("review-reason-missing", item=entry.code, found=num(mine),
+                       expected=num(theirs),
                        **_at(ir, f"dvcq_reason_{item.key}"))
 
 

@@ -12,6 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from dvcq_xl.reader import read_workbook
+
+from .helpers import full_fill
 from dvcq_xl.rubric import NO, PENALTY, SUPERIOR, YES, Rubric, builtin_rubric, num
 from dvcq_xl.template import (
     CLASS_ERROR,
@@ -60,20 +62,6 @@ def random_case(rubric: Rubric, seed: int) -> Case:
         fill.self_answers[cond.id] = YES if rng.random() < 0.25 else NO
         fill.review_answers[cond.id] = YES if rng.random() < 0.25 else NO
     return Case(f"random-{rubric.id}-{seed}", rubric, fill)
-
-
-def full_fill(rubric: Rubric, **overrides) -> Fill:
-    fill = Fill()
-    for leaf in rubric.leaves():
-        if leaf.kind != SUPERIOR:
-            # full marks, no penalty
-            fill.self_scores[leaf.code] = 0 if leaf.kind == PENALTY else num(leaf.max_points)
-            fill.evidence[leaf.code] = "Báo cáo số 1/BC ngày 02/01/2025"
-    for cond in rubric.conditions:
-        fill.self_answers[cond.id] = NO
-    for key, value in overrides.items():
-        getattr(fill, key.split("__")[0]).update(value)
-    return fill
 
 
 def build_cases(seed_scores) -> list[Case]:

@@ -1,0 +1,300 @@
+"""The mutation corpus: one realistic defect per workbook, the one expected finding, nothing else.
+
+Every workbook starts as a clean, complete fill of a generated template; each case then makes one
+change the way a clerk does it (typing in a cell of an unlocked copy, unprotecting the sheet,
+overwriting a formula …) and names the findings expected: (code, cell, item).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+
+import pytest
+import yaml
+
+from dvcq_xl.checks import CHECKS, codes, normalise_formula, parse_answer, parse_score
+from dvcq_xl.findings import MESSAGES
+from dvcq_xl.intake import check_file
+from dvcq_xl.rubric import YES, build_rubric, builtin_rubric
+from dvcq_xl.template import REVIEW, Agency, blueprint
+
+from .helpers import cell_of, edit, full_fill, make_filled
+
+EX = builtin_rubric("vi-du-minh-hoa")
+BG = builtin_rubric("bac-giang-274-2017")
+
+
+def _c(name: str, rubric=EX) -> str:
+    return cell_of(rubric, name)
+
+
+def _set(name: str, value, rubric=EX):
+    def change(ws, wb):
+        ws[_c(name, rubric)] = value
+    return change
+
+
+def _total_cell(rubric=EX) -> str:
+    return _c("dvcq_self_total", rubric)
+
+
+def _bonus_rubric():
+    """The example rubric with two bonus items of 5 under a cap of 5."""
+    raw = yaml.safe_load((resources.files("dvcq_xl.rubrics") / "vi-du-minh-hoa.yaml")
+                         .read_text(encoding="utf-8"))
+    raw["id"] = "vi-du-hai-muc-thuong"
+    for item in raw["items"]:
+        if str(item["code"]) == "6":
+            item.pop("kind")
+            item.pop("max")
+            item["items"] = [
+                {"code": "6.1", "text": "Mô hình dân vận khéo được công nhận", "kind": "bonus",
+                 "max": 5},
+                {"code": "6.2", "text": "Được khen thưởng về công tác dân vận", "kind": "bonus",
+                 "max": 5},
+            ]
+    return build_rubric(raw, "test")
+
+
+BONUS2 = _bonus_rubric()
+
+
+def _clean_total() -> float:
+    return EX.score(full_fill(EX).self_scores, {c.id: False for c in EX.conditions}).total
+
+CASES = [
+    # (id, rubric, how the workbook is made {fill overrides}, edit or None, expected findings)
+    ("clean", EX, {}, None, []),
+    ("clean-bac-giang", BG, {}, None, []),
+    ("score-missing", EX, {"self_scores": {"1.2": None}}, None,
+     [("score-missing", _c("dvcq_self_1_2"), "1.2")]),
+    ("score-not-number", EX, {"self_scores": {"1.3": "5 điểm"}}, None,
+     [("score-not-number", _c("dvcq_self_1_3"), "1.3")]),
+    ("score-word", EX, {"self_scores": {"1.3": "đạt"}}, None,
+     [("score-not-number", _c("dvcq_self_1_3"), "1.3")]),
+    ("score-date", EX, {}, _set("dvcq_self_1_3", datetime(2025, 5, 4)),
+     [("score-not-number", _c("dvcq_self_1_3"), "1.3")]),
+    ("score-comma-text", EX, {"self_scores": {"1.2": "4,5"}}, None,
+     [("score-text-coerced", _c("dvcq_self_1_2"), "1.2")]),
+    ("score-dot-text", EX, {"self_scores": {"1.2": "4.5"}}, None,
+     [("score-text-coerced", _c("dvcq_self_1_2"), "1.2")]),
+    ("score-negative", EX, {"self_scores": {"1.3": -1}}, None,
+     [("score-negative", _c("dvcq_self_1_3"), "1.3")]),
+    ("score-above-max", EX, {"self_scores": {"1.3": 11}}, None,
+     [("score-above-max", _c("dvcq_self_1_3"), "1.3")]),
+    ("score-step-half", EX, {"self_scores": {"1.2": 4.3}}, None,
+     [("score-step", _c("dvcq_self_1_2"), "1.2")]),
+    ("score-step-whole", EX, {"self_scores": {"1.3": 2.5}}, None,
+     [("score-step", _c("dvcq_self_1_3"), "1.3")]),
+    ("superior-only-filled", EX, {}, _set("dvcq_self_5", 15),
+     [("superior-only-filled", _c("dvcq_self_5"), "5")]),
+    ("penalty-below-floor", EX, {"self_scores": {"7.1": 5, "7.2": 10}}, None,
+     [("penalty-below-floor", _c("dvcq_self_sub_7"), "7")]),
+    ("bonus-above-cap", BONUS2, {"self_scores": {"6.1": 5, "6.2": 2}}, None,
+     [("bonus-above-cap", _c("dvcq_self_sub_6", BONUS2), "6")]),
+    ("bonus-at-cap", BONUS2, {"self_scores": {"6.1": 3, "6.2": 2}}, None, []),
+    ("evidence-missing", EX, {"evidence": {"1.3": ""}}, None,
+     [("evidence-missing", _c("dvcq_evidence_1_3"), "1.3")]),
+    ("evidence-not-needed-at-zero", EX, {"self_scores": {"1.3": 0}, "evidence": {"1.3": ""}},
+     None, []),
+    ("agency-missing", EX, {}, _set("dvcq_agency", None),
+     [("agency-missing", "B4", None)]),
+    ("agency-blank-spaces", EX, {}, _set("dvcq_agency", "   "),
+     [("agency-missing", "B4", None)]),
+    ("condition-missing", EX, {"self_answers": {"ky_luat": None}}, None,
+     [("condition-missing", _c("dvcq_self_cond_ky_luat"), "ky_luat")]),
+    ("condition-invalid", EX, {"self_answers": {"ky_luat": "co"}}, None,
+     [("condition-invalid", _c("dvcq_self_cond_ky_luat"), "ky_luat")]),
+    ("condition-any-case", EX, {"self_answers": {"ky_luat": "KHÔNG"}}, None, []),
+    ("protection-removed", EX, {}, lambda ws, wb: setattr(ws.protection, "sheet", False),
+     [("protection-removed", None, None)]),
+    ("chuan-changed", EX, {}, _set("dvcq_max_1_3", 20),
+     [("template-modified", _c("dvcq_max_1_3"), None)]),
+    ("text-changed", EX, {}, lambda ws, wb: ws.__setitem__(
+        "B" + _c("dvcq_max_1_3")[1:], "Nội dung đã sửa cho dễ đạt điểm"),
+     [("template-modified", "B" + _c("dvcq_max_1_3")[1:], None)]),
+    ("subtotal-formula-changed", EX, {}, _set("dvcq_self_sub_1", "=SUM(D12:D15)+5"),
+     [("template-modified", _c("dvcq_self_sub_1"), None)]),
+    ("state-formula-changed", EX, {}, lambda ws, wb: ws.__setitem__(
+        "I" + _c("dvcq_self_1_3")[1:], "=0"),
+     [("template-modified", "I" + _c("dvcq_self_1_3")[1:], None)]),
+    ("total-typed-right", EX, {}, _set("dvcq_self_total", _clean_total()),
+     [("template-modified", _total_cell(), None)]),
+    ("total-typed-wrong", EX, {}, _set("dvcq_self_total", _clean_total() + 9),
+     [("template-modified", _total_cell(), None), ("total-mismatch", _total_cell(), None)]),
+    ("class-typed", EX, {}, _set("dvcq_self_class", "Hoàn thành tốt"),
+     [("template-modified", _c("dvcq_self_class"), None),
+      ("class-mismatch", _c("dvcq_self_class"), None)]),
+    ("review-in-agency-copy", EX, {}, _set("dvcq_review_1_3", 2),
+     [("review-in-agency-copy", _c("dvcq_review_1_3"), "1.3")]),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    out = {}
+    for case_id, rubric, overrides, change, _expected in CASES:
+        path = make_filled(rubric, folder / f"{case_id}.xlsx", fill=full_fill(rubric, **overrides))
+        if change is not None:
+            edit(path, change)
+        out[case_id] = path
+    return out
+
+
+@pytest.mark.parametrize("case_id,rubric,expected", [(c[0], c[1], c[4]) for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_mutation_gives_its_finding_and_nothing_else(corpus, case_id, rubric, expected):
+    result = check_file(corpus[case_id], [BONUS2])
+    found = sorted((f.code, f.cell, f.item) for f in result.findings)
+    assert found == sorted(expected), [str(f) for f in result.findings]
+    for f in result.findings:
+        assert f.sheet is not None or f.code in ("layout-matched",)
+        assert f.message and "{" not in f.message
+    has_error = any(MESSAGES[code][0] == "error" for code, _, _ in expected)
+    assert result.status == ("invalid" if has_error else "ok")
+
+
+def test_messages_say_item_value_and_cell(corpus):
+    result = check_file(corpus["score-above-max"])
+    (finding,) = result.findings
+    assert finding.message == (f"Mục 1.3: điểm tự chấm 11 vượt điểm chuẩn 10 "
+                               f"(ô {_c('dvcq_self_1_3')}).")
+    assert (finding.found, finding.expected) == (11, 10)
+
+
+def test_coerced_score_counts_in_the_total(corpus):
+    result = check_file(corpus["score-comma-text"])
+    clean = check_file(corpus["clean"])
+    assert result.status == "ok"
+    typed_over = full_fill(EX).self_scores["1.2"] - 4.5
+    assert result.self_total == pytest.approx(clean.self_total - typed_over)
+
+
+def test_clean_totals_equal_the_rubric_model(corpus):
+    result = check_file(corpus["clean"])
+    score = EX.score(full_fill(EX).self_scores, {c.id: False for c in EX.conditions})
+    assert result.self_total == score.total and result.self_class == score.class_name
+
+
+def test_invalid_file_has_no_total(corpus):
+    assert check_file(corpus["score-not-number"]).self_total is None
+
+
+# --- review copies ---------------------------------------------------------------------------
+
+
+def _review_fill(**changes):
+    fill = full_fill(EX)
+    fill.review_scores = {leaf.code: fill.self_scores.get(leaf.code, 15) for leaf in EX.leaves()}
+    fill.review_answers = dict(fill.self_answers)
+    for key, value in changes.items():
+        getattr(fill, key).update(value)
+    return fill
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({}, []),
+    ({"review_scores": {"1.3": 8}, "reasons": {"1.3": "Thiếu kế hoạch"}}, []),
+    ({"review_scores": {"1.3": 8}}, [("review-reason-missing", _c("dvcq_reason_1_3"), "1.3")]),
+    ({"review_scores": {"1.3": "tám"}}, [("score-not-number", _c("dvcq_review_1_3"), "1.3")]),
+    ({"review_scores": {"1.3": 12}}, [("score-above-max", _c("dvcq_review_1_3"), "1.3")]),
+    ({"review_scores": {"1.3": None}}, []),  # the self score stands for that item
+    ({"review_answers": {"ky_luat": "?"}},
+     [("condition-invalid", _c("dvcq_review_cond_ky_luat"), "ky_luat")]),
+], ids=["same", "changed-with-reason", "no-reason", "text", "above-max", "partial",
+        "bad-answer"])
+def test_review_copy(tmp_path, changes, expected):
+    path = make_filled(EX, tmp_path / "review.xlsx", fill=_review_fill(**changes), mode=REVIEW)
+    result = check_file(path)
+    assert sorted((f.code, f.cell, f.item) for f in result.findings) == sorted(expected)
+    assert result.copy == "review"
+
+
+def test_review_total_when_the_team_scored_everything(tmp_path):
+    path = make_filled(EX, tmp_path / "review.xlsx", mode=REVIEW, fill=_review_fill(
+        review_scores={"1.3": 8}, reasons={"1.3": "Thiếu kế hoạch"}))
+    result = check_file(path)
+    fill = _review_fill(review_scores={"1.3": 8})
+    expected = EX.score(fill.review_scores, {c.id: False for c in EX.conditions}, "review")
+    assert result.review_total == expected.total
+
+
+# --- identity --------------------------------------------------------------------------------
+
+
+def test_year_mismatch_is_reported_on_the_stamp(tmp_path):
+    path = make_filled(EX, tmp_path / "old.xlsx", year=2024)
+    result = check_file(path, year=2025)
+    assert [(f.code, f.found, f.expected) for f in result.findings] == [
+        ("year-mismatch", 2024, 2025)]
+    assert check_file(path).findings == []  # no round year given: nothing to compare
+
+
+def test_another_version_of_the_rubric_is_caught(tmp_path):
+    path = make_filled(BONUS2, tmp_path / "other.xlsx")
+    result = check_file(path)  # BONUS2 is not a built-in and not given
+    assert [f.code for f in result.findings] == ["unknown-rubric"]
+    from dataclasses import replace
+
+    changed = replace(BONUS2, version="2026.1")
+    result = check_file(path, [changed])
+    assert [f.code for f in result.findings] == ["rubric-mismatch"]
+    assert result.status == "invalid"
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,status,number", [
+    (5, "ok", 5.0), (4.5, "ok", 4.5), (None, "empty", None), ("", "empty", None),
+    ("  ", "empty", None), ("4,5", "coerced", 4.5), (" 4.5 ", "coerced", 4.5),
+    ("10", "coerced", 10.0), ("5 điểm", "not-number", None), ("đạt", "not-number", None),
+    (True, "not-number", None), ("#VALUE!", "not-number", None), ("1/2", "not-number", None),
+    (float("nan"), "not-number", None), (datetime(2025, 5, 4), "not-number", None),
+])
+def test_parse_score(raw, status, number):
+    assert parse_score(raw)[:2] == (status, number)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Có", ("ok", True)), ("có", ("ok", True)), (" KHÔNG ", ("ok", False)),
+    (None, ("empty", None)), ("co", ("not-number", None)), ("x", ("not-number", None)),
+])
+def test_parse_answer(raw, expected):
+    assert parse_answer(raw) == expected
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("=SUM(D1,D2)", "=sum( D1 , D2 )", True),
+    ("=ABS(D1/0.5)>0.000001", "=ABS(D1/0.5)>1E-06", True),
+    ('=IF(D1="Có",1,0)', '=IF(D1="Có",1,0)', True),
+    ("=SUM(D1,D2)", "=SUM(D1,D3)", False),
+    ('=IF(D1="Có",1,0)', '=IF(D1="có",1,0)', False),
+])
+def test_normalise_formula(a, b, same):
+    assert (normalise_formula(a) == normalise_formula(b)) is same
+
+
+def test_every_check_is_documented_and_every_code_catalogued():
+    for name, (emitted, func) in CHECKS.items():
+        assert func.__doc__, name
+        for code in emitted:
+            assert code in MESSAGES, code
+    assert len(codes()) == len(set(codes()))
+
+
+def test_blueprint_is_what_the_template_holds(tmp_path):
+    """The checks compare against the blueprint; the template is written from it."""
+    from openpyxl import load_workbook
+
+    for rubric in (EX, BG):
+        path = make_filled(rubric, tmp_path / f"{rubric.id}.xlsx", agency=Agency("X"))
+        ws = load_workbook(path)["Bảng chấm điểm"]
+        bp = blueprint(rubric)
+        formulas = {c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"}
+        assert formulas == {ref for ref, v in bp.items() if str(v).startswith("=")}
+        for ref, expected in bp.items():
+            assert ws[ref].value == (expected if expected != "" else None), ref
+    assert YES == "Có"
