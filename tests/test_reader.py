@@ -1,0 +1,171 @@
+"""Bad input is normal input: every kind of file that arrives by e-mail gets its own finding.
+
+Each hostile or broken file is built in code. None may raise; none may be modified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dvcq_xl import reader
+from dvcq_xl.intake import check_file
+from dvcq_xl.reader import read_workbook
+from dvcq_xl.rubric import builtin_rubric
+
+from .helpers import make_filled
+
+EX = builtin_rubric("vi-du-minh-hoa")
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> bytes:
+    path = make_filled(EX, tmp_path_factory.mktemp("good") / "good.xlsx")
+    return path.read_bytes()
+
+
+def _rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
+           compression=zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", compression) as zout:
+        for info in zin.infolist():
+            body = (replace or {}).get(info.filename, zin.read(info))
+            zout.writestr(info.filename, body)
+        for name, body in (add or {}).items():
+            zout.writestr(name, body)
+    return out.getvalue()
+
+
+def _docx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("word/document.xml", "<w:document xmlns:w='x'/>")
+    return out.getvalue()
+
+
+def _ods() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content xmlns:office='x'/>")
+    return out.getvalue()
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+                  b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  b'<si><t>&lol2;</t></si></sst>')
+XXE = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+       b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+       b'<si><t>&e;</t></si></sst>')
+
+
+def _encrypted(good: bytes) -> bytes:
+    """A real password-protected workbook (Agile encryption, as Excel writes it)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(good)).encrypt("matkhau", out)
+    return out.getvalue()
+
+
+# (id, build(good bytes) -> bytes, expected code, words the message must contain)
+HOSTILE = [
+    ("empty", lambda g: b"", "file-unreadable", "rỗng"),
+    ("truncated", lambda g: g[: len(g) // 2], "file-unreadable", "cắt cụt"),
+    ("random-bytes", lambda g: os.urandom(3000), "file-unreadable", "không phải"),
+    ("pdf-renamed", lambda g: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "file-unreadable", "PDF"),
+    ("docx-renamed", lambda g: _docx(), "file-unreadable", "Word"),
+    ("ods-renamed", lambda g: _ods(), "file-unreadable", ".ods"),
+    ("html-as-xls", lambda g: b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+     "file-unreadable", "HTML"),
+    ("csv-renamed", lambda g: "TT;Nội dung;Điểm\n1;a;5\n".encode(), "file-unreadable", "CSV"),
+    ("corrupt-sheet-xml", lambda g: _rezip(g, {"xl/worksheets/sheet1.xml": b"<worksheet><sheetD"}),
+     "file-unreadable", "hỏng"),
+    ("no-workbook-part", lambda g: _rezip(g, {"xl/workbook.xml": b"x"}), "file-unreadable",
+     "hỏng"),
+    ("billion-laughs", lambda g: _rezip(g, {"xl/sharedStrings.xml": BILLION_LAUGHS}),
+     "file-unsafe", "DTD"),
+    ("external-entity", lambda g: _rezip(g, {"xl/sharedStrings.xml": XXE}), "file-unsafe", "DTD"),
+    ("zip-bomb", lambda g: _rezip(g, add={"xl/media/bomb.bin": b"\0" * (24 * 1024 * 1024)}),
+     "file-unsafe", "bom nén"),
+    ("encrypted", _encrypted, "file-encrypted", "mật khẩu"),
+]
+
+
+@pytest.mark.parametrize("case_id,build,code,words", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_file_gets_its_finding(tmp_path, good, case_id, build, code, words):
+    path = tmp_path / f"{case_id}.xlsx"
+    path.write_bytes(build(good))
+    before = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+    result = check_file(path)
+    assert [f.code for f in result.findings] == [code], [str(f) for f in result.findings]
+    assert words in result.findings[0].message
+    assert result.status == "unreadable"
+    assert result.findings[0].severity == "error"
+    assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 4096)
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1024)
+    result = check_file(path)
+    assert [f.code for f in result.findings] == ["file-unsafe"]
+    assert "MB" in result.findings[0].message
+
+
+def test_workbook_that_is_not_a_score_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Họ tên", "Ngày sinh"])
+    wb.active.append(["Nguyễn Văn A", "01/01/1990"])
+    wb.save(tmp_path / "other.xlsx")
+    result = check_file(tmp_path / "other.xlsx")
+    assert [f.code for f in result.findings] == ["not-a-scoring-workbook"]
+    assert result.status == "invalid"
+
+
+def test_a_directory_or_missing_file_is_a_finding_not_a_crash(tmp_path):
+    assert check_file(tmp_path).findings[0].code == "file-unreadable"
+    assert check_file(tmp_path / "none.xlsx").findings[0].code == "file-unreadable"
+
+
+def test_reader_keeps_values_formulas_and_locations(tmp_path, good):
+    path = tmp_path / "g.xlsx"
+    path.write_bytes(good)
+    ir = read_workbook(path)
+    assert ir.sha256 == hashlib.sha256(good).hexdigest() and ir.size == len(good)
+    assert ir.has_metadata and ir.rubric_id == EX.id and ir.rubric_hash == EX.hash
+    total = ir.cells["dvcq_self_total"]
+    assert total.is_formula and total.formula.startswith("=IF(") and total.sheet == "Bảng chấm điểm"
+    assert ir.protected["Bảng chấm điểm"] is True
+    assert ir.value("dvcq_self_1_3") == 10
+
+
+def test_workbook_level_names_are_case_insensitive(tmp_path, good):
+    """Excel treats defined names case-insensitively; a tool that upper-cases them still reads."""
+    text = zipfile.ZipFile(io.BytesIO(good)).read("xl/workbook.xml").decode()
+    path = tmp_path / "upper.xlsx"
+    path.write_bytes(_rezip(good, {"xl/workbook.xml": text.replace('name="dvcq_', 'name="DVCQ_')
+                                   .encode()}))
+    assert check_file(path).findings == []
+
+
+def test_excel_lock_file_in_the_inbox_is_ignored(tmp_path, good):
+    from dvcq_xl.intake import check_paths
+
+    (tmp_path / "so-y-te.xlsx").write_bytes(good)
+    (tmp_path / "~$so-y-te.xlsx").write_bytes(b"\x0bNguyen Van A" + b"\0" * 150)
+    (tmp_path / "bao-cao.docx").write_bytes(_docx())
+    report = check_paths([tmp_path])
+    assert [Path(r.path).name for r in report.files] == ["so-y-te.xlsx"]
+    assert sorted(Path(p).name for p, _ in report.skipped) == ["bao-cao.docx", "~$so-y-te.xlsx"]
