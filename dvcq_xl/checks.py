@@ -230,7 +230,8 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
             continue
         actual_ref = f"{col}{row_map[row]}"
         cell = ir.at(sheet, actual_ref)
-        problem = _differs(cell, expected, is_formula, ir.formulas_known)
+        problem = _differs(cell, expected, is_formula, ir.formulas_known,
+                           row_map[row] - row)
         if problem:
             yield make("template-modified", path=ir.path, sheet=sheet, cell=actual_ref,
                        found=_shown(problem[0]), expected=_shown(problem[1]), detail=problem[2])
@@ -263,8 +264,8 @@ def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]
     return row_map, moved
 
 
-def _differs(cell: Cell | None, expected: Any, is_formula: bool, formulas_known: bool
-             ) -> tuple[Any, Any, str] | None:
+def _differs(cell: Cell | None, expected: Any, is_formula: bool, formulas_known: bool,
+             offset: int = 0) -> tuple[Any, Any, str] | None:
     """(found, expected, what changed) when a template cell no longer holds what it should."""
     if is_formula:
         if cell is None or not cell.is_formula:
@@ -272,7 +273,7 @@ def _differs(cell: Cell | None, expected: Any, is_formula: bool, formulas_known:
             return (found, "công thức",
                     "công thức đã bị xóa hoặc ghi đè bằng giá trị" +
                     (f" «{_shown(found)}»" if found not in (None, "") else ""))
-        if normalise_formula(cell.formula) != normalise_formula(expected):
+        if normalise_formula(cell.formula) != normalise_formula(expected, offset):
             return (cell.formula, expected, "công thức đã bị sửa")
         return None
     if isinstance(expected, (int, float)):
@@ -293,12 +294,25 @@ def _loose(text: Any) -> str:
     return nfc(text).casefold()
 
 
-@lru_cache(maxsize=4096)
-def normalise_formula(formula: str) -> str:
+_REF = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
+
+
+def _shift_range(operand: str, rows: int) -> str:
+    """Move every cell reference of a range operand down by ``rows`` (as inserting rows above
+    does in Excel and LibreOffice)."""
+    sheet, bang, ref = operand.rpartition("!")
+    moved = _REF.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{int(m.group(4)) + rows}",
+                     ref)
+    return f"{sheet}{bang}{moved}"
+
+
+@lru_cache(maxsize=8192)
+def normalise_formula(formula: str, offset: int = 0) -> str:
     """A formula in a canonical form: no spaces, upper-case names, numbers as numbers.
 
     Applications write the same formula differently (LibreOffice, Excel, openpyxl): compare
-    meaning, not bytes.
+    meaning, not bytes. ``offset`` moves cell references down, for comparing a template formula
+    with its copy in a sheet where rows were inserted above the table.
     """
     from openpyxl.formula.tokenizer import Token, Tokenizer
 
@@ -316,6 +330,8 @@ def normalise_formula(formula: str) -> str:
             value = repr(float(value))
         elif tok.type == Token.OPERAND and tok.subtype == Token.TEXT:
             value = nfc(value)
+        elif tok.type == Token.OPERAND and tok.subtype == Token.RANGE:
+            value = _shift_range(value, offset).upper() if offset else value.upper()
         else:
             value = value.upper().replace("_XLFN.", "")
         parts.append(value)

@@ -7,6 +7,7 @@ Conversions are batched: one soffice process converts many files.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -25,16 +26,27 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def find_uno_python() -> str | None:
+    """A Python that can ``import uno`` (Debian's python3-uno), to drive LibreOffice."""
+    for candidate in ("/usr/bin/python3", shutil.which("python3")):
+        if candidate and subprocess.run([candidate, "-c", "import uno"], capture_output=True,
+                                        timeout=60).returncode == 0:
+            return candidate
+    return None
+
+
 def install_soffice() -> str | None:
-    """Install LibreOffice Calc (Debian's libreoffice-calc-nogui) when we are root with apt."""
-    if find_soffice():
+    """Install LibreOffice Calc (Debian's libreoffice-calc-nogui, with python3-uno to drive it)
+    when we are root with apt."""
+    if find_soffice() and find_uno_python():
         return find_soffice()
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=900,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "libreoffice-calc-nogui", "poppler-utils"],
+    subprocess.run(["apt-get", "install", "-y", "-qq", "libreoffice-calc-nogui", "poppler-utils",
+                    "python3-uno"],
                    env=env, check=False, timeout=1800, stdout=subprocess.DEVNULL)
     return find_soffice()
 
@@ -62,6 +74,22 @@ class LibreOffice:
     def recalculate(self, files: list[Path], out_dir: Path) -> list[Path]:
         """Open, recalculate and save each workbook as xlsx (cached values are LibreOffice's)."""
         return self.convert(files, "xlsx", out_dir)
+
+    def edit(self, jobs: list[dict]) -> list[Path]:
+        """Open each ``src`` in LibreOffice, apply ``ops`` (see lo_edit.py), save ``dst``."""
+        python = find_uno_python()
+        if python is None:
+            raise RuntimeError("no Python with the uno module (install python3-uno)")
+        spec = self.profile.parent / "lo-edit-jobs.json"
+        spec.write_text(json.dumps(jobs, ensure_ascii=False), encoding="utf-8")
+        script = Path(__file__).with_name("lo_edit.py")
+        result = subprocess.run([python, str(script), str(spec), self.profile.as_uri(),
+                                 self.soffice], capture_output=True, text=True, timeout=900)
+        outputs = [Path(job["dst"]) for job in jobs]
+        missing = [p for p in outputs if not p.exists()]
+        if result.returncode != 0 or missing:
+            raise RuntimeError(f"LibreOffice edit failed ({missing}): {result.stderr[-2000:]}")
+        return outputs
 
     def render_png(self, file: Path, out_dir: Path, dpi: int = 70) -> list[Path]:
         pdf = self.convert([file], "pdf", out_dir)[0]

@@ -298,3 +298,9 @@ def test_blueprint_is_what_the_template_holds(tmp_path):
         for ref, expected in bp.items():
             assert ws[ref].value == (expected if expected != "" else None), ref
     assert YES == "Có"
+
+
+def test_normalise_formula_follows_rows_inserted_above():
+    assert normalise_formula("=SUM($D$12:$D$13,D14)", 2) == normalise_formula(
+        "=SUM($D$14:$D$15,D16)")
+    assert normalise_formula('=IF(D1="A1",1,0)', 5) == normalise_formula('=IF(D6="A1",1,0)')
