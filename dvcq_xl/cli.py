@@ -13,14 +13,17 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
 from . import __version__
+from .annotate import annotate_results
 from .demo import DEMO_YEAR, run_demo
 from .errors import DvcqError
 from .findings import Report
 from .generate import review_copy, templates_for_roster
+from .intake import CheckReport, check_paths
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
@@ -166,6 +169,81 @@ def review_copy_cmd(filled, output, rubric_ref, password) -> None:
     out.print(f"Đã tạo bản chấm của Tổ kiểm tra {path}")
 
 
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--rubric", "rubric_refs", multiple=True,
+              help="Tệp bộ tiêu chí (.yaml/.xlsx) ngoài các bộ có sẵn; dùng được nhiều lần.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Năm đánh giá của đợt: tệp của năm khác bị báo lỗi.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (xem README).")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
+              help="Thư mục ghi bản sao đánh dấu lỗi của từng tệp có lỗi (để gửi lại cơ quan).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
+@handles_errors
+def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
+    """Kiểm tra các bảng chấm điểm đã điền (tệp hoặc thư mục .xlsx, .xlsm, .xls).
+
+    Thoát 0 khi không tệp nào có lỗi (được phép có cảnh báo), 1 khi có tệp lỗi, 2 khi dùng sai
+    lệnh.
+    """
+    if not paths:
+        raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục để kiểm tra, ví dụ: "
+                               "dvcq check nop/")
+    rubrics = [load_rubric(ref) for ref in rubric_refs]
+    with _progress() as progress:
+        task = progress.add_task("Đang kiểm tra", total=None)
+        report = check_paths(paths, rubrics, year, jobs=jobs,
+                             progress=lambda r: progress.advance(task))
+    annotated = annotate_results(report.files, annotate_dir) if annotate_dir else []
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_check_report(report)
+        if annotate_dir:
+            out.print(f"Đã ghi {len(annotated)} bản đánh dấu lỗi vào {escape(str(annotate_dir))}",
+                      soft_wrap=True)
+    sys.exit(0 if report.ok else 1)
+
+
+def _shown_path(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def print_check_report(report: CheckReport, only_problems: bool = False) -> None:
+    """Per file a verdict line, then its findings (errors first); a summary at the end."""
+    for r in report.files:
+        if only_problems and not r.findings:
+            continue
+        who = f" — {r.agency}" if r.agency else ""
+        name = escape(_shown_path(r.path) + who)
+        if r.status == "ok":
+            score = (f", {r.self_total:g} điểm ({r.self_class})".replace(".", ",")
+                     if r.self_total is not None else "")
+            extra = f", {len(r.warnings)} cảnh báo" if r.warnings else ""
+            out.print(f"[green]✔[/] {name}: hợp lệ{escape(score)}{extra}", soft_wrap=True)
+        elif r.status == "unreadable":
+            out.print(f"[red]✘[/] {name}: không đọc được", soft_wrap=True)
+        else:
+            out.print(f"[red]✘[/] {name}: {len(r.errors)} lỗi"
+                      + (f", {len(r.warnings)} cảnh báo" if r.warnings else ""), soft_wrap=True)
+        for f in r.findings:
+            where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+            colour = "red" if f.severity == "error" else "yellow"
+            out.print(f"    [{colour}]{escape(where)}[/] [dim]{f.code}[/] {escape(f.message)}",
+                      soft_wrap=True)
+    s = report.summary()
+    out.print(f"[bold]Đã kiểm tra {s['files']} tệp:[/] {s['ok']} hợp lệ, {s['invalid']} có lỗi, "
+              f"{s['unreadable']} không đọc được; {s['errors']} lỗi, {s['warnings']} cảnh báo."
+              + (f" Bỏ qua {s['skipped']} tệp." if s["skipped"] else ""), soft_wrap=True)
+    for path, why in report.skipped:
+        out.print(f"    [dim]bỏ qua {escape(_shown_path(path))}: {escape(why)}[/]",
+                  soft_wrap=True)
+
+
 @main.command("demo")
 @click.option("-o", "--output", "output", default="dvcq-demo", show_default=True,
               type=click.Path(file_okay=False), help="Thư mục ghi kết quả.")
@@ -184,6 +262,16 @@ def demo_cmd(output: str) -> None:
     for agency, path, mistake in result.submissions:
         table.add_row(agency.name, agency.block, path.name, mistake or "—")
     out.print(table)
+    inbox = Path(output) / "nop"
+    out.print(f"\n[bold]Kiểm tra các bài nộp[/] (dvcq check {escape(str(inbox))} --year "
+              f"{DEMO_YEAR}):")
+    with _progress() as progress:
+        task = progress.add_task("Đang kiểm tra", total=len(result.submissions))
+        report = check_paths([inbox], year=DEMO_YEAR, progress=lambda r: progress.advance(task))
+    print_check_report(report, only_problems=True)
+    marked = annotate_results(report.files, Path(output) / "kiem-tra")
+    out.print(f"Bản đánh dấu lỗi để gửi lại cơ quan: {escape(str(Path(output) / 'kiem-tra'))} "
+              f"({len(marked)} tệp)", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

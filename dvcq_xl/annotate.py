@@ -1,0 +1,153 @@
+"""Marked-up copies to send back: every finding as a cell comment and a red fill, and a sheet
+listing them all, at the front.
+
+The original file is only read; the copy is written atomically into another folder. Text from the
+agency's file (values found, names) is always written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from .errors import OutputError
+from .findings import ERROR, Finding
+from .intake import UNREADABLE, FileResult
+from .output import atomic_path, safe_filename
+from .reader import XLS
+
+RESULT_SHEET = "Kết quả kiểm tra"
+RED = "FFC7CE"
+AMBER = "FFEB9C"
+
+
+def annotate_results(results: Iterable[FileResult], out_dir: str | Path) -> list[Path]:
+    """Write a marked-up copy of every file that has findings into ``out_dir``; return them."""
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Không tạo được thư mục {folder}: {exc.strerror}.") from None
+    taken: set[str] = set()
+    written = []
+    for result in results:
+        if not result.findings:
+            continue
+        source = Path(result.path)
+        if source.resolve().parent == folder.resolve():
+            raise OutputError("Thư mục --annotate phải khác thư mục chứa tệp gốc (không ghi đè "
+                              "tệp của cơ quan).")
+        suffix = ".xlsm" if source.suffix.lower() == ".xlsm" else ".xlsx"
+        name = safe_filename(f"{source.stem}-kiem-tra", suffix, taken)
+        written.append(annotate(result, folder / name))
+    return written
+
+
+def annotate(result: FileResult, out: str | Path) -> Path:
+    """Write the marked-up copy of one checked file to ``out``.
+
+    A file that could not be read, or a legacy ``.xls``, gets a workbook with the list only.
+    """
+    from openpyxl import Workbook, load_workbook
+
+    marked = result.status != UNREADABLE and result.format != XLS
+    wb = None
+    if marked:
+        try:
+            wb = load_workbook(result.path, keep_vba=result.format == "xlsm", keep_links=False,
+                               rich_text=True)
+        except Exception:  # noqa: BLE001 - it was readable for the check; if not now, list only
+            wb = None
+    if wb is None:
+        wb = Workbook()
+        wb.active.title = RESULT_SHEET
+        listing = wb.active
+    else:
+        _mark_cells(wb, result.findings)
+        listing = wb.create_sheet(RESULT_SHEET, 0)
+    _write_listing(listing, result, linked=wb is not None and marked)
+    wb.active = wb.index(listing)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws is listing
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    return Path(out)
+
+
+def _mark_cells(wb, findings: list[Finding]) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.sheet in wb.sheetnames and f.cell:
+            by_cell.setdefault((f.sheet, f.cell), []).append(f)
+    for (sheet, ref), items in by_cell.items():
+        cell = wb[sheet][ref]
+        if type(cell).__name__ == "MergedCell":
+            continue
+        text = "\n".join(f"• {f.message} [{f.code}]" for f in items)
+        if cell.comment is not None:
+            text = cell.comment.text + "\n" + text
+        comment = Comment(text, "dvcq kiểm tra")
+        comment.width, comment.height = 320, 40 + 40 * len(items)
+        cell.comment = comment
+        colour = RED if any(f.severity == ERROR for f in items) else AMBER
+        cell.fill = PatternFill("solid", fgColor=colour)
+
+
+def _text(cell, value) -> None:
+    """Write ``value`` as text: a string that begins with "=" stays a string."""
+    cell.value = "" if value is None else str(value)
+    cell.data_type = "s"
+
+
+def _write_listing(ws, result: FileResult, linked: bool) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    errors, warnings = len(result.errors), len(result.warnings)
+    ws["A1"] = "KẾT QUẢ KIỂM TRA BẢNG CHẤM ĐIỂM"
+    ws["A1"].font = Font(name="Times New Roman", bold=True, size=14)
+    _text(ws["A2"], f"Tệp: {Path(result.path).name}")
+    _text(ws["A3"], f"Cơ quan, đơn vị: {result.agency or '(chưa ghi)'}")
+    verdict = ("Không đọc được tệp" if result.status == UNREADABLE else
+               f"{errors} lỗi cần sửa, {warnings} cảnh báo" if errors else
+               f"Hợp lệ, {warnings} cảnh báo")
+    _text(ws["A4"], f"Kết luận: {verdict}. Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}.")
+    ws["A4"].font = Font(name="Times New Roman", bold=True,
+                         color="9C0006" if errors or result.status == UNREADABLE else "006100")
+    if linked:
+        _text(ws["A5"], "Các ô có lỗi được tô đỏ (cảnh báo: tô vàng) và có ghi chú; bấm vào "
+                        "địa chỉ ô để đến ô đó. Sửa trong tệp gốc rồi gửi lại.")
+    headers = ["STT", "Mức độ", "Ô", "Mục", "Nội dung", "Mã lỗi"]
+    top = 7
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for i, h in enumerate(headers, start=1):
+        c = ws.cell(row=top, column=i, value=h)
+        c.font = Font(name="Times New Roman", bold=True)
+        c.fill = fill
+    for n, f in enumerate(result.findings, start=1):
+        r = top + n
+        ws.cell(row=r, column=1, value=n)
+        _text(ws.cell(row=r, column=2), "Lỗi" if f.severity == ERROR else "Cảnh báo")
+        where = ws.cell(row=r, column=3)
+        _text(where, f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
+        if linked and f.sheet and f.cell and f.sheet != "dvcq":
+            where.hyperlink = f"#'{f.sheet}'!{f.cell}"
+            where.font = Font(color="0563C1", underline="single")
+        _text(ws.cell(row=r, column=4), f.item or "")
+        _text(ws.cell(row=r, column=5), f.message)
+        ws.cell(row=r, column=5).alignment = Alignment(wrap_text=True, vertical="top")
+        _text(ws.cell(row=r, column=6), f.code)
+    for col, width in zip("ABCDEF", (6, 10, 22, 8, 80, 24)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = f"A{top + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+__all__ = ["annotate", "annotate_results", "RESULT_SHEET"]
