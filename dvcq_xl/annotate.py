@@ -105,6 +105,7 @@ def _text(cell, value) -> None:
 
 def _write_listing(ws, result: FileResult, linked: bool) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     errors, warnings = len(result.errors), len(result.warnings)
     ws["A1"] = "KẾT QUẢ KIỂM TRA BẢNG CHẤM ĐIỂM"
@@ -134,7 +135,8 @@ def _write_listing(ws, result: FileResult, linked: bool) -> None:
         where = ws.cell(row=r, column=3)
         _text(where, f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
         if linked and f.sheet and f.cell and f.sheet != "dvcq":
-            where.hyperlink = f"#'{f.sheet}'!{f.cell}"
+            where.hyperlink = Hyperlink(ref=where.coordinate, location=f"'{f.sheet}'!{f.cell}",
+                                        tooltip="Đến ô có lỗi")
             where.font = Font(color="0563C1", underline="single")
         _text(ws.cell(row=r, column=4), f.item or "")
         _text(ws.cell(row=r, column=5), f.message)

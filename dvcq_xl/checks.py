@@ -353,6 +353,8 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
             item = rubric.item(entry.code)
             if column == SELF and item.kind == SUPERIOR:
                 continue
+            if entry.cell is None:
+                continue  # no such cell: reported as a modified template or a missing row
             where = _at(ir, entry.name)
             base = {"item": entry.code, "what": WHAT[column], **where}
             if column == REV and not review_copy:

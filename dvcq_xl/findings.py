@@ -110,6 +110,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "Không tìm thấy dòng của mục {item} («{expected}») trong bảng.",
     ),
+    "check-failed": (
+        ERROR,
+        "Bộ công cụ gặp lỗi nội bộ khi kiểm tra tệp này ({detail}); tệp chưa được kiểm tra, "
+        "hãy báo cho người quản trị kèm tệp.",
+    ),
     # --- completed workbooks: identity ---------------------------------------------------------
     "unknown-rubric": (
         ERROR,

@@ -259,7 +259,12 @@ def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | Non
         ir = read_workbook(path)
     except DvcqError as exc:
         return FileResult(path=str(path), status=UNREADABLE, findings=list(exc.findings))
-    result = check_workbook(ir, rubrics, year)
+    try:
+        result = check_workbook(ir, rubrics, year)
+    except Exception as exc:  # noqa: BLE001 - one odd file must not stop a run over hundreds
+        return FileResult(path=str(path), status=INVALID, format=ir.format, sha256=ir.sha256,
+                          findings=[make("check-failed", path=str(path),
+                                         detail=f"{type(exc).__name__}: {exc}"[:200])])
     if not keep_ir:
         result.ir = None
     return result

@@ -19,6 +19,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -196,13 +197,18 @@ def read_workbook(path: str | Path) -> WorkbookIR:
     data = _read_bytes(Path(path), source)
     digest = hashlib.sha256(data).hexdigest()
     head = data[:8]
-    if head.startswith(ZIP_MAGIC):
-        fmt = _inspect_zip(data, source)
-        ir = _read_ooxml(data, source, fmt)
-    elif head == OLE_MAGIC:
-        ir = _read_ole(data, source)
-    else:
-        raise _unreadable(source, _what_is(data))
+    try:
+        if head.startswith(ZIP_MAGIC):
+            fmt = _inspect_zip(data, source)
+            ir = _read_ooxml(data, source, fmt)
+        elif head == OLE_MAGIC:
+            ir = _read_ole(data, source)
+        else:
+            raise _unreadable(source, _what_is(data))
+    except WorkbookError:
+        raise
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - damaged files fail anywhere
+        raise _unreadable(source, f"tệp bị hỏng ({type(exc).__name__})") from None
     ir.sha256, ir.size = digest, len(data)
     return ir
 
@@ -342,7 +348,7 @@ def _screen_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> None
         raise _fail("file-unsafe", source, found=info.filename,
                     detail=f"thành phần «{info.filename}» khai báo DTD/thực thể XML "
                            f"(có thể là tệp độc hại)") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error):
         raise _unreadable(source, f"thành phần «{info.filename}» bị hỏng") from None
     except Exception:  # noqa: BLE001 - malformed XML: openpyxl will report it below
         return

@@ -142,3 +142,64 @@ def test_demo_writes_the_round(tmp_path):
     run("demo", "-o", str(tmp_path / "again"))
     again = read_workbook(tmp_path / "again" / "nop" / "sxd-2025-tu-cham.xlsx")
     assert again.entries(rubric, "self") == typo.entries(rubric, "self")
+
+
+# --- dvcq check --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import full_fill, make_filled
+
+    ex = builtin_rubric("vi-du-minh-hoa")
+    folder = tmp_path / "nop"
+    folder.mkdir()
+    make_filled(ex, folder / "a-ok.xlsx")
+    make_filled(ex, folder / "b-loi.xlsx", fill=full_fill(ex, self_scores={"1.3": 11}))
+    (folder / "c-hong.xlsx").write_bytes(b"not a workbook")
+    return folder
+
+
+def test_check_exit_status_and_output(inbox):
+    ok = run("check", str(inbox / "a-ok.xlsx"))
+    assert ok.exit_code == 0 and "hợp lệ" in ok.output
+    bad = run("check", str(inbox))
+    assert bad.exit_code == 1
+    assert "score-above-max" in bad.output and "vượt điểm chuẩn 10" in bad.output
+    assert "Đã kiểm tra 3 tệp: 1 hợp lệ, 1 có lỗi, 1 không đọc được" in bad.output
+
+
+def test_check_json_equals_the_library(inbox):
+    from dvcq_xl.intake import check_paths
+
+    result = run("check", str(inbox), "--json", "--year", "2025")
+    data = json.loads(result.output)
+    assert data == json.loads(json.dumps(check_paths([inbox], year=2025).to_dict(),
+                                         ensure_ascii=False))
+    by_name = {Path(f["path"]).name: f for f in data["files"]}
+    assert by_name["a-ok.xlsx"]["status"] == "ok" and by_name["a-ok.xlsx"]["self_total"] > 0
+    assert by_name["c-hong.xlsx"]["status"] == "unreadable"
+    finding = by_name["b-loi.xlsx"]["findings"][0]
+    assert set(finding) == {"code", "severity", "sheet", "cell", "item", "found", "expected",
+                            "message"}
+    assert (finding["code"], finding["item"], finding["found"]) == ("score-above-max", "1.3", 11)
+
+
+@pytest.mark.parametrize("args,words", [
+    (("check",), "Cần chỉ ít nhất một tệp"),
+    (("check", "khong-co-tep.xlsx"), "Không tìm thấy tệp hoặc thư mục"),
+    (("check", ".", "--year", "abc"), "--year"),
+])
+def test_check_usage_errors_exit_2(tmp_path, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output
+
+
+def test_check_annotate_writes_copies_for_faulty_files(inbox, tmp_path):
+    out = tmp_path / "kiem-tra"
+    result = run("check", str(inbox), "--annotate", str(out))
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["b-loi-kiem-tra.xlsx", "c-hong-kiem-tra.xlsx"]

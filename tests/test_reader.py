@@ -169,3 +169,28 @@ def test_excel_lock_file_in_the_inbox_is_ignored(tmp_path, good):
     report = check_paths([tmp_path])
     assert [Path(r.path).name for r in report.files] == ["so-y-te.xlsx"]
     assert sorted(Path(p).name for p, _ in report.skipped) == ["bao-cao.docx", "~$so-y-te.xlsx"]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=0, max_size=8)),
+                     min_size=1, max_size=4),
+       truncate=st.one_of(st.none(), st.integers(0, 10**6)))
+def test_mangled_bytes_never_raise(tmp_path, good, cuts, truncate):
+    """Byte-level damage anywhere (a mail gateway, a bad disk) gives a verdict, never a crash."""
+    data = bytearray(good)
+    for pos, patch in cuts:
+        pos %= len(data)
+        data[pos:pos + len(patch)] = patch
+    if truncate is not None:
+        data = data[: truncate % (len(data) + 1)]
+    path = tmp_path / "mangled.xlsx"
+    path.write_bytes(bytes(data))
+    result = check_file(path)
+    assert result.status in ("ok", "invalid", "unreadable")
+    assert result.status == "ok" or result.errors
+    for f in result.findings:
+        assert f.code and f.message and "Traceback" not in f.message
