@@ -1,14 +1,19 @@
 """dvcq_xl: score "công tác dân vận chính quyền" (DVCQ) in Excel.
 
 Spreadsheet in, spreadsheet out: a rubric (the province's decision, as data) gives a locked
-"Bảng chấm điểm" for every agency of a roster; completed workbooks are read back by defined names.
+"Bảng chấm điểm" for every agency of a roster; completed workbooks are read back safely by defined
+names (or by their familiar layout), every total recomputed, every problem reported as a located
+finding, and a marked-up copy written to send back.
 """
 
 __version__ = "0.1.0"
 
+from .annotate import annotate, annotate_results  # noqa: E402
+from .checks import CHECKS, run_checks  # noqa: E402
 from .errors import DvcqError, OutputError, RosterError, RubricError, WorkbookError  # noqa: E402
 from .findings import MESSAGES, Finding, Report  # noqa: E402
 from .generate import resolve_rubric, review_copy, templates_for_roster  # noqa: E402
+from .intake import CheckReport, FileResult, check_file, check_paths, check_workbook  # noqa: E402
 from .reader import WorkbookIR, read_workbook  # noqa: E402
 from .roster import read_roster, write_roster  # noqa: E402
 from .rubric import (  # noqa: E402
@@ -20,6 +25,8 @@ from .template import Agency, Fill, contract_names, render_template  # noqa: E40
 
 __all__ = [
     "__version__",
+    "CHECKS", "CheckReport", "FileResult", "annotate", "annotate_results", "check_file",
+    "check_paths", "check_workbook", "run_checks",
     "Agency", "Band", "Condition", "Decision", "DvcqError", "Fill", "Finding", "Item", "MESSAGES",
     "OutputError", "Report", "RosterError", "Rubric", "RubricError", "Rules", "Score",
     "WorkbookError", "WorkbookIR", "build_rubric", "builtin_ids", "builtin_rubric",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
@@ -304,3 +305,11 @@ def test_normalise_formula_follows_rows_inserted_above():
     assert normalise_formula("=SUM($D$12:$D$13,D14)", 2) == normalise_formula(
         "=SUM($D$14:$D$15,D16)")
     assert normalise_formula('=IF(D1="A1",1,0)', 5) == normalise_formula('=IF(D6="A1",1,0)')
+
+
+def test_readme_documents_every_workbook_code():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    workbook_codes = [c for c in MESSAGES
+                      if not c.startswith(("rubric-", "roster-")) or c == "rubric-mismatch"]
+    missing = [c for c in workbook_codes if f"| `{c}` |" not in readme]
+    assert missing == []
