@@ -14,7 +14,7 @@ from typing import Iterable
 from .errors import OutputError
 from .findings import ERROR, Finding
 from .intake import UNREADABLE, FileResult
-from .output import atomic_path, safe_filename
+from .output import atomic_path, ensure_dir, safe_filename
 from .reader import XLS
 
 RESULT_SHEET = "Kết quả kiểm tra"
@@ -24,11 +24,7 @@ AMBER = "FFEB9C"
 
 def annotate_results(results: Iterable[FileResult], out_dir: str | Path) -> list[Path]:
     """Write a marked-up copy of every file that has findings into ``out_dir``; return them."""
-    folder = Path(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"Không tạo được thư mục {folder}: {exc.strerror}.") from None
+    folder = ensure_dir(out_dir)
     taken: set[str] = set()
     written = []
     for result in results:

@@ -289,14 +289,10 @@ class _Defaults(dict):
         return ""
 
 
-@dataclass
-class Report:
-    """The findings about one or more inputs."""
+class HasFindings:
+    """Errors and warnings of anything that holds a ``findings`` list."""
 
-    findings: list[Finding] = field(default_factory=list)
-
-    def extend(self, items: Iterable[Finding]) -> None:
-        self.findings.extend(items)
+    findings: list[Finding]
 
     @property
     def errors(self) -> list[Finding]:
@@ -305,6 +301,16 @@ class Report:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == WARNING]
+
+
+@dataclass
+class Report(HasFindings):
+    """The findings about one or more inputs."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def extend(self, items: Iterable[Finding]) -> None:
+        self.findings.extend(items)
 
     @property
     def ok(self) -> bool:

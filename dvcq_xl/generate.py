@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 
 from .errors import OutputError, WorkbookError
 from .findings import make
-from .output import safe_filename
+from .output import ensure_dir, safe_filename
 from .intake import identify
 from .reader import WorkbookIR, read_workbook
 from .rubric import Rubric
@@ -37,11 +37,7 @@ def templates_for_roster(
     File names are ASCII, made from the agency code (else the name), unique case-insensitively,
     so no text from the roster can leave ``out_dir`` or hit a reserved name.
     """
-    folder = Path(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"Không tạo được thư mục {folder}: {exc.strerror}.") from None
+    folder = ensure_dir(out_dir)
     taken: set[str] = set()
     written = []
     for agency in agencies:

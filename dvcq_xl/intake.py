@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .checks import SELF, REV, entries, parse_answer, recompute, run_checks, valid_number
 from .errors import DvcqError
-from .findings import ERROR, WARNING, Finding, make
+from .findings import ERROR, Finding, HasFindings, make
 from .layout import match_layout
 from .reader import WorkbookIR, read_workbook
 from .rubric import SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
@@ -32,7 +32,7 @@ class InputError(DvcqError):
 
 
 @dataclass
-class FileResult:
+class FileResult(HasFindings):
     """Everything ``dvcq check`` knows about one file."""
 
     path: str
@@ -53,14 +53,6 @@ class FileResult:
     self_class: str = ""
     review_class: str = ""
     ir: WorkbookIR | None = field(default=None, repr=False)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
 
     def to_dict(self) -> dict[str, Any]:
         return {

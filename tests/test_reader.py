@@ -194,3 +194,17 @@ def test_mangled_bytes_never_raise(tmp_path, good, cuts, truncate):
     assert result.status == "ok" or result.errors
     for f in result.findings:
         assert f.code and f.message and "Traceback" not in f.message
+
+
+def test_an_internal_error_is_a_finding_not_a_crash(tmp_path, good, monkeypatch):
+    import dvcq_xl.intake as intake
+
+    def broken(ir, rubric):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(intake, "run_checks", broken)
+    path = tmp_path / "g.xlsx"
+    path.write_bytes(good)
+    result = check_file(path)
+    assert [f.code for f in result.findings] == ["check-failed"]
+    assert result.status == "invalid" and "KeyError" in result.findings[0].message

@@ -12,9 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dvcq_xl.reader import read_workbook
-
-from .helpers import full_fill
-from dvcq_xl.rubric import NO, PENALTY, SUPERIOR, YES, Rubric, builtin_rubric, num
+from dvcq_xl.rubric import NO, SUPERIOR, YES, Rubric, builtin_rubric, num
 from dvcq_xl.template import (
     CLASS_ERROR,
     CLASS_INCOMPLETE,
@@ -25,6 +23,8 @@ from dvcq_xl.template import (
     Fill,
     render_template,
 )
+
+from .helpers import full_fill
 
 pytestmark = pytest.mark.libreoffice
 
