@@ -138,6 +138,15 @@ def test_demo_writes_the_round(tmp_path):
                for v in typo.entries(rubric, "self").values())
     assert read_workbook(tmp_path / "demo" / "nop" / "xanphu-2025-tu-cham.xlsx").text(
         "dvcq_agency") == ""
+    # the demo checks its submissions: each planted mistake is found, the others are clean
+    from dvcq_xl.demo import MISTAKES
+
+    marked = sorted(p.name for p in (tmp_path / "demo" / "kiem-tra").iterdir())
+    assert marked == sorted(f"{code.lower()}-2025-tu-cham-kiem-tra.xlsx" for code in MISTAKES)
+    for code in ("score-above-max", "score-not-number", "score-missing", "agency-missing",
+                 "score-text-coerced"):
+        assert code in result.output
+    assert "Đã kiểm tra 41 tệp: 36 hợp lệ, 5 có lỗi" in result.output
     # deterministic: a second run writes the same entries
     run("demo", "-o", str(tmp_path / "again"))
     again = read_workbook(tmp_path / "again" / "nop" / "sxd-2025-tu-cham.xlsx")
