@@ -19,12 +19,11 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from .findings import Finding, make
-from .reader import Cell, WorkbookIR, shift_ref
+from .reader import Cell, WorkbookIR
 from .rubric import BONUS, NO, PENALTY, SUPERIOR, YES, Item, Rubric, Score, is_multiple, nfc, num
 from .template import (
     CLASS_ERROR,
     CLASS_INCOMPLETE,
-    META,
     REVIEW,
     SHEET,
     blueprint,
@@ -134,7 +133,8 @@ def recompute(ir: WorkbookIR, rubric: Rubric, column: str) -> Score:
 # --- locations -----------------------------------------------------------------------------------
 
 
-def _at(ir: WorkbookIR, name: str) -> dict[str, Any]:
+def located(ir: WorkbookIR, name: str) -> dict[str, Any]:
+    """The finding fields (path, sheet, cell) that place a defined name's cell."""
     cell = ir.cells.get(name)
     if cell is None:
         return {"path": ir.path}
@@ -182,7 +182,7 @@ def run_checks(ir: WorkbookIR, rubric: Rubric) -> list[Finding]:
 def check_agency(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """The agency must be named: an unnamed file cannot be ranked or sent back."""
     if not ir.text("dvcq_agency"):
-        yield make("agency-missing", **_at(ir, "dvcq_agency"))
+        yield make("agency-missing", **located(ir, "dvcq_agency"))
 
 
 @check("protection", "protection-removed")
@@ -355,7 +355,7 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                 continue
             if entry.cell is None:
                 continue  # no such cell: reported as a modified template or a missing row
-            where = _at(ir, entry.name)
+            where = located(ir, entry.name)
             base = {"item": entry.code, "what": WHAT[column], **where}
             if column == REV and not review_copy:
                 if entry.status != EMPTY:
@@ -397,9 +397,9 @@ def check_conditions(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
             raw = ir.value(name)
             status, _ = parse_answer(raw)
             if status == EMPTY and column == SELF:
-                yield make("condition-missing", item=cond.id, **_at(ir, name))
+                yield make("condition-missing", item=cond.id, **located(ir, name))
             elif status == NOT_NUMBER:
-                yield make("condition-invalid", item=cond.id, found=_shown(raw), **_at(ir, name))
+                yield make("condition-invalid", item=cond.id, found=_shown(raw), **located(ir, name))
 
 
 @check("superior", "superior-only-filled")
@@ -408,7 +408,7 @@ def check_superior(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     for entry in entries(ir, rubric, SELF):
         if rubric.item(entry.code).kind == SUPERIOR and entry.status != EMPTY:
             yield make("superior-only-filled", item=entry.code, found=_shown(entry.raw),
-                       **_at(ir, entry.name))
+                       **located(ir, entry.name))
 
 
 @check("caps", "bonus-above-cap", "penalty-below-floor")
@@ -436,7 +436,7 @@ def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                 name = f"dvcq_{column}_sub_{top.key}" if not top.is_leaf \
                     else f"dvcq_{column}_{top.key}"
                 yield make(code, what=WHOSE[column], found=num(total), expected=num(cap),
-                           item=top.code, **_at(ir, name))
+                           item=top.code, **located(ir, name))
 
 
 @check("evidence", "evidence-missing")
@@ -449,7 +449,7 @@ def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         if entry.number is not None and entry.number > 0 \
                 and not ir.text(f"dvcq_evidence_{item.key}"):
             yield make("evidence-missing", item=entry.code, found=num(entry.number),
-                       **_at(ir, f"dvcq_evidence_{item.key}"))
+                       **located(ir, f"dvcq_evidence_{item.key}"))
 
 
 @check("reasons", "review-reason-missing")
@@ -467,7 +467,7 @@ def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                 and not ir.text(f"dvcq_reason_{item.key}"):
             yield make("review-reason-missing", item=entry.code, found=num(mine),
                        expected=num(theirs),
-                       **_at(ir, f"dvcq_reason_{item.key}"))
+                       **located(ir, f"dvcq_reason_{item.key}"))
 
 
 @check("totals", "total-mismatch", "class-mismatch")
@@ -491,13 +491,13 @@ def check_totals(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
             if name.endswith("_class"):
                 if nfc(shown) != nfc(value):
                     yield make("class-mismatch", what=WHOSE[column], found=_shown(shown),
-                               expected=value, **_at(ir, name))
+                               expected=value, **located(ir, name))
                 continue
             if value == "" or not isinstance(shown, (int, float)) or isinstance(shown, bool) \
                     or abs(float(shown) - float(value)) > 1e-6:
                 yield make("total-mismatch", found=_shown(shown),
                            expected=_shown(value) if value != "" else "(trống)",
-                           detail=_label(name, column), **_at(ir, name))
+                           detail=_label(name, column), **located(ir, name))
 
 
 def _label(name: str, column: str) -> str:
@@ -595,4 +595,4 @@ def codes() -> list[str]:
 
 
 __all__ = ["CHECKS", "Entry", "run_checks", "parse_score", "parse_answer", "entries",
-           "recompute", "normalise_formula", "codes", "META", "shift_ref"]
+           "recompute", "normalise_formula", "codes", "located", "valid_number", "answers"]

@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .checks import SELF, REV, entries, parse_answer, recompute, run_checks, valid_number
+from .checks import (
+    REV,
+    SELF,
+    answers,
+    entries,
+    located,
+    recompute,
+    run_checks,
+    valid_number,
+)
 from .errors import DvcqError
 from .findings import ERROR, Finding, HasFindings, make
 from .layout import match_layout
 from .reader import WorkbookIR, read_workbook
 from .rubric import SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
+from .template import REVIEW
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 OK, INVALID, UNREADABLE = "ok", "invalid", "unreadable"
@@ -179,16 +189,14 @@ def identify(ir: WorkbookIR, rubrics: Sequence[Rubric] = ()) -> tuple[Rubric | N
     A template of another version, year of the decision or province has another hash.
     """
     rid = ir.rubric_id
-    cell = ir.cells.get("dvcq_rubric_id")
-    where = {"path": ir.path, "sheet": cell.sheet if cell else None,
-             "cell": cell.ref if cell else None}
     rubric = find_rubric(rid, rubrics)
     if rubric is None:
-        return None, [make("unknown-rubric", found=rid or "(trống)", **where)]
+        return None, [make("unknown-rubric", found=rid or "(trống)",
+                           **located(ir, "dvcq_rubric_id"))]
     if ir.rubric_hash != rubric.hash:
-        hcell = ir.cells.get("dvcq_rubric_hash") or cell
-        return None, [make("rubric-mismatch", path=ir.path, sheet=hcell.sheet, cell=hcell.ref,
-                           item=rid, found=ir.rubric_version or "?", expected=rubric.version)]
+        stamp = "dvcq_rubric_hash" if "dvcq_rubric_hash" in ir.cells else "dvcq_rubric_id"
+        return None, [make("rubric-mismatch", item=rid, found=ir.rubric_version or "?",
+                           expected=rubric.version, **located(ir, stamp))]
     return rubric, []
 
 
@@ -212,10 +220,8 @@ def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | N
     result.copy = ir.copy
     if rubric is not None:
         if year is not None and ir.year is not None and ir.year != year:
-            cell = ir.cells.get("dvcq_year")
-            findings.append(make("year-mismatch", path=ir.path,
-                                 sheet=cell.sheet if cell else None,
-                                 cell=cell.ref if cell else None, found=ir.year, expected=year))
+            findings.append(make("year-mismatch", found=ir.year, expected=year,
+                                 **located(ir, "dvcq_year")))
         findings += run_checks(ir, rubric)
         _totals(result, ir, rubric)
     result.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.sort_key()))
@@ -230,8 +236,7 @@ def _complete(ir: WorkbookIR, rubric: Rubric, column: str) -> bool:
             continue
         if valid_number(entry, item) is None:
             return False
-    return all(parse_answer(ir.value(f"dvcq_{column}_cond_{c.id}"))[0] == "ok"
-               for c in rubric.conditions)
+    return None not in answers(ir, rubric, column).values()
 
 
 def _totals(result: FileResult, ir: WorkbookIR, rubric: Rubric) -> None:
@@ -239,7 +244,7 @@ def _totals(result: FileResult, ir: WorkbookIR, rubric: Rubric) -> None:
     if _complete(ir, rubric, SELF):
         score = recompute(ir, rubric, SELF)
         result.self_total, result.self_class = score.total, score.class_name
-    if ir.copy == "review" and _complete(ir, rubric, REV):
+    if ir.copy == REVIEW and _complete(ir, rubric, REV):
         score = recompute(ir, rubric, REV)
         result.review_total, result.review_class = score.total, score.class_name
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Sequence
 
+from .checks import parse_score
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR, col_index, col_letter
 from .rubric import Rubric, nfc, num
@@ -112,17 +113,8 @@ def _label(value: Any) -> str:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        text = nfc(value).replace(",", ".")
-        try:
-            return float(text)
-        except ValueError:
-            return None
-    return None
+    """A Chuẩn as a number, read like a score: typed, or as text with a comma or a dot."""
+    return parse_score(value)[1]
 
 
 def _similarity(a: str, b: str) -> float:

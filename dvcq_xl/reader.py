@@ -178,11 +178,6 @@ def col_letter(index: int) -> str:
     return out
 
 
-def shift_ref(ref: str, rows: int) -> str:
-    col, row = _split(ref)
-    return f"{col}{row + rows}"
-
-
 # --- the entry point -------------------------------------------------------------------------
 
 
@@ -479,12 +474,8 @@ def _cached(kind: str, text: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or isinstance(value, (int, float)):
-        return value
-    if isinstance(value, (datetime, date, time, timedelta)):
-        return value
+    if isinstance(value, (str, int, float, datetime, date, time, timedelta)):
+        return value  # bool is an int
     return str(value)
 
 
@@ -570,5 +561,5 @@ def _xlrd_cells(book, sheet) -> Iterator[tuple[str, Cell]]:
             yield ref, Cell(sheet.name, ref, value)
 
 
-__all__ = ["Cell", "WorkbookIR", "read_workbook", "col_index", "col_letter", "shift_ref",
+__all__ = ["Cell", "WorkbookIR", "read_workbook", "col_index", "col_letter",
            "MAX_FILE_BYTES"]
