@@ -256,10 +256,12 @@ class Rubric:
         return [leaf for item in self.items for leaf in item.leaves() if leaf.kind in kinds]
 
     def item(self, code: str) -> Item:
-        for it in self.walk():
-            if it.code == code:
-                return it
-        raise KeyError(code)
+        """The item with ``code`` (KeyError if none); looked up many times per checked file."""
+        return self._by_code[code]
+
+    @cached_property
+    def _by_code(self) -> dict[str, Item]:
+        return {it.code: it for it in self.walk()}
 
     @property
     def base_items(self) -> list[Item]:
