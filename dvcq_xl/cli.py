@@ -1,7 +1,8 @@
 """The ``dvcq`` command: parse, call one library function, print.
 
-Exit status: 0 success; 1 a checked file is not valid (``rubric check``); 2 bad input or
-command-line use (a Vietnamese message, never a traceback).
+Exit status: 0 success; 1 a checked file is not valid (``rubric check``, ``check``: at least one
+error, warnings alone give 0); 2 bad input or command-line use (a Vietnamese message, never a
+traceback).
 """
 
 from __future__ import annotations
@@ -265,13 +266,9 @@ def demo_cmd(output: str) -> None:
     inbox = Path(output) / "nop"
     out.print(f"\n[bold]Kiểm tra các bài nộp[/] (dvcq check {escape(str(inbox))} --year "
               f"{DEMO_YEAR}):")
-    with _progress() as progress:
-        task = progress.add_task("Đang kiểm tra", total=len(result.submissions))
-        report = check_paths([inbox], year=DEMO_YEAR, progress=lambda r: progress.advance(task))
-    print_check_report(report, only_problems=True)
-    marked = annotate_results(report.files, Path(output) / "kiem-tra")
+    print_check_report(result.report, only_problems=True)
     out.print(f"Bản đánh dấu lỗi để gửi lại cơ quan: {escape(str(Path(output) / 'kiem-tra'))} "
-              f"({len(marked)} tệp)", soft_wrap=True)
+              f"({len(result.marked)} tệp)", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from .annotate import annotate_results
 from .generate import Written, templates_for_roster
+from .intake import CheckReport, check_paths
 from .output import safe_filename
 from .roster import read_roster
 from .rubric import Rubric, builtin_rubric, num
@@ -46,6 +48,8 @@ class DemoResult:
     rubric: Rubric
     templates: list[Written]
     submissions: list[tuple[Agency, Path, str]]  # agency, file, mistake ("" when none)
+    report: CheckReport  # the submissions checked as ``dvcq check`` does
+    marked: list[Path]  # their marked-up copies (``kiem-tra/``)
 
 
 def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
@@ -84,7 +88,8 @@ def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
 
 
 def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None) -> DemoResult:
-    """Write the demo round into ``out_dir``: templates (``mau/``) and submissions (``nop/``)."""
+    """Write the demo round into ``out_dir``: templates (``mau/``), submissions (``nop/``), then
+    check the submissions and write the marked-up copies of the faulty ones (``kiem-tra/``)."""
     out = Path(out_dir)
     rubric = builtin_rubric(DEMO_RUBRIC)
     agencies = read_roster(sample_roster_path())
@@ -103,4 +108,8 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
         submissions.append((agency, path, MISTAKES.get(agency.code, ("",))[0]))
         if progress:
             progress(f"Bài nộp mẫu: {agency.name}")
-    return DemoResult(out, rubric, templates, submissions)
+    report = check_paths([inbox], year=DEMO_YEAR,
+                         progress=(lambda r: progress(f"Kiểm tra: {Path(r.path).name}"))
+                         if progress else None)
+    marked = annotate_results(report.files, out / "kiem-tra")
+    return DemoResult(out, rubric, templates, submissions, report, marked)
