@@ -100,7 +100,7 @@ def _text(cell, value) -> None:
 
 
 def _write_listing(ws, result: FileResult, linked: bool) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     errors, warnings = len(result.errors), len(result.warnings)
@@ -136,16 +136,37 @@ def _write_listing(ws, result: FileResult, linked: bool) -> None:
             where.font = Font(color="0563C1", underline="single")
         _text(ws.cell(row=r, column=4), f.item or "")
         _text(ws.cell(row=r, column=5), f.message)
-        ws.cell(row=r, column=5).alignment = Alignment(wrap_text=True, vertical="top")
         _text(ws.cell(row=r, column=6), f.code)
     for col, width in zip("ABCDEF", (6, 10, 22, 8, 80, 24)):
         ws.column_dimensions[col].width = width
+    _print_style(ws, top, top + len(result.findings))
     ws.freeze_panes = f"A{top + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _print_style(ws, top: int, last: int) -> None:
+    """One font (Times New Roman, as the score sheet), a bordered table that wraps and reads top
+    down: what an officer prints and sends with the file."""
+    from copy import copy
+
+    from openpyxl.styles import Alignment, Border, Side
+
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for row in ws.iter_rows(min_row=1, max_row=last, max_col=6):
+        for c in row:
+            font = copy(c.font)
+            font.name = "Times New Roman"
+            font.sz = font.sz if c.row == 1 else 12
+            c.font = font
+            if c.row >= top:
+                c.border = box
+                c.alignment = Alignment(wrap_text=True, vertical="top",
+                                        horizontal="center" if c.column in (1, 2, 4) else None)
 
 
 __all__ = ["annotate", "annotate_results", "RESULT_SHEET"]
