@@ -20,11 +20,13 @@ from rich.table import Column, Table
 
 from . import __version__
 from .annotate import annotate_results
+from .consolidate import Consolidation, consolidate
 from .demo import DEMO_YEAR, run_demo
 from .errors import DvcqError
 from .findings import Report
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths
+from .ranking import write_ranking
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
@@ -243,6 +245,86 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
     for path, why in report.skipped:
         out.print(f"    [dim]bỏ qua {escape(_shown_path(path))}: {escape(why)}[/]",
                   soft_wrap=True)
+
+
+@main.command("consolidate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Tệp bảng xếp hạng (.xlsx) sẽ ghi.")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None,
+              help="Danh sách cơ quan (.xlsx: Mã | Tên cơ quan | Khối) để đối chiếu ai chưa nộp.")
+@click.option("--rubric", "rubric_ref", default=None,
+              help="Bộ tiêu chí của đợt (mã có sẵn hoặc tệp); mặc định: bộ của đa số tệp.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Năm đánh giá của đợt; mặc định: năm của đa số tệp.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Bảng xếp hạng năm trước (do dvcq tạo) để so sánh điểm và xếp loại.")
+@click.option("--json", "as_json", is_flag=True, help="In tóm tắt dạng JSON (xem README).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
+@handles_errors
+def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, jobs) -> None:
+    """Tổng hợp, xếp loại và xếp hạng theo khối các bảng chấm điểm đã nộp.
+
+    Ghi bảng xếp hạng (.xlsx). Thoát 0 khi mọi bài đều hợp lệ và đủ; 1 khi đã ghi bảng xếp
+    hạng nhưng có bài bị từ chối, chưa nộp, không có trong danh sách hoặc nộp trùng; 2 khi
+    dùng sai lệnh hoặc không tổng hợp được.
+    """
+    if not paths:
+        raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bài nộp, ví dụ: "
+                               "dvcq consolidate nop/ -o xep-hang.xlsx")
+    agencies = read_roster(roster) if roster else None
+    rubric = load_rubric(rubric_ref) if rubric_ref else None
+    with _progress() as progress:
+        task = progress.add_task("Đang đọc và kiểm tra", total=None)
+        result = consolidate(paths, roster=agencies, rubric=rubric, year=year,
+                             previous=previous, jobs=jobs,
+                             progress=lambda r: progress.advance(task))
+    written = write_ranking(result, output)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_consolidation(result, written)
+    sys.exit(1 if result.attention else 0)
+
+
+def print_consolidation(c: Consolidation, written: Path) -> None:
+    """Per block the ranking, then what needs the Sở's attention, then where the workbook is."""
+    for block in c.blocks:
+        units = c.block_units(block)
+        table = Table("Hạng", "Tên cơ quan", "Tự chấm", "Tổ KT", "Xếp loại", "Ghi chú",
+                      title=f"Khối: {block} ({len(units)} đơn vị)", title_justify="left")
+        for u in units:
+            table.add_row(str(u.rank or "—") + (" =" if u.tied else ""), escape(u.agency),
+                          _num(u.self_total), _num(u.review_total), escape(u.class_name),
+                          escape("; ".join(u.notes)))
+        out.print(table)
+    s = c.summary()
+    out.print(f"[bold]Đã tổng hợp {s['files']} tệp:[/] {s['ranked']} đơn vị được xếp hạng, "
+              f"{s['rejected']} tệp bị từ chối, {s['missing']} đơn vị chưa có bài hợp lệ, "
+              f"{s['unknown']} tệp không có trong danh sách, {s['duplicates']} đơn vị nộp trùng, "
+              f"{s['rescored']} đơn vị được Tổ kiểm tra chấm lại.", soft_wrap=True)
+    for rej in c.rejected:
+        out.print(f"  [red]✘[/] {escape(_shown_path(rej.path))}: "
+                  f"{escape(', '.join(rej.codes))}", soft_wrap=True)
+    for m in c.missing:
+        out.print(f"  [yellow]•[/] chưa có bài: {escape(m.agency)} ({escape(m.note)})",
+                  soft_wrap=True)
+    for u in c.unknown:
+        hint = f"; gần giống «{u.suggestion}»" if u.suggestion else ""
+        out.print(f"  [yellow]?[/] {escape(_shown_path(u.path))}: «{escape(u.agency)}» không có "
+                  f"trong danh sách{escape(hint)}", soft_wrap=True)
+    for d in c.duplicates:
+        out.print(f"  [yellow]≡[/] {escape(d.agency)}: tính {escape(Path(d.counted).name)}, "
+                  f"không tính {escape(', '.join(Path(p).name for p in d.others))}",
+                  soft_wrap=True)
+    for note in c.notes:
+        out.print(f"  [yellow]![/] {escape(note)}", soft_wrap=True)
+    out.print(f"Bảng xếp hạng: {escape(str(written))}", soft_wrap=True)
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}".replace(".", ",")
 
 
 @main.command("demo")

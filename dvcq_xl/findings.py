@@ -130,6 +130,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "Tệp là mẫu năm {found}, khác năm đánh giá {expected}: hãy dùng mẫu của năm {expected}.",
     ),
+    "round-rubric-other": (
+        ERROR,
+        "Tệp dùng bộ tiêu chí «{found}», khác bộ tiêu chí của đợt «{expected}»: không xếp hạng "
+        "chung được; hãy dùng đúng mẫu của đợt.",
+    ),
     "agency-missing": (ERROR, "Chưa ghi tên cơ quan, đơn vị (ô {cell})."),
     "template-modified": (ERROR, "Mẫu đã bị sửa: {detail}."),
     "protection-removed": (

@@ -41,6 +41,21 @@ class InputError(DvcqError):
     """The paths given on the command line cannot be used."""
 
 
+@dataclass(frozen=True)
+class Marks:
+    """The entries of one file that consolidation needs, small enough to cross processes.
+
+    Per leaf code the self and review points (valid numbers only: in range, on step; else None),
+    the reason the team gave; per condition id the answers (True «Có», False «Không», None).
+    """
+
+    self: dict[str, float | None]
+    review: dict[str, float | None]
+    reasons: dict[str, str]
+    self_answers: dict[str, bool | None]
+    review_answers: dict[str, bool | None]
+
+
 @dataclass
 class FileResult(HasFindings):
     """Everything ``dvcq check`` knows about one file."""
@@ -62,6 +77,8 @@ class FileResult(HasFindings):
     review_total: float | None = None
     self_class: str = ""
     review_class: str = ""
+    mtime: float | None = None
+    marks: Marks | None = field(default=None, repr=False)
     ir: WorkbookIR | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -224,6 +241,7 @@ def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | N
                                  **located(ir, "dvcq_year")))
         findings += run_checks(ir, rubric)
         _totals(result, ir, rubric)
+        result.marks = marks_of(ir, rubric)
     result.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.sort_key()))
     result.status = INVALID if result.errors else OK
     return result
@@ -249,19 +267,47 @@ def _totals(result: FileResult, ir: WorkbookIR, rubric: Rubric) -> None:
         result.review_total, result.review_class = score.total, score.class_name
 
 
+def marks_of(ir: WorkbookIR, rubric: Rubric) -> Marks:
+    """What a file scores, item by item; the review column only in the team's copy."""
+    columns = {}
+    for column in (SELF, REV):
+        values = {}
+        for entry in entries(ir, rubric, column):
+            values[entry.code] = valid_number(entry, rubric.item(entry.code))
+        columns[column] = values
+    review = ir.copy == REVIEW
+    return Marks(
+        self=columns[SELF],
+        review=columns[REV] if review else {code: None for code in columns[REV]},
+        reasons={code: text for code, text in
+                 ((leaf.code, ir.text(f"dvcq_reason_{leaf.key}")) for leaf in rubric.leaves())
+                 if text} if review else {},
+        self_answers=answers(ir, rubric, SELF),
+        review_answers=answers(ir, rubric, REV) if review else
+        {c.id: None for c in rubric.conditions},
+    )
+
+
 def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | None = None,
                keep_ir: bool = False) -> FileResult:
     """Read and check one file; never raises for a bad file (its result says what is wrong)."""
     try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = None
+    try:
         ir = read_workbook(path)
     except DvcqError as exc:
-        return FileResult(path=str(path), status=UNREADABLE, findings=list(exc.findings))
+        return FileResult(path=str(path), status=UNREADABLE, findings=list(exc.findings),
+                          mtime=mtime)
     try:
         result = check_workbook(ir, rubrics, year)
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop a run over hundreds
         return FileResult(path=str(path), status=INVALID, format=ir.format, sha256=ir.sha256,
+                          size=ir.size, mtime=mtime,
                           findings=[make("check-failed", path=str(path),
                                          detail=f"{type(exc).__name__}: {exc}"[:200])])
+    result.mtime = mtime
     if not keep_ir:
         result.ir = None
     return result
@@ -303,6 +349,6 @@ def check_paths(
     return report
 
 
-__all__ = ["FileResult", "CheckReport", "InputError", "discover", "identify", "find_rubric",
+__all__ = ["Marks", "marks_of", "FileResult", "CheckReport", "InputError", "discover", "identify", "find_rubric",
            "check_workbook", "check_file", "check_paths", "is_lock_file", "OK", "INVALID",
            "UNREADABLE", "nfc"]

@@ -486,6 +486,38 @@ def _bind_names(ir: WorkbookIR) -> None:
         ir.cells[name] = found if found is not None else Cell(cell.sheet, cell.ref)
 
 
+def read_ranking_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The unit rows of a ranking workbook written by ``dvcq consolidate`` (header -> value).
+
+    Its ranking sheets are found by their defined names (``dvcq_ranking_1`` …); in each, the
+    header row is the one that starts with "STT" and has "Tên cơ quan"; rows follow until a row
+    without a name. Values are read as shown, so hand corrections count.
+    """
+    ir = read_workbook(path)
+    rows: list[dict[str, Any]] = []
+    sheets = [cell.sheet for name, cell in sorted(ir.cells.items())
+              if re.fullmatch(r"dvcq_ranking_\d+", name)]
+    for sheet in dict.fromkeys(sheets):
+        grid = ir.sheets.get(sheet, {})
+        by_row: dict[int, dict[int, Any]] = {}
+        for ref, cell in grid.items():
+            letters, number = _split(ref)
+            by_row.setdefault(number, {})[col_index(letters)] = cell.value
+        header: dict[int, str] | None = None
+        for number in sorted(by_row):
+            values = by_row[number]
+            texts = {c: nfc(v) for c, v in values.items() if isinstance(v, str)}
+            if header is None:
+                if texts.get(1) == "STT" and "Tên cơ quan" in texts.values():
+                    header = texts
+                continue
+            row = {title: values.get(c) for c, title in header.items()}
+            if not nfc(row.get("Tên cơ quan") or ""):
+                break
+            rows.append(row)
+    return rows
+
+
 # --- OLE containers: legacy xls, encrypted OOXML, Word 97 … --------------------------------------
 
 

@@ -1,0 +1,724 @@
+"""Consolidate a round: every submitted workbook checked, reconciled with the roster, scored,
+classified and ranked per block.
+
+:func:`consolidate` is what ``dvcq consolidate`` calls; it returns a :class:`Consolidation`, which
+:mod:`dvcq_xl.ranking` writes as the ranking workbook and whose :meth:`Consolidation.to_dict` is
+the command's JSON. Nothing is dropped silently: every input file ends up ranked, rejected,
+unknown (not on the roster), a duplicate that does not count, or skipped, each with its reason.
+
+Rules (documented in the README, because the Sở must be able to defend them):
+
+- **Final score**: item by item, the inspection team's points where it scored the item, else the
+  agency's own; condition answers likewise. It is computed by the rubric (caps, floor, conditions).
+- **Duplicates** (several valid files for one agency): the team's copy beats the agency's copy;
+  then the file modified last; then the last in path order. The others are listed, not ranked.
+- **Criterion floor** (``rules.criterion_floor``): a unit with a tiêu chí below that share of its
+  points is classed at most ``criterion_floor_class``.
+- **Quota** (``band.quota``): at most ``floor(quota × units ranked in the block)`` units of a block
+  keep that class, the best scores first; the rest move one class down. Units tied at the cut all
+  move down (the quota is a ceiling), and the note says so: the council decides.
+- **Ranking**: per block, by final score, competition ranking (1, 2, 2, 4); ties are flagged.
+  Units "Không đủ điều kiện xếp loại" get no rank and come last. Within a tie, names are shown
+  in Vietnamese alphabetical order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__
+from .errors import DvcqError
+from .findings import ERROR, Finding, make
+from .intake import OK, UNREADABLE, FileResult, Marks, check_paths, find_rubric
+from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
+from .template import REVIEW, Agency
+
+NO_BLOCK = "Chưa phân khối"
+_EPS = 1e-6
+
+
+class ConsolidationError(DvcqError):
+    """The round cannot be consolidated (no valid file, an unreadable previous ranking …)."""
+
+
+# --- names: collation and matching ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _collator():
+    try:
+        import icu  # PyICU (pyicu-wheels): CLDR's Vietnamese tailoring
+
+        collator = icu.Collator.createInstance(icu.Locale("vi_VN"))
+        return collator.getSortKey
+    except ImportError:  # platforms without an ICU wheel: the Unicode Collation Algorithm
+        import pyuca
+
+        return pyuca.Collator().sort_key
+
+
+def sort_key(text: str):
+    """Vietnamese alphabetical order (a < ă < â < b … d < đ …), not code-point order."""
+    return _collator()(nfc(text))
+
+
+#: abbreviations written either way in names of agencies (after lower-casing)
+ABBREVIATIONS = {
+    "ubnd": "ủy ban nhân dân",
+    "hđnd": "hội đồng nhân dân",
+    "mttq": "mặt trận tổ quốc",
+    "tp": "thành phố",
+    "tx": "thị xã",
+    "tt": "thị trấn",
+    "gd&đt": "giáo dục và đào tạo",
+    "gdđt": "giáo dục và đào tạo",
+    "kh&đt": "kế hoạch và đầu tư",
+    "tn&mt": "tài nguyên và môi trường",
+    "lđtb&xh": "lao động thương binh và xã hội",
+    "lđ-tb&xh": "lao động thương binh và xã hội",
+    "vh,tt&dl": "văn hóa thể thao và du lịch",
+    "khcn": "khoa học và công nghệ",
+    "kh&cn": "khoa học và công nghệ",
+    "tt&tt": "thông tin và truyền thông",
+    "nn&ptnt": "nông nghiệp và phát triển nông thôn",
+    "gtvt": "giao thông vận tải",
+}
+#: old-style tone placement ("uỷ", "hoà") and the new style ("ủy", "hòa") are the same name
+_TONES = {"\u0300": "", "\u0301": "", "\u0303": "", "\u0309": "", "\u0323": ""}
+_OLD_STYLE = re.compile(r"([oO])([àáảãạ])|([oO])([èéẻẽẹ])|([uU])([ỳýỷỹỵ])")
+
+
+def _new_style(match: re.Match) -> str:
+    first, second = next((match.group(i), match.group(i + 1)) for i in (1, 3, 5)
+                         if match.group(i))
+    decomposed = unicodedata.normalize("NFD", second)
+    tone = "".join(ch for ch in decomposed if ch in _TONES)
+    base = "".join(ch for ch in decomposed if ch not in _TONES)
+    return unicodedata.normalize("NFC", first + tone) + base
+
+
+def name_key(name: str) -> str:
+    """A name as compared: NFC, lower case, one space, abbreviations and tone placement unified.
+
+    "UBND xã Tân  Phú", "Ủy ban nhân dân Xã Tân Phú" and "Uỷ ban nhân dân xã Tân Phú" are equal.
+    """
+    text = nfc(name).lower()
+    text = _OLD_STYLE.sub(_new_style, text)
+    words = []
+    for word in re.split(r"\s+", text.replace("\u00a0", " ").strip()):
+        bare = word.strip(".,;:()")
+        words.append(ABBREVIATIONS.get(bare, ABBREVIATIONS.get(bare.rstrip("."), word)))
+    text = " ".join(words)
+    text = re.sub(r"\s*&\s*", " và ", text)
+    text = re.sub(r"[.,;:()\"'«»“”-]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class RosterMatch:
+    agency: Agency | None
+    how: str = ""  # "code" | "name" | ""
+    suggestion: str = ""
+
+
+class RosterIndex:
+    """Find a file's agency on the roster: by code first, then by normalised name."""
+
+    def __init__(self, agencies: Sequence[Agency]):
+        self.agencies = list(agencies)
+        self.by_code = {a.code.casefold(): a for a in agencies if a.code}
+        self.by_name: dict[str, Agency] = {}
+        for a in agencies:
+            self.by_name.setdefault(name_key(a.name), a)
+
+    def find(self, code: str, name: str) -> RosterMatch:
+        if code and code.casefold() in self.by_code:
+            return RosterMatch(self.by_code[code.casefold()], "code")
+        key = name_key(name)
+        if key and key in self.by_name:
+            return RosterMatch(self.by_name[key], "name")
+        close = difflib.get_close_matches(key, list(self.by_name), n=1, cutoff=0.6)
+        return RosterMatch(None, "", self.by_name[close[0]].name if close else "")
+
+
+def identity(agency: Agency) -> str:
+    """The key one agency is counted under (roster entries and files alike)."""
+    return f"code:{agency.code.casefold()}" if agency.code else f"name:{name_key(agency.name)}"
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    """One ranked agency."""
+
+    agency: str
+    agency_code: str
+    block: str
+    source: str
+    copy: str
+    self_total: float | None
+    review_total: float | None
+    final_score: float
+    class_name: str
+    rank: int | None = None
+    tied: bool = False
+    rescored: bool = False
+    values: dict[str, float | None] = field(default_factory=dict, repr=False)  # final, per leaf
+    self_values: dict[str, float | None] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)
+    previous_score: float | None = None
+    previous_class: str = ""
+
+    @property
+    def delta(self) -> float | None:
+        """Review total minus self total, where the team scored."""
+        if self.review_total is None or self.self_total is None:
+            return None
+        return round(self.review_total - self.self_total, 9)
+
+    @property
+    def eligible(self) -> bool:
+        return self.class_name != NOT_ELIGIBLE_CLASS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency,
+            "agency_code": self.agency_code,
+            "block": self.block,
+            "self_total": self.self_total,
+            "review_total": self.review_total,
+            "final_score": self.final_score,
+            "class": self.class_name,
+            "rank": self.rank,
+            "tied": self.tied,
+            "source": self.source,
+            "delta": self.delta,
+            "previous_score": self.previous_score,
+            "previous_class": self.previous_class or None,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item (or condition) the inspection team scored differently from the agency."""
+
+    agency: str
+    agency_code: str
+    block: str
+    item: str  # leaf code, or condition id
+    label: str
+    self_value: Any
+    review_value: Any
+    reason: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agency": self.agency, "agency_code": self.agency_code, "block": self.block,
+                "item": self.item, "label": self.label, "self": self.self_value,
+                "review": self.review_value, "reason": self.reason, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: str
+    agency: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        return list(dict.fromkeys(f.code for f in self.findings if f.severity == ERROR))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "agency": self.agency, "codes": self.codes,
+                "messages": [f.message for f in self.findings if f.severity == ERROR]}
+
+
+@dataclass(frozen=True)
+class Missing:
+    agency: str
+    agency_code: str
+    block: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agency": self.agency, "agency_code": self.agency_code, "block": self.block,
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class Unknown:
+    path: str
+    agency: str
+    agency_code: str
+    suggestion: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "agency": self.agency, "agency_code": self.agency_code,
+                "suggestion": self.suggestion or None}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    agency: str
+    agency_code: str
+    counted: str
+    others: tuple[str, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"agency": self.agency, "agency_code": self.agency_code, "counted": self.counted,
+                "not_counted": list(self.others), "reason": self.reason}
+
+
+@dataclass
+class Consolidation:
+    """A consolidated round: what the ranking workbook shows and ``--json`` prints."""
+
+    rubric: Rubric
+    year: int | None
+    units: list[Unit] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[FileResult] = field(default_factory=list)
+    used: dict[str, str] = field(default_factory=dict)  # path -> how the file was used
+    roster: list[Agency] | None = None
+    previous: str = ""
+    created: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    notes: list[str] = field(default_factory=list)  # round-level notes (quota cuts …)
+
+    @property
+    def blocks(self) -> list[str]:
+        """Blocks in roster order (then alphabetically), each with at least one unit or gap."""
+        order: list[str] = []
+        for a in self.roster or []:
+            if (a.block or NO_BLOCK) not in order:
+                order.append(a.block or NO_BLOCK)
+        rest = {u.block for u in self.units} | {m.block or NO_BLOCK for m in self.missing}
+        order += sorted(rest - set(order), key=sort_key)
+        return [b for b in order if any(u.block == b for u in self.units)
+                or any((m.block or NO_BLOCK) == b for m in self.missing)]
+
+    def block_units(self, block: str) -> list[Unit]:
+        return [u for u in self.units if u.block == block]
+
+    @property
+    def attention(self) -> bool:
+        """Something the Sở must look at: rejected, missing, unknown or duplicate submissions."""
+        return bool(self.rejected or self.missing or self.unknown or self.duplicates)
+
+    def class_counts(self, block: str | None = None) -> dict[str, int]:
+        names = self.rubric.class_names + [NOT_ELIGIBLE_CLASS]
+        counts = Counter(u.class_name for u in self.units if block is None or u.block == block)
+        return {name: counts.get(name, 0) for name in names}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rubric_id": self.rubric.id,
+            "rubric_version": self.rubric.version,
+            "year": self.year,
+            "toolkit_version": __version__,
+            "units": [u.to_dict() for u in self.units],
+            "rejected": [r.to_dict() for r in self.rejected],
+            "missing": [m.to_dict() for m in self.missing],
+            "unknown": [u.to_dict() for u in self.unknown],
+            "duplicates": [d.to_dict() for d in self.duplicates],
+            "skipped": [{"path": p, "reason": why} for p, why in self.skipped],
+            "changes": [c.to_dict() for c in self.changes],
+            "notes": list(self.notes),
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> dict[str, int]:
+        return {"files": len(self.sources), "ranked": len(self.units),
+                "rejected": len(self.rejected), "missing": len(self.missing),
+                "unknown": len(self.unknown), "duplicates": len(self.duplicates),
+                "skipped": len(self.skipped), "rescored": sum(u.rescored for u in self.units)}
+
+    def flat(self) -> list[tuple[str, str, float, str, int | None, bool]]:
+        """(block, agency, final score, class, rank, tied) per unit: the shape tests compare."""
+        return [(u.block, u.agency, u.final_score, u.class_name, u.rank, u.tied)
+                for u in self.units]
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+def final_values(rubric: Rubric, marks: Marks) -> tuple[dict[str, float | None],
+                                                         dict[str, bool | None]]:
+    """Item by item the team's points where it scored, else the agency's; answers likewise."""
+    values = {}
+    for leaf in rubric.leaves():
+        review = marks.review.get(leaf.code)
+        own = None if leaf.kind == SUPERIOR else marks.self.get(leaf.code)
+        values[leaf.code] = review if review is not None else own
+    answers = {cid: (marks.review_answers.get(cid) if marks.review_answers.get(cid) is not None
+                     else marks.self_answers.get(cid)) for cid in marks.self_answers}
+    return values, answers
+
+
+def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name: str
+                    ) -> tuple[str, list[str]]:
+    """Apply ``rules.criterion_floor``: a tiêu chí below the floor caps the class."""
+    rules = rubric.rules
+    if rules.criterion_floor is None or class_name == NOT_ELIGIBLE_CLASS:
+        return class_name, []
+    low = []
+    for item in rubric.base_items:
+        got = sum(values.get(leaf.code) or 0 for leaf in item.leaves())
+        if got < rules.criterion_floor * item.max_points - _EPS:
+            low.append(f"{item.title or item.code} đạt {_points(got)}/{_points(item.max_points)}")
+    if not low:
+        return class_name, []
+    index = max(rubric.band_index(class_name), rubric.band_index(rules.criterion_floor_class))
+    capped = rubric.bands[index].name
+    note = (f"Có tiêu chí dưới {_percent(rules.criterion_floor)} số điểm ({'; '.join(low)}): "
+            f"xếp loại tối đa «{rules.criterion_floor_class}»")
+    return capped, [note]
+
+
+def _points(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}".replace(".", ",")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:g} %".replace(".", ",")
+
+
+def apply_quotas(rubric: Rubric, units: list[Unit]) -> list[str]:
+    """Apply the bands' quotas within one block; return round-level notes on cuts and ties."""
+    notes = []
+    ranked = [u for u in units if u.eligible]
+    n = len(ranked)
+    for index, band in enumerate(rubric.bands):
+        if band.quota is None or index + 1 >= len(rubric.bands):
+            continue
+        holders = sorted((u for u in ranked if u.class_name == band.name),
+                         key=lambda u: -u.final_score)
+        allowed = math.floor(band.quota * n + _EPS)
+        if len(holders) <= allowed:
+            continue
+        cut = holders[allowed].final_score
+        keep = [u for u in holders[:allowed] if u.final_score > cut + _EPS]
+        lower = rubric.bands[index + 1].name
+        tied_at_cut = [u for u in holders if abs(u.final_score - cut) < _EPS]
+        for u in holders:
+            if u in keep:
+                continue
+            u.class_name = lower
+            u.notes.append(f"Vượt tỷ lệ «{band.name}» tối đa {_percent(band.quota)} "
+                           f"({allowed}/{n} đơn vị): xếp «{lower}»")
+        if len(tied_at_cut) > 1 and any(u in holders[:allowed] for u in tied_at_cut):
+            names = ", ".join(u.agency for u in tied_at_cut)
+            notes.append(f"Khối «{units[0].block}»: {len(tied_at_cut)} đơn vị đồng "
+                         f"{_points(cut)} điểm tại ngưỡng tỷ lệ «{band.name}» ({names}); "
+                         f"cả nhóm được xếp «{lower}» để không vượt tỷ lệ — Hội đồng thi đua "
+                         f"xem xét.")
+            for u in tied_at_cut:
+                u.notes.append("Đồng điểm tại ngưỡng tỷ lệ: Hội đồng xem xét")
+        # units moved down may now exceed the next band's quota: the loop goes on to it
+    return notes
+
+
+def rank_block(units: list[Unit]) -> list[Unit]:
+    """Competition ranking by final score ("1, 2, 2, 4"); ties flagged; returns display order."""
+    eligible = sorted((u for u in units if u.eligible),
+                      key=lambda u: (-round(u.final_score, 6), sort_key(u.agency)))
+    previous, rank = None, 0
+    for position, u in enumerate(eligible, start=1):
+        score = round(u.final_score, 6)
+        if score != previous:
+            rank, previous = position, score
+        u.rank = rank
+    counts = Counter(u.rank for u in eligible)
+    for u in eligible:
+        u.tied = counts[u.rank] > 1
+        if u.tied:
+            u.notes.insert(0, f"Đồng hạng {u.rank}")
+    others = sorted((u for u in units if not u.eligible), key=lambda u: sort_key(u.agency))
+    for u in others:
+        u.rank, u.tied = None, False
+    return eligible + others
+
+
+# --- the round -----------------------------------------------------------------------------------
+
+
+def consolidate(
+    paths: Iterable[str | Path],
+    *,
+    roster: Sequence[Agency] | None = None,
+    rubric: Rubric | None = None,
+    year: int | None = None,
+    previous: str | Path | None = None,
+    jobs: int | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+) -> Consolidation:
+    """Check every workbook under ``paths`` and consolidate the valid ones into a ranking.
+
+    ``rubric`` and ``year`` default to those of most valid files; files of another rubric or
+    year are rejected. Raises :class:`ConsolidationError` when no file can be ranked.
+    """
+    prior = read_previous(previous) if previous else None
+    report = check_paths(paths, [rubric] if rubric else [], year, jobs=jobs, progress=progress)
+    files = report.files
+    rubric = rubric or _round_rubric(files)
+    valid = [r for r in files if r.status == OK]
+    if year is None:
+        years = Counter(r.year for r in valid if r.year is not None)
+        year = years.most_common(1)[0][0] if years else None
+    out = Consolidation(rubric=rubric, year=year, skipped=list(report.skipped),
+                        sources=files, roster=list(roster) if roster is not None else None,
+                        previous=str(previous or ""))
+    candidates: list[FileResult] = []
+    for r in files:
+        problems = list(r.errors)
+        if r.status == OK and r.rubric_id != rubric.id:
+            problems.append(make("round-rubric-other", path=r.path, found=r.rubric_id,
+                                 expected=rubric.id))
+        elif r.status == OK and year is not None and r.year is not None and r.year != year:
+            problems.append(make("year-mismatch", path=r.path, found=r.year, expected=year))
+        if problems:
+            out.rejected.append(Rejected(r.path, r.agency, tuple(problems)))
+            out.used[r.path] = "rejected"
+        else:
+            candidates.append(r)
+
+    index = RosterIndex(roster) if roster is not None else None
+    groups: dict[str, list[tuple[FileResult, Agency]]] = {}
+    for r in candidates:
+        agency = Agency(r.agency, r.agency_code, r.block)
+        if index is not None:
+            match = index.find(r.agency_code, r.agency)
+            if match.agency is None:
+                out.unknown.append(Unknown(r.path, r.agency, r.agency_code, match.suggestion))
+                out.used[r.path] = "unknown"
+                continue
+            agency = match.agency
+        groups.setdefault(identity(agency), []).append((r, agency))
+
+    for key, members in groups.items():
+        chosen, agency = _choose(members)
+        if len(members) > 1:
+            others = tuple(m.path for m, _ in members if m is not chosen)
+            out.duplicates.append(Duplicate(agency.name, agency.code, chosen.path, others,
+                                            _why_chosen(chosen, members)))
+            for path in others:
+                out.used[path] = "duplicate"
+        out.used[chosen.path] = "ranked"
+        out.units.append(_unit(rubric, chosen, agency, out.changes))
+
+    if roster is not None:
+        present = set(groups)
+        rejected_by_key: dict[str, list[str]] = {}
+        by_path = {r.path: r for r in files}
+        for rej in out.rejected:
+            res = by_path[rej.path]
+            match = index.find(res.agency_code, res.agency) if index else None
+            if match and match.agency:
+                rejected_by_key.setdefault(identity(match.agency), []).append(Path(rej.path).name)
+        for a in roster:
+            key = identity(a)
+            if key not in present:
+                why = rejected_by_key.get(key)
+                note = ("Có tệp bị từ chối: " + ", ".join(why)) if why else "Chưa nộp"
+                out.missing.append(Missing(a.name, a.code, a.block or NO_BLOCK, note))
+
+    if not out.units and not out.missing:
+        raise ConsolidationError(
+            "Không có bảng chấm điểm hợp lệ nào để tổng hợp"
+            + (f" ({len(out.rejected)} tệp bị từ chối)." if out.rejected else "."),
+            [f for rej in out.rejected for f in rej.findings if f.severity == ERROR])
+
+    ordered: list[Unit] = []
+    for block in out.blocks:
+        units = out.block_units(block)
+        if units:
+            out.notes += apply_quotas(rubric, units)
+            ordered += rank_block(units)
+    out.units = ordered
+    if prior:
+        _compare(out, prior)
+    order = {id(u): i for i, u in enumerate(out.units)}
+    by_source = {u.source: order[id(u)] for u in out.units}
+    out.changes.sort(key=lambda c: (by_source.get(c.source, 0), _code_key(c.item)))
+    return out
+
+
+def _round_rubric(files: list[FileResult]) -> Rubric:
+    counts = Counter(r.rubric_id for r in files if r.status == OK and r.rubric_id)
+    if not counts:
+        counts = Counter(r.rubric_id for r in files if r.rubric_id and r.rubric_id in builtin_ids())
+    if not counts:
+        raise ConsolidationError(
+            "Không xác định được bộ tiêu chí của đợt: không có tệp hợp lệ nào. Hãy kiểm tra các "
+            "tệp (dvcq check) hoặc chỉ rõ --rubric.",
+            [f for r in files for f in r.errors][:50])
+    rid = sorted(counts, key=lambda i: (-counts[i], i))[0]
+    rubric = find_rubric(rid)
+    if rubric is None:  # a rubric given only as a file: the caller must pass it
+        raise ConsolidationError(f"Bộ tiêu chí «{rid}» không có sẵn: hãy chỉ tệp bộ tiêu chí "
+                                 f"bằng --rubric.")
+    return rubric
+
+
+def _choose(members: list[tuple[FileResult, Agency]]) -> tuple[FileResult, Agency]:
+    def key(m):
+        r = m[0]
+        return (r.copy == REVIEW, r.mtime or 0.0, r.path)
+
+    return max(members, key=key)
+
+
+def _why_chosen(chosen: FileResult, members: list[tuple[FileResult, Agency]]) -> str:
+    same = {m.sha256 for m, _ in members}
+    if len(same) == 1:
+        return "Các tệp giống hệt nhau (cùng SHA-256); tính một lần"
+    if chosen.copy == REVIEW and any(m.copy != REVIEW for m, _ in members):
+        return "Tính bản chấm của Tổ kiểm tra (ưu tiên hơn bản tự chấm)"
+    return "Tính tệp sửa đổi sau cùng (theo thời điểm sửa đổi tệp)"
+
+
+def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) -> Unit:
+    marks = r.marks
+    assert marks is not None  # every valid file of a known rubric has its marks
+    values, answers = final_values(rubric, marks)
+    score = rubric.score(values, answers, column="review")
+    class_name, notes = criterion_floor(rubric, values, score.class_name)
+    self_score = rubric.score(marks.self, marks.self_answers, column="self")
+    unit = Unit(
+        agency=agency.name, agency_code=agency.code, block=agency.block or NO_BLOCK,
+        source=r.path, copy=r.copy,
+        self_total=r.self_total if r.self_total is not None else self_score.total,
+        review_total=r.review_total, final_score=score.total, class_name=class_name,
+        values=values, self_values=dict(marks.self), notes=notes,
+    )
+    if agency.name and r.agency and name_key(agency.name) != name_key(r.agency):
+        unit.notes.append(f"Tên trong tệp: «{r.agency}»")
+    superior = [leaf for leaf in rubric.leaves() if leaf.kind == SUPERIOR]
+    if superior and any(values[leaf.code] is None for leaf in superior):
+        unit.notes.append("Chưa có điểm do cấp trên chấm")
+    for leaf in rubric.leaves():
+        own, review = marks.self.get(leaf.code), marks.review.get(leaf.code)
+        if leaf.kind == SUPERIOR or review is None or own is None or abs(own - review) < _EPS:
+            continue
+        changes.append(Change(unit.agency, unit.agency_code, unit.block, leaf.code,
+                              leaf_label(rubric, leaf.code), own, review, marks.reasons.get(leaf.code, ""),
+                              r.path))
+    for cond in rubric.conditions:
+        own, review = marks.self_answers.get(cond.id), marks.review_answers.get(cond.id)
+        if review is not None and review != own:
+            changes.append(Change(unit.agency, unit.agency_code, unit.block, cond.id,
+                                  cond.question, _yes_no(own), _yes_no(review), "", r.path))
+    unit.rescored = any(c.source == r.path for c in changes)
+    if unit.rescored:
+        unit.notes.append("Tổ kiểm tra chấm lại")
+    return unit
+
+
+def leaf_label(rubric: Rubric, code: str) -> str:
+    """How a leaf is named to a reader: "Tiêu chí 3 – Nội dung 1" (labels repeat per tiêu chí)."""
+    leaf = rubric.item(code)
+    top = rubric.item(code.split(".")[0])
+    if top is leaf:
+        return leaf.title or leaf.display
+    label = leaf.label or leaf.code
+    return f"{top.title or top.code} – {label}"
+
+
+def _yes_no(answer: bool | None) -> str:
+    return {True: "Có", False: "Không", None: ""}[answer]
+
+
+def _code_key(code: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 10**6 for p in re.split(r"[.]", code))
+
+
+# --- the previous year ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriorUnit:
+    agency: str
+    agency_code: str
+    score: float | None
+    class_name: str
+
+
+def read_previous(path: str | Path) -> list[PriorUnit]:
+    """The units of an earlier ranking workbook written by this toolkit (as edited by hand)."""
+    from .reader import read_ranking_rows
+
+    try:
+        rows = read_ranking_rows(path)
+    except DvcqError as exc:
+        raise ConsolidationError(f"Không đọc được bảng xếp hạng năm trước {path}: {exc.message}",
+                                 exc.findings) from None
+    units = []
+    for row in rows:
+        score = row.get("Điểm xếp loại")
+        units.append(PriorUnit(nfc(row.get("Tên cơ quan", "")), nfc(row.get("Mã", "")),
+                               float(score) if isinstance(score, (int, float)) else None,
+                               nfc(row.get("Xếp loại", ""))))
+    if not units:
+        raise ConsolidationError(f"Tệp {path} không phải bảng xếp hạng do dvcq tạo (không thấy "
+                                 f"trang «Xếp hạng …» có cột STT, Mã, Tên cơ quan).")
+    return units
+
+
+def _compare(out: Consolidation, prior: list[PriorUnit]) -> None:
+    by_code = {p.agency_code.casefold(): p for p in prior if p.agency_code}
+    by_name = {name_key(p.agency): p for p in prior}
+    for u in out.units:
+        p = by_code.get(u.agency_code.casefold()) if u.agency_code else None
+        p = p or by_name.get(name_key(u.agency))
+        if p is None:
+            u.notes.append("Năm trước: không có")
+            continue
+        u.previous_score, u.previous_class = p.score, p.class_name
+        parts = []
+        if p.score is not None:
+            diff = round(u.final_score - p.score, 6)
+            parts.append(f"{'+' if diff > 0 else ''}{_points(diff)} điểm" if diff else
+                         "bằng điểm")
+        if p.class_name and p.class_name != u.class_name:
+            parts.append(f"{p.class_name} → {u.class_name}")
+        u.notes.append("So với năm trước: " + ", ".join(parts or ["không đổi"]))
+
+
+def file_digest(path: str | Path) -> tuple[str, int]:
+    """SHA-256 and size of a file the reader could not take (for the audit trail)."""
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+                size += len(chunk)
+    except OSError:
+        return "", 0
+    return h.hexdigest(), size
+
+
+__all__ = ["Consolidation", "ConsolidationError", "Unit", "Change", "Rejected", "Missing",
+           "Unknown", "Duplicate", "PriorUnit", "RosterIndex", "consolidate", "final_values",
+           "criterion_floor", "apply_quotas", "leaf_label", "rank_block", "name_key", "sort_key",
+           "read_previous", "file_digest", "NO_BLOCK"]
