@@ -22,7 +22,7 @@ from . import __version__
 from .annotate import annotate_results
 from .consolidate import Consolidation, consolidate
 from .demo import DEMO_YEAR, run_demo
-from .errors import DvcqError
+from .errors import DvcqError, OutputError
 from .findings import Report
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths
@@ -273,6 +273,9 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     if not paths:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bài nộp, ví dụ: "
                                "dvcq consolidate nop/ -o xep-hang.xlsx")
+    folder = Path(output).parent
+    if not folder.is_dir():  # say so before reading hundreds of files, not after
+        raise OutputError(f"Không ghi được {output}: thư mục {folder} không tồn tại.")
     agencies = read_roster(roster) if roster else None
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     with _progress() as progress:

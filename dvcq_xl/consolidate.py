@@ -381,7 +381,10 @@ def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name:
         return class_name, []
     low = []
     for item in rubric.base_items:
-        got = sum(values.get(leaf.code) or 0 for leaf in item.leaves())
+        scored = [values.get(leaf.code) for leaf in item.leaves()]
+        if all(v is None for v in scored):
+            continue  # not scored yet (a superior-only tiêu chí before the review): not "low"
+        got = sum(v or 0 for v in scored)
         if got < rules.criterion_floor * item.max_points - _EPS:
             low.append(f"{item.title or item.code} đạt {_points(got)}/{_points(item.max_points)}")
     if not low:

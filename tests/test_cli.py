@@ -212,3 +212,57 @@ def test_check_annotate_writes_copies_for_faulty_files(inbox, tmp_path):
     result = run("check", str(inbox), "--annotate", str(out))
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["b-loi-kiem-tra.xlsx", "c-hong-kiem-tra.xlsx"]
+
+
+# --- dvcq consolidate ----------------------------------------------------------------------------
+
+
+def test_consolidate_json_equals_the_library(inbox, tmp_path):
+    from dvcq_xl.consolidate import consolidate
+
+    out = tmp_path / "xep-hang.xlsx"
+    result = run("consolidate", str(inbox), "-o", str(out), "--json")
+    assert result.exit_code == 1  # written, but one file rejected and one unreadable
+    data = json.loads(result.output)
+    assert data == json.loads(json.dumps(consolidate([inbox]).to_dict(), ensure_ascii=False))
+    assert [u["agency"] for u in data["units"]] == ["Sở Thử nghiệm"]
+    assert {Path(r["path"]).name: r["codes"] for r in data["rejected"]} == {
+        "b-loi.xlsx": ["score-above-max"], "c-hong.xlsx": ["file-unreadable"]}
+    assert out.is_file() and read_workbook(out).sheetnames[0].startswith("Xếp hạng")
+
+
+def test_consolidate_prints_the_ranking_and_what_needs_attention(inbox, tmp_path):
+    roster = write_roster([Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành"),
+                           Agency("Sở Vắng", "SV", "Sở, ban, ngành")], tmp_path / "ds.xlsx")
+    result = run("consolidate", str(inbox), "-o", str(tmp_path / "x.xlsx"), "--roster",
+                 str(roster))
+    assert result.exit_code == 1
+    assert "Sở Thử nghiệm" in result.output and "chưa có bài: Sở Vắng (Chưa nộp)" in result.output
+    assert "2 tệp bị từ chối" in result.output and "Bảng xếp hạng:" in result.output
+
+
+def test_consolidate_clean_round_exits_0(inbox, tmp_path):
+    result = run("consolidate", str(inbox / "a-ok.xlsx"), "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("args,words", [
+    (("consolidate", "-o", "x.xlsx"), "Cần chỉ ít nhất một tệp"),
+    (("consolidate", "nop", "-o", "khong-co/x.xlsx"), "không tồn tại"),
+    (("consolidate", "nop/b-loi.xlsx", "-o", "x.xlsx"), "Không có bảng chấm điểm hợp lệ"),
+    (("consolidate", "nop", "-o", "x.xlsx", "--previous", "nop/a-ok.xlsx"),
+     "không phải bảng xếp hạng"),
+    (("consolidate", "khong-co", "-o", "x.xlsx"), "Không tìm thấy tệp hoặc thư mục"),
+])
+def test_consolidate_usage_errors_exit_2(inbox, monkeypatch, args, words):
+    monkeypatch.chdir(inbox.parent)
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output, result.output
+
+
+def test_consolidate_failure_keeps_the_old_output(inbox, tmp_path):
+    out = tmp_path / "x.xlsx"
+    out.write_bytes(b"the old ranking")
+    result = run("consolidate", str(inbox / "b-loi.xlsx"), "-o", str(out))
+    assert result.exit_code == 2 and out.read_bytes() == b"the old ranking"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~dvcq")] == []
