@@ -291,10 +291,17 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     sys.exit(1 if result.attention else 0)
 
 
-def print_consolidation(c: Consolidation, written: Path) -> None:
-    """Per block the ranking, then what needs the Sở's attention, then where the workbook is."""
+def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> None:
+    """Per block the ranking (or its counts per class), then what needs the Sở's attention,
+    then where the workbook is."""
     for block in c.blocks:
         units = c.block_units(block)
+        if not full:
+            counts = ", ".join(f"{n} {k}" for k, n in c.class_counts(block).items() if n)
+            first = ", ".join(u.agency for u in units if u.rank == 1)
+            out.print(f"  Khối {escape(block)}: {len(units)} đơn vị — {escape(counts)}; hạng 1: "
+                      f"{escape(first)}", soft_wrap=True)
+            continue
         table = Table("Hạng", "Tên cơ quan", "Tự chấm", "Tổ KT", "Xếp loại", "Ghi chú",
                       title=f"Khối: {block} ({len(units)} đơn vị)", title_justify="left")
         for u in units:
@@ -354,6 +361,11 @@ def demo_cmd(output: str) -> None:
     print_check_report(result.report, only_problems=True)
     out.print(f"Bản đánh dấu lỗi để gửi lại cơ quan: {escape(str(Path(output) / 'kiem-tra'))} "
               f"({len(result.marked)} tệp)", soft_wrap=True)
+    out.print(f"\n[bold]Tổng hợp, xếp hạng[/] (dvcq consolidate {escape(str(inbox))} "
+              f"{escape(str(Path(output) / 'to-kiem-tra'))} --roster … -o "
+              f"{escape(str(result.ranking))}): Tổ kiểm tra chấm lại {len(result.reviews)} đơn vị, "
+              f"một đơn vị gửi lại bài.", soft_wrap=True)
+    print_consolidation(result.consolidation, result.ranking, full=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

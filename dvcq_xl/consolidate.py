@@ -10,8 +10,10 @@ Rules (documented in the README, because the Sở must be able to defend them):
 
 - **Final score**: item by item, the inspection team's points where it scored the item, else the
   agency's own; condition answers likewise. It is computed by the rubric (caps, floor, conditions).
-- **Duplicates** (several valid files for one agency): the team's copy beats the agency's copy;
-  then the file modified last; then the last in path order. The others are listed, not ranked.
+- **Which file counts** for an agency with several valid files: the team's copy beats the
+  agency's copy (that is the normal flow of the round, not a duplicate); then the file modified
+  last; then the last in path order. Several copies of one kind are listed as duplicates; no file
+  is ranked twice.
 - **Criterion floor** (``rules.criterion_floor``): a unit with a tiêu chí below that share of its
   points is classed at most ``criterion_floor_class``.
 - **Quota** (``band.quota``): at most ``floor(quota × units ranked in the block)`` units of a block
@@ -505,6 +507,7 @@ def consolidate(
         else:
             candidates.append(r)
 
+    by_path = {r.path: r for r in files}
     index = RosterIndex(roster) if roster is not None else None
     groups: dict[str, list[tuple[FileResult, Agency]]] = {}
     for r in candidates:
@@ -520,19 +523,19 @@ def consolidate(
 
     for key, members in groups.items():
         chosen, agency = _choose(members)
-        if len(members) > 1:
-            others = tuple(m.path for m, _ in members if m is not chosen)
+        kinds = Counter(m.copy for m, _ in members)
+        others = tuple(m.path for m, _ in members if m is not chosen)
+        if any(n > 1 for n in kinds.values()):
             out.duplicates.append(Duplicate(agency.name, agency.code, chosen.path, others,
                                             _why_chosen(chosen, members)))
-            for path in others:
-                out.used[path] = "duplicate"
+        for path in others:  # the team's copy replacing the agency's is the normal flow
+            out.used[path] = "duplicate" if kinds[by_path[path].copy] > 1 else "superseded"
         out.used[chosen.path] = "ranked"
         out.units.append(_unit(rubric, chosen, agency, out.changes))
 
     if roster is not None:
         present = set(groups)
         rejected_by_key: dict[str, list[str]] = {}
-        by_path = {r.path: r for r in files}
         for rej in out.rejected:
             res = by_path[rej.path]
             match = index.find(res.agency_code, res.agency) if index else None
@@ -592,11 +595,12 @@ def _choose(members: list[tuple[FileResult, Agency]]) -> tuple[FileResult, Agenc
 
 
 def _why_chosen(chosen: FileResult, members: list[tuple[FileResult, Agency]]) -> str:
-    same = {m.sha256 for m, _ in members}
-    if len(same) == 1:
+    if chosen.copy == REVIEW and any(m.copy != REVIEW for m, _ in members) and sum(
+            m.copy == REVIEW for m, _ in members) == 1:
+        return "Tính bản chấm của Tổ kiểm tra (thay cho bản tự chấm)"
+    same_kind = [m for m, _ in members if m.copy == chosen.copy]
+    if len({m.sha256 for m in same_kind}) == 1:
         return "Các tệp giống hệt nhau (cùng SHA-256); tính một lần"
-    if chosen.copy == REVIEW and any(m.copy != REVIEW for m, _ in members):
-        return "Tính bản chấm của Tổ kiểm tra (ưu tiên hơn bản tự chấm)"
     return "Tính tệp sửa đổi sau cùng (theo thời điểm sửa đổi tệp)"
 
 

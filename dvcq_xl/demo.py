@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Callable
 
 from .annotate import annotate_results
+from .consolidate import Consolidation, consolidate
 from .generate import Written, templates_for_roster
 from .intake import CheckReport, check_paths
 from .output import safe_filename
+from .ranking import write_ranking
 from .roster import read_roster
 from .rubric import Rubric, builtin_rubric, num
-from .template import Agency, Fill, render_template
+from .template import REVIEW, Agency, Fill, render_template
 
 DEMO_RUBRIC = "bac-giang-274-2017"
 DEMO_YEAR = 2025
@@ -32,6 +34,15 @@ MISTAKES = {
     "BVDK": ("Bỏ trống một mục", "empty"),
     "XANPHU": ("Dùng mẫu chung, quên ghi tên đơn vị", "no-name"),
 }
+#: the inspection team's re-scoring: agency code -> {leaf: (points, reason)}
+REVIEWS = {
+    "SYT": {"2.1": (-1, "Chưa có báo cáo sơ kết việc thực hiện Quy chế dân chủ")},
+    "XKIMSON": {"4.1": (-2, "Kế hoạch ban hành sau thời hạn; không có văn bản đôn đốc"),
+                "10": (-5, "Chỉ đạt một trong hai điều kiện điểm thưởng")},
+    "SKHCN": {"6.2": (+1, "Bổ sung tài liệu kiểm chứng: Báo cáo số 88/BC-SKHCN")},
+}
+#: the agency that sends its sheet twice (the second, corrected one counts)
+RESENT = "SNV"
 #: the agency whose sample scores are those of the real report in seed 001 (89 + 10 = 99)
 SEED_AGENCY = "SDTTG"
 SEED_SCORES = {"3.1": 4}
@@ -50,6 +61,9 @@ class DemoResult:
     submissions: list[tuple[Agency, Path, str]]  # agency, file, mistake ("" when none)
     report: CheckReport  # the submissions checked as ``dvcq check`` does
     marked: list[Path]  # their marked-up copies (``kiem-tra/``)
+    reviews: list[Path]  # the inspection team's copies (``to-kiem-tra/``)
+    consolidation: Consolidation  # the round consolidated
+    ranking: Path  # the ranking workbook
 
 
 def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
@@ -112,4 +126,49 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
                          progress=(lambda r: progress(f"Kiểm tra: {Path(r.path).name}"))
                          if progress else None)
     marked = annotate_results(report.files, out / "kiem-tra")
-    return DemoResult(out, rubric, templates, submissions, report, marked)
+    reviews = _review_round(rubric, agencies, out / "to-kiem-tra")
+    resent = next(path for agency, path, _ in submissions if agency.code == RESENT)
+    _resend(rubric, next(a for a in agencies if a.code == RESENT), resent)
+    if progress:
+        progress("Tổng hợp, xếp hạng")
+    result = consolidate([inbox, out / "to-kiem-tra"], roster=agencies, rubric=rubric,
+                         year=DEMO_YEAR)
+    ranking = write_ranking(result, out / f"xep-hang-{DEMO_YEAR}.xlsx")
+    return DemoResult(out, rubric, templates, submissions, report, marked, reviews, result,
+                      ranking)
+
+
+def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[Path]:
+    """The inspection team's copies: the agency's entries kept, the team's scores beside them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for agency in agencies:
+        changes = REVIEWS.get(agency.code)
+        if not changes:
+            continue
+        fill, _ = sample_fill(rubric, agency, DEMO_YEAR)
+        fill.review_scores = dict(fill.self_scores)
+        fill.review_answers = dict(fill.self_answers)
+        for code, (delta, reason) in changes.items():
+            item = rubric.item(code)
+            points = min(item.max_points, max(0.0, float(fill.self_scores[code]) + delta))
+            fill.review_scores[code] = num(points)
+            fill.reasons[code] = reason
+        path = folder / safe_filename(f"{agency.code}-{DEMO_YEAR}-to-kiem-tra", ".xlsx")
+        written.append(render_template(rubric, path, DEMO_YEAR, agency, mode=REVIEW, fill=fill))
+    return written
+
+
+def _resend(rubric: Rubric, agency: Agency, first: Path) -> Path:
+    """The agency sends its sheet again, one score corrected: both files are in the inbox."""
+    import os
+
+    fill, _ = sample_fill(rubric, agency, DEMO_YEAR)
+    code = next(leaf.code for leaf in rubric.leaves() if fill.self_scores.get(leaf.code)
+                and fill.self_scores[leaf.code] < leaf.max_points and leaf.kind == "scored")
+    fill.self_scores[code] = num(rubric.item(code).max_points)
+    path = first.with_name(first.stem + "-gui-lai.xlsx")
+    render_template(rubric, path, DEMO_YEAR, agency, fill=fill)
+    earlier = path.stat().st_mtime - 3600
+    os.utime(first, (earlier, earlier))  # sent an hour before the correction
+    return path

@@ -32,7 +32,8 @@ RANKING_COLUMNS = ("STT", "Mã", "Tên cơ quan", "Khối", "Điểm tự chấm
 STATS, MATRIX, CHANGES, GAPS, SOURCES, META = ("Thống kê", "Ma trận điểm", "Tổ kiểm tra chấm lại",
                                                "Chưa nộp - bị từ chối", "Nguồn dữ liệu", "dvcq")
 USED = {"ranked": "Được xếp hạng", "rejected": "Bị từ chối", "unknown": "Không có trong danh sách",
-        "duplicate": "Trùng, không tính", "": "—"}
+        "duplicate": "Trùng, không tính",
+        "superseded": "Thay bằng bản Tổ kiểm tra", "": "—"}
 STATUS = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được"}
 WEAKEST = 10
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

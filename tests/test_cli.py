@@ -147,6 +147,14 @@ def test_demo_writes_the_round(tmp_path):
                  "score-text-coerced"):
         assert code in result.output
     assert "Đã kiểm tra 41 tệp: 36 hợp lệ, 5 có lỗi" in result.output
+    # the demo ends with the ranking workbook of the round, the team's changes in it
+    from dvcq_xl.reader import read_ranking_rows
+
+    rows = read_ranking_rows(tmp_path / "demo" / "xep-hang-2025.xlsx")
+    assert len(rows) == 36 and "Tổng hợp, xếp hạng" in result.output
+    syt = next(r for r in rows if r["Mã"] == "SYT")
+    assert syt["Điểm Tổ kiểm tra"] == syt["Điểm tự chấm"] - 1 == syt["Điểm xếp loại"]
+    assert "Sở Nội vụ: tính snv-2025-tu-cham-gui-lai.xlsx" in result.output
     # deterministic: a second run writes the same entries
     run("demo", "-o", str(tmp_path / "again"))
     again = read_workbook(tmp_path / "again" / "nop" / "sxd-2025-tu-cham.xlsx")
