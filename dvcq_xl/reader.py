@@ -299,9 +299,11 @@ def _inspect_zip(data: bytes, source: str) -> str:
         if "xl/workbook.xml" not in names and not any(
                 n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
             raise _unreadable(source, _what_zip(names, zf))
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels", ".vml")):
-                _screen_xml(zf, info, source)
+        if not _prolog_is_safe(zf.read("[Content_Types].xml") if "[Content_Types].xml" in names
+                               else b""):
+            raise _fail("file-unsafe", source, found="[Content_Types].xml",
+                        detail="thành phần «[Content_Types].xml» khai báo DTD/thực thể XML "
+                               "(có thể là tệp độc hại)")
         fmt = XLSM if "xl/vbaProject.bin" in names else XLSX
         try:
             content_types = zf.read("[Content_Types].xml")
@@ -330,65 +332,145 @@ def _what_zip(names: set[str], zf: zipfile.ZipFile) -> str:
     return "tệp nén (zip) không chứa bảng tính Excel"
 
 
-def _screen_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> None:
-    """Refuse any part declaring a DTD or entities: OOXML never does; attacks do."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
+def _prolog_is_safe(data: bytes) -> bool:
+    """False when an XML part declares a DTD (where entities live) before its root element.
 
-    try:
-        with zf.open(info) as stream:
-            for _event, _elem in iterparse(stream, events=("start",), forbid_dtd=True):
-                break  # the prolog is behind us: a DTD can only come before the root element
-    except DefusedXmlException:
-        raise _fail("file-unsafe", source, found=info.filename,
-                    detail=f"thành phần «{info.filename}» khai báo DTD/thực thể XML "
-                           f"(có thể là tệp độc hại)") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error):
-        raise _unreadable(source, f"thành phần «{info.filename}» bị hỏng") from None
-    except Exception:  # noqa: BLE001 - malformed XML: openpyxl will report it below
-        return
+    OOXML never does; billion-laughs and external-entity attacks must. Comments and processing
+    instructions before the root are skipped, so a comment cannot hide a declaration.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data[:65536].decode("utf-8", errors="replace")
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n\ufeff":
+            i += 1
+        elif text.startswith("<?", i):
+            end = text.find("?>", i + 2)
+            if end < 0:
+                return True  # malformed: the parser will refuse it
+            i = end + 2
+        elif text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            if end < 0:
+                return True
+            i = end + 3
+        elif text.startswith("<!", i):
+            return False  # <!DOCTYPE …> or <!ENTITY …>
+        else:
+            return True  # the root element: no declaration can follow
+    return True
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+class _Package:
+    """The parts of one OOXML zip that the reader needs, each screened, then parsed with the
+    standard library's C-accelerated ElementTree."""
+
+    def __init__(self, zf: zipfile.ZipFile, source: str):
+        self.zf, self.source = zf, source
+
+    def raw(self, name: str) -> bytes | None:
+        try:
+            data = self.zf.read(name)
+        except KeyError:
+            return None
+        if not _prolog_is_safe(data):
+            raise _fail("file-unsafe", self.source, found=name,
+                        detail=f"thành phần «{name}» khai báo DTD/thực thể XML (có thể là tệp "
+                               f"độc hại)")
+        return data
+
+    def tree(self, name: str):
+        from xml.etree.ElementTree import fromstring
+
+        data = self.raw(name)
+        return None if data is None else fromstring(data)
+
+    def rels(self, name: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (type, target part name) of the part ``name``."""
+        folder, _, base = name.rpartition("/")
+        root = self.tree(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
+        out: dict[str, tuple[str, str]] = {}
+        if root is None:
+            return out
+        for rel in root.iter(f"{_PKG_REL}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External":
+                continue
+            out[rel.get("Id", "")] = (rel.get("Type", ""), _join(folder, target))
+        return out
+
+
+def _join(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = (folder.split("/") if folder else []) + target.split("/")
+    out: list[str] = []
+    for part in parts:
+        if part == "..":
+            if out:
+                out.pop()
+        elif part and part != ".":
+            out.append(part)
+    return "/".join(out)
 
 
 def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
-    """One read-only openpyxl pass for names, values and formulas; one light pass over the kept
-    sheets' XML for what read-only mode leaves out (cached formula results, sheet protection)."""
-    from defusedxml import DefusedXmlException
-    from openpyxl import load_workbook
+    """Names, values, formulas, cached results and protection, in one pass over the few parts
+    that matter (workbook, its relationships, shared strings, styles, the kept sheets).
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                               keep_links=False, keep_vba=False, rich_text=False)
-        try:
-            ir = WorkbookIR(path=source, format=fmt, sheetnames=list(wb.sheetnames))
-            worksheets = [ws.title for ws in wb.worksheets]
-            for name, defn in wb.defined_names.items():
-                if not name.lower().startswith(NAME_PREFIX):
-                    continue
-                place = _destination(defn)
-                if place is not None and place[0] in worksheets:
-                    ir.cells[name.lower()] = Cell(*place)
-            parts = {}
-            for title in _sheets_to_keep(ir, worksheets):
-                ws = wb[title]
-                ir.sheets[title] = dict(_openpyxl_cells(ws))
-                parts[title] = getattr(ws, "_worksheet_path", None)
-        finally:
-            wb.close()
-    except DefusedXmlException:
-        raise _fail("file-unsafe", source,
-                    detail="tệp chứa khai báo thực thể XML (có thể là tệp độc hại)") from None
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
-        raise _unreadable(source, f"nội dung bảng tính bị hỏng ({type(exc).__name__})") from None
+    Parts are parsed only after their prolog is screened (no DTD, so no entity can be declared
+    or expanded); parts that are not needed are never parsed.
+    """
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for title, part in parts.items():
-            cached, protected = _sheet_extras(zf, part)
-            ir.protected[title] = protected
-            grid = ir.sheets[title]
-            for ref, cell in grid.items():
-                if cell.is_formula:
-                    grid[ref] = Cell(title, ref, cached.get(ref), cell.formula)
+        pkg = _Package(zf, source)
+        try:
+            book_part = next((target for kind, target in pkg.rels("").values()
+                              if kind.endswith("/officeDocument")), "xl/workbook.xml")
+            book = pkg.tree(book_part)
+            if book is None:
+                raise KeyError(book_part)
+            rels = pkg.rels(book_part)
+            ir = WorkbookIR(path=source, format=fmt)
+            parts: dict[str, str] = {}
+            for sheet in book.iter(f"{_MAIN}sheet"):
+                title = sheet.get("name", "")
+                ir.sheetnames.append(title)
+                kind, target = rels.get(sheet.get(f"{_REL}id", ""), ("", ""))
+                if kind.endswith("/worksheet"):
+                    parts[title] = target
+            for defn in book.iter(f"{_MAIN}definedName"):
+                name = defn.get("name", "")
+                if defn.get("localSheetId") is not None or not name.lower().startswith(
+                        NAME_PREFIX):
+                    continue
+                place = _destination(defn.text or "")
+                if place is not None and place[0] in parts:
+                    ir.cells[name.lower()] = Cell(*place)
+            pr = book.find(f"{_MAIN}workbookPr")
+            epoch_1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+            keep = _sheets_to_keep(ir, list(parts))
+            strings = _shared_strings(pkg, rels)
+            dates = _date_styles(pkg, rels)
+            for title in keep:
+                sheet_data = pkg.raw(parts[title])
+                if sheet_data is None:
+                    raise KeyError(parts[title])
+                grid, protected = _sheet_cells(title, sheet_data, strings, dates, epoch_1904)
+                ir.sheets[title] = grid
+                ir.protected[title] = protected
+        except WorkbookError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - damaged parts fail in many ways
+            raise _unreadable(source, f"nội dung bảng tính bị hỏng ({type(exc).__name__})"
+                              ) from None
     _bind_names(ir)
     return ir
 
@@ -397,14 +479,16 @@ _SIMPLE_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+
                          r"(?::\$?[A-Z]{1,3}\$?\d+)?$")
 
 
-def _destination(defn) -> tuple[str, str] | None:
+def _destination(text: str) -> tuple[str, str] | None:
     """(sheet, top-left A1) of a defined name; the common form without openpyxl's tokenizer."""
-    m = _SIMPLE_REF.match(defn.attr_text or "")
+    m = _SIMPLE_REF.match(text.strip().lstrip("="))
     if m:
         sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
         return sheet, f"{m.group(3)}{m.group(4)}"
+    from openpyxl.workbook.defined_name import DefinedName
+
     try:
-        for sheet, coord in defn.destinations:
+        for sheet, coord in DefinedName("n", attr_text=text).destinations:
             return sheet, coord.replace("$", "").split(":")[0]
     except Exception:  # noqa: BLE001 - a name pointing to #REF! has no destination
         return None
@@ -416,53 +500,153 @@ def _sheets_to_keep(ir: WorkbookIR, worksheets: list[str]) -> list[str]:
     return named or worksheets[:20]
 
 
-def _openpyxl_cells(ws) -> Iterator[tuple[str, Cell]]:
-    for row in ws.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLS):
-        for c in row:
-            value = getattr(c, "value", None)
-            if value is None:
-                continue
-            ref = c.coordinate
-            if c.data_type == "f" or type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
-                text = value if isinstance(value, str) else getattr(value, "text", "") or ""
-                yield ref, Cell(ws.title, ref, None, str(text))
-            else:
-                yield ref, Cell(ws.title, ref, _plain(value))
+def _text_of(elem) -> str:
+    """The text of a string item: its <t>, or its runs' <t>s (phonetic runs left out)."""
+    t = elem.find(f"{_MAIN}t")
+    if t is not None:
+        return t.text or ""
+    return "".join(t.text or "" for r in elem.findall(f"{_MAIN}r")
+                   for t in r.findall(f"{_MAIN}t"))
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+def _shared_strings(pkg: _Package, rels: dict[str, tuple[str, str]]) -> list[str]:
+    part = next((t for k, t in rels.values() if k.endswith("/sharedStrings")), None)
+    root = pkg.tree(part) if part else None
+    return [] if root is None else [_text_of(si) for si in root.iter(f"{_MAIN}si")]
 
 
-def _sheet_extras(zf: zipfile.ZipFile, part: str | None) -> tuple[dict[str, Any], bool]:
-    """Cached results of formula cells (A1 -> value) and whether the sheet is protected."""
-    from defusedxml.ElementTree import iterparse
+def _date_styles(pkg: _Package, rels: dict[str, tuple[str, str]]) -> dict[int, bool]:
+    """Style index -> True for date/time formats (a date), False for durations ([h]:mm)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
-    cached: dict[str, Any] = {}
+    part = next((t for k, t in rels.values() if k.endswith("/styles")), None)
+    root = pkg.tree(part) if part else None
+    if root is None:
+        return {}
+    formats = dict(BUILTIN_FORMATS)
+    for nf in root.iter(f"{_MAIN}numFmt"):
+        try:
+            formats[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
+        except ValueError:
+            continue
+    out: dict[int, bool] = {}
+    xfs = root.find(f"{_MAIN}cellXfs")
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        try:
+            code = formats.get(int(xf.get("numFmtId", "0")), "")
+        except ValueError:
+            continue
+        if code and is_date_format(code):
+            out[index] = not is_timedelta_format(code)
+    return out
+
+
+def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, bool],
+                 epoch_1904: bool) -> tuple[dict[str, Cell], bool]:
+    """The non-empty cells of a sheet (up to MAX_ROWS × MAX_COLS), and its protection."""
+    from xml.etree.ElementTree import XMLPullParser
+
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+    epoch = CALENDAR_MAC_1904 if epoch_1904 else CALENDAR_WINDOWS_1900
+    grid: dict[str, Cell] = {}
     protected = False
-    if not part:
-        return cached, protected
-    try:
-        with zf.open(part.lstrip("/")) as stream:
-            for _event, elem in iterparse(stream, events=("end",), forbid_dtd=True):
-                tag = elem.tag
-                if tag == f"{_MAIN}c":
-                    f = elem.find(f"{_MAIN}f")
-                    v = elem.find(f"{_MAIN}v")
-                    if f is not None and v is not None and v.text is not None:
-                        cached[elem.get("r", "")] = _cached(elem.get("t", "n"), v.text)
+    shared: dict[str, tuple[str, str]] = {}
+    c_tag, row_tag, v_tag, f_tag, is_tag = (f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}v", f"{_MAIN}f",
+                                            f"{_MAIN}is")
+    parser = XMLPullParser(events=("end",))
+    row_no, col_no = 0, 0
+    stop = False
+    view = memoryview(data)
+    for start in range(0, len(data), 1 << 16):
+        parser.feed(view[start:start + (1 << 16)])
+        for _event, elem in parser.read_events():
+            tag = elem.tag
+            if tag == c_tag:
+                ref = elem.get("r")
+                if ref:
+                    letters, row_no = _split(ref)
+                    col_no = col_index(letters)
+                else:  # writers may leave positions out: count them
+                    col_no += 1
+                    ref = f"{col_letter(col_no)}{row_no}"
+                if row_no > MAX_ROWS or col_no > MAX_COLS:
                     elem.clear()
-                elif tag == f"{_MAIN}row":
-                    elem.clear()
-                elif tag == f"{_MAIN}sheetProtection":
-                    protected = elem.get("sheet", "0").lower() in ("1", "true")
-    except Exception:  # noqa: BLE001 - the values were read; extras are best effort
-        return cached, protected
-    return cached, protected
+                    continue
+                cell = _cell(title, ref, elem, strings, dates, epoch, shared, Translator,
+                             from_excel, (v_tag, f_tag, is_tag))
+                if cell is not None:
+                    grid[ref] = cell
+                elem.clear()
+            elif tag == row_tag:
+                elem.clear()
+                if row_no > MAX_ROWS:
+                    stop = True
+                    break
+                col_no = 0
+            elif tag == f"{_MAIN}sheetProtection":
+                protected = elem.get("sheet", "0").lower() in ("1", "true")
+            elif tag == f"{_MAIN}sheetData":
+                elem.clear()
+        if stop:
+            break
+    if not stop:
+        parser.close()  # a truncated or malformed sheet raises here
+        for _event, elem in parser.read_events():
+            if elem.tag == f"{_MAIN}sheetProtection":
+                protected = elem.get("sheet", "0").lower() in ("1", "true")
+    return grid, protected
+
+
+def _cell(title, ref, elem, strings, dates, epoch, shared, translator, from_excel, tags
+          ) -> Cell | None:
+    v_tag, f_tag, is_tag = tags
+    kind = elem.get("t", "n")
+    v = elem.find(v_tag)
+    text = v.text if v is not None else None
+    f = elem.find(f_tag)
+    if f is not None:
+        formula = f.text
+        if f.get("t") == "shared":
+            si = f.get("si", "")
+            if formula and f.get("ref"):
+                shared[si] = (formula, ref)
+            elif si in shared:
+                master, origin = shared[si]
+                formula = translator("=" + master, origin).translate_formula(ref)[1:]
+        cached = None if text is None or kind == "s" else _cached(kind, text)
+        return Cell(title, ref, cached, "=" + (formula or ""))
+    if kind == "inlineStr":
+        inline = elem.find(is_tag)
+        return None if inline is None else Cell(title, ref, _text_of(inline))
+    if text is None:
+        return None
+    if kind == "s":
+        return Cell(title, ref, strings[int(text)])
+    if kind in ("str", "e"):
+        return Cell(title, ref, text)
+    if kind == "b":
+        return Cell(title, ref, text.strip() in ("1", "true"))
+    if kind == "d":
+        return Cell(title, ref, datetime.fromisoformat(text.strip().rstrip("Z")))
+    value = _number(text)
+    style = elem.get("s")
+    if style is not None and int(style) in dates:
+        value = from_excel(value, epoch, timedelta=not dates[int(style)])
+    return Cell(title, ref, value)
+
+
+def _number(text: str) -> int | float:
+    text = text.strip()
+    if "." in text or "E" in text or "e" in text:
+        return float(text)
+    return int(text)
 
 
 def _cached(kind: str, text: str) -> Any:
-    if kind in ("str", "inlineStr", "s"):
-        return text if kind != "s" else None  # formula results are never shared strings
+    if kind in ("str", "inlineStr"):
+        return text
     if kind == "b":
         return text.strip() in ("1", "true")
     if kind == "e":
@@ -471,12 +655,6 @@ def _cached(kind: str, text: str) -> Any:
         return int(text) if text.lstrip("-").isdigit() else float(text)
     except ValueError:
         return text
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (str, int, float, datetime, date, time, timedelta)):
-        return value  # bool is an int
-    return str(value)
 
 
 def _bind_names(ir: WorkbookIR) -> None:
