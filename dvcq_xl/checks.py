@@ -90,6 +90,9 @@ def parse_answer(raw: Any) -> tuple[str, bool | None]:
 
 def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
     """The scores of one column, leaf by leaf (superior-only leaves included)."""
+    key = ("entries", rubric.hash, column)
+    if key in ir.memo:  # several checks ask for the same column
+        return ir.memo[key]
     out = []
     for leaf in rubric.leaves():
         name = f"dvcq_{column}_{leaf.key}"
@@ -97,6 +100,7 @@ def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
         raw = cell.value if cell is not None else None
         status, number, detail = parse_score(raw)
         out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
+    ir.memo[key] = out
     return out
 
 
@@ -290,6 +294,7 @@ def _differs(cell: Cell | None, expected: Any, is_formula: bool, formulas_known:
     return None
 
 
+@lru_cache(maxsize=16384)
 def _loose(text: Any) -> str:
     return nfc(text).casefold()
 

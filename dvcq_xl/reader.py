@@ -21,6 +21,7 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Iterator
@@ -93,6 +94,7 @@ class WorkbookIR:
     formulas_known: bool = True
     layout_matched: bool = False
     notes: list[Finding] = field(default_factory=list)  # warnings raised while reading
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data
 
     # --- by name ---------------------------------------------------------------------------
     def value(self, name: str, default: Any = None) -> Any:
@@ -155,6 +157,7 @@ class WorkbookIR:
 # --- A1 helpers ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def _split(ref: str) -> tuple[str, int]:
     ref = ref.replace("$", "")
     i = 0

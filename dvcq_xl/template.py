@@ -12,6 +12,8 @@ The contract with every other tool is the set of workbook-scope defined names (s
 
 from __future__ import annotations
 
+import functools
+
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -123,7 +125,26 @@ class Layout:
         return f"${col}${self.first}:${col}${self.last}"
 
 
-def plan_layout(rubric: Rubric) -> Layout:
+def per_rubric(func):
+    """Memo for functions of a rubric alone, keyed by its content hash: the read path asks for
+    the layout, blueprint and names of the same rubric for every one of hundreds of files.
+    Callers must not modify what they get."""
+    cache: dict[str, Any] = {}
+
+    @functools.wraps(func)
+    def wrapper(rubric: Rubric, layout: "Layout | None" = None):
+        if layout is not None:
+            return func(rubric, layout)
+        key = rubric.hash
+        if key not in cache:
+            cache[key] = func(rubric)
+        return cache[key]
+
+    return wrapper
+
+
+@per_rubric
+def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
     """Assign a row to every part of the sheet, in reading order."""
     rows: list[Row] = []
     leaf_rows: dict[str, Row] = {}
@@ -170,7 +191,8 @@ def plan_layout(rubric: Rubric) -> Layout:
                   FIRST_BODY_ROW, last)
 
 
-def contract_names(rubric: Rubric) -> list[str]:
+@per_rubric
+def contract_names(rubric: Rubric, _layout: None = None) -> list[str]:
     """Every defined name a template of ``rubric`` carries (the contract with other tools)."""
     names = ["dvcq_rubric_id", "dvcq_rubric_version", "dvcq_rubric_hash", "dvcq_year",
              "dvcq_copy", "dvcq_toolkit_version", "dvcq_agency", "dvcq_agency_code",
@@ -324,6 +346,7 @@ def condition_text(cond: Condition) -> str:
     return f"{cond.question} ({_effect_text(cond)})"
 
 
+@per_rubric
 def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
     """Every locked cell of the score sheet whose content the template fixes: A1 -> content.
 
@@ -685,6 +708,7 @@ def _pt(value: float) -> str:
     return str(num(value)).replace(".", ",")
 
 
+@per_rubric
 def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple[str, str]]:
     """Where the template puts each contract name: name -> (sheet, A1 cell)."""
     lay = layout or plan_layout(rubric)
