@@ -399,16 +399,49 @@ class _Package:
     def rels(self, name: str) -> dict[str, tuple[str, str]]:
         """Relationship id -> (type, target part name) of the part ``name``."""
         folder, _, base = name.rpartition("/")
-        root = self.tree(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
-        out: dict[str, tuple[str, str]] = {}
-        if root is None:
-            return out
-        for rel in root.iter(f"{_PKG_REL}Relationship"):
-            target = rel.get("Target", "")
-            if rel.get("TargetMode") == "External":
-                continue
-            out[rel.get("Id", "")] = (rel.get("Type", ""), _join(folder, target))
-        return out
+        data = self.raw(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
+        return {} if data is None else _parse_rels(data, folder)
+
+
+# Parts that every workbook made from one template shares byte for byte (relationships, the
+# workbook part with its defined names, styles) are parsed once per content: a round of
+# hundreds of files pays for them once. Keys are the bytes themselves, never a checksum.
+_SAME_PARTS = 64
+
+
+@lru_cache(maxsize=_SAME_PARTS)
+def _parse_rels(data: bytes, folder: str) -> dict[str, tuple[str, str]]:
+    from xml.etree.ElementTree import fromstring
+
+    out: dict[str, tuple[str, str]] = {}
+    for rel in fromstring(data).iter(f"{_PKG_REL}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
+        out[rel.get("Id", "")] = (rel.get("Type", ""), _join(folder, rel.get("Target", "")))
+    return out
+
+
+@lru_cache(maxsize=_SAME_PARTS)
+def _parse_book(data: bytes) -> tuple[tuple[tuple[str, str], ...],
+                                      tuple[tuple[str, tuple[str, str]], ...], bool]:
+    """(sheet name, relationship id) in order; workbook-level ``dvcq_`` names -> (sheet, A1);
+    whether dates count from 1904."""
+    from xml.etree.ElementTree import fromstring
+
+    book = fromstring(data)
+    sheets = tuple((sheet.get("name", ""), sheet.get(f"{_REL}id", ""))
+                   for sheet in book.iter(f"{_MAIN}sheet"))
+    names = []
+    for defn in book.iter(f"{_MAIN}definedName"):
+        name = defn.get("name", "")
+        if defn.get("localSheetId") is not None or not name.lower().startswith(NAME_PREFIX):
+            continue
+        place = _destination(defn.text or "")
+        if place is not None:
+            names.append((name.lower(), place))
+    pr = book.find(f"{_MAIN}workbookPr")
+    epoch_1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+    return sheets, tuple(names), epoch_1904
 
 
 def _join(folder: str, target: str) -> str:
@@ -437,28 +470,20 @@ def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
         try:
             book_part = next((target for kind, target in pkg.rels("").values()
                               if kind.endswith("/officeDocument")), "xl/workbook.xml")
-            book = pkg.tree(book_part)
+            book = pkg.raw(book_part)
             if book is None:
                 raise KeyError(book_part)
+            sheets, names, epoch_1904 = _parse_book(book)
             rels = pkg.rels(book_part)
-            ir = WorkbookIR(path=source, format=fmt)
+            ir = WorkbookIR(path=source, format=fmt, sheetnames=[t for t, _ in sheets])
             parts: dict[str, str] = {}
-            for sheet in book.iter(f"{_MAIN}sheet"):
-                title = sheet.get("name", "")
-                ir.sheetnames.append(title)
-                kind, target = rels.get(sheet.get(f"{_REL}id", ""), ("", ""))
+            for title, rid in sheets:
+                kind, target = rels.get(rid, ("", ""))
                 if kind.endswith("/worksheet"):
                     parts[title] = target
-            for defn in book.iter(f"{_MAIN}definedName"):
-                name = defn.get("name", "")
-                if defn.get("localSheetId") is not None or not name.lower().startswith(
-                        NAME_PREFIX):
-                    continue
-                place = _destination(defn.text or "")
-                if place is not None and place[0] in parts:
-                    ir.cells[name.lower()] = Cell(*place)
-            pr = book.find(f"{_MAIN}workbookPr")
-            epoch_1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+            for name, place in names:
+                if place[0] in parts:
+                    ir.cells[name] = Cell(*place)
             keep = _sheets_to_keep(ir, list(parts))
             strings = _shared_strings(pkg, rels)
             dates = _date_styles(pkg, rels)
@@ -520,12 +545,18 @@ def _shared_strings(pkg: _Package, rels: dict[str, tuple[str, str]]) -> list[str
 
 def _date_styles(pkg: _Package, rels: dict[str, tuple[str, str]]) -> dict[int, bool]:
     """Style index -> True for date/time formats (a date), False for durations ([h]:mm)."""
+    part = next((t for k, t in rels.values() if k.endswith("/styles")), None)
+    data = pkg.raw(part) if part else None
+    return {} if data is None else _parse_styles(data)
+
+
+@lru_cache(maxsize=_SAME_PARTS)
+def _parse_styles(data: bytes) -> dict[int, bool]:
+    from xml.etree.ElementTree import fromstring
+
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
-    part = next((t for k, t in rels.values() if k.endswith("/styles")), None)
-    root = pkg.tree(part) if part else None
-    if root is None:
-        return {}
+    root = fromstring(data)
     formats = dict(BUILTIN_FORMATS)
     for nf in root.iter(f"{_MAIN}numFmt"):
         try:

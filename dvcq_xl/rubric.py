@@ -253,7 +253,11 @@ class Rubric:
             yield from item.walk()
 
     def leaves(self, kinds: tuple[str, ...] = KINDS) -> list[Item]:
-        return [leaf for item in self.items for leaf in item.leaves() if leaf.kind in kinds]
+        return [leaf for leaf in self._leaves if leaf.kind in kinds]
+
+    @cached_property
+    def _leaves(self) -> tuple[Item, ...]:
+        return tuple(leaf for item in self.items for leaf in item.leaves())
 
     def item(self, code: str) -> Item:
         """The item with ``code`` (KeyError if none); looked up many times per checked file."""

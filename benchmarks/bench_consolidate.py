@@ -1,0 +1,162 @@
+"""How fast is ``dvcq consolidate`` on a big round, against plain readers measured in the same run.
+
+    pip install -e '.[bench]'
+    python benchmarks/bench_consolidate.py [--files 1000] [--jobs 2]
+
+Generates N filled workbooks (distinct agencies in three blocks, Bắc Giang rubric) and measures:
+
+(a) ``consolidate`` + ``write_ranking`` end to end (what the command runs: every check, the
+    roster-free reconciliation, ranking, the whole ranking workbook), with ``--jobs`` processes;
+(b) a plain loop: ``openpyxl.load_workbook`` of each file, reading the same cells by name;
+(c) ``pandas.read_excel`` of each file's score sheet;
+(d) the floor: unzip each file and parse its sheet XML with the standard library, nothing else.
+
+Then memory: the peak traced by ``tracemalloc`` while consolidating (in one process, so that the
+reading is traced too) N/4 and N files; what grows between them is what the results hold.
+Ratios are what to compare between machines; seconds are printed for context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shutil
+import tempfile
+import time
+import tracemalloc
+import warnings
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from xml.etree.ElementTree import fromstring
+
+from dvcq_xl.consolidate import consolidate
+from dvcq_xl.demo import sample_fill
+from dvcq_xl.ranking import write_ranking
+from dvcq_xl.rubric import builtin_rubric
+from dvcq_xl.template import Agency, render_template
+
+RUBRIC = "bac-giang-274-2017"
+BLOCKS = ("Sở, ban, ngành", "Đơn vị sự nghiệp", "UBND cấp xã")
+
+
+def _make(args: tuple[str, int]) -> str:
+    folder, i = args
+    rubric = builtin_rubric(RUBRIC)
+    agency = Agency(f"Cơ quan số {i}", f"CQ{i:05d}", BLOCKS[i % 3])
+    fill, _ = sample_fill(rubric, agency, 2025)
+    return str(render_template(rubric, Path(folder) / f"cq{i:05d}.xlsx", 2025, agency, fill=fill))
+
+
+def generate(folder: Path, n: int, jobs: int) -> list[Path]:
+    with ProcessPoolExecutor(jobs) as pool:
+        return [Path(p) for p in pool.map(_make, [(str(folder), i) for i in range(n)],
+                                          chunksize=16)]
+
+
+def run_consolidate(folder: Path, out: Path, jobs: int):
+    result = consolidate([folder], jobs=jobs)
+    write_ranking(result, out)
+    return result
+
+
+def run_openpyxl(files: list[Path], names: list[str]) -> None:
+    from openpyxl import load_workbook
+
+    for f in files:
+        wb = load_workbook(f)
+        for name in names:
+            for sheet, ref in wb.defined_names[name].destinations:
+                _ = wb[sheet][ref.replace("$", "")].value
+        wb.close()
+
+
+def run_pandas(files: list[Path]) -> None:
+    import pandas as pd
+
+    for f in files:
+        pd.read_excel(f, sheet_name="Bảng chấm điểm", header=None)
+
+
+def run_floor(files: list[Path]) -> None:
+    for f in files:
+        with zipfile.ZipFile(f) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    fromstring(zf.read(name))
+
+
+def timed(func) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def peak_memory(folder: Path, out: Path) -> tuple[float, int]:
+    gc.collect()
+    tracemalloc.start()
+    result = run_consolidate(folder, out, jobs=1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, len(result.units)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--skip-pandas", action="store_true")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    rubric = builtin_rubric(RUBRIC)
+    root = Path(tempfile.mkdtemp(prefix="dvcq-bench-"))
+    try:
+        folder = root / "nop"
+        folder.mkdir()
+        start = time.perf_counter()
+        files = generate(folder, args.files, args.jobs)
+        print(f"generated {len(files)} workbooks in {time.perf_counter() - start:.0f} s")
+        names = [f"dvcq_self_{leaf.key}" for leaf in rubric.leaves()] + [
+            "dvcq_agency", "dvcq_agency_code", "dvcq_block", "dvcq_year", "dvcq_rubric_id"]
+        n = len(files)
+        rows = []
+        result = None
+
+        def consolidate_run():
+            nonlocal result
+            result = run_consolidate(folder, root / "xep-hang.xlsx", args.jobs)
+
+        rows.append((f"(a) dvcq consolidate, {args.jobs} processes", timed(consolidate_run)))
+        assert result is not None and len(result.units) == n, "every workbook must be ranked"
+        rows.append(("(b) openpyxl.load_workbook loop", timed(lambda: run_openpyxl(files, names))))
+        if not args.skip_pandas:
+            rows.append(("(c) pandas.read_excel loop", timed(lambda: run_pandas(files))))
+        rows.append(("(d) floor: unzip + stdlib XML parse", timed(lambda: run_floor(files))))
+        base = dict(rows)
+        a = rows[0][1]
+        print(f"\n{n} workbooks of {RUBRIC}, 2025")
+        print(f"{'':42}{'ms/workbook':>12}{'vs (a)':>9}")
+        for label, seconds in rows:
+            print(f"{label:42}{seconds / n * 1000:>10.2f}  {seconds / a:>8.1f}x")
+        b = base["(b) openpyxl.load_workbook loop"]
+        d = base["(d) floor: unzip + stdlib XML parse"]
+        print(f"\n(a) is {b / a:.1f}x faster than (b) (target ≥ 10x) and "
+              f"{a / d:.2f}x the floor (d) (target ≤ 3x)")
+
+        quarter = root / "quarter"
+        quarter.mkdir()
+        for f in files[: max(1, n // 4)]:
+            shutil.copy(f, quarter / f.name)
+        small, n_small = peak_memory(quarter, root / "q.xlsx")
+        big, n_big = peak_memory(folder, root / "b.xlsx")
+        per_unit = (big - small) / max(1, n_big - n_small)
+        print(f"\npeak traced memory, 1 process: {n_small} files {small / 2**20:.1f} MiB, "
+              f"{n_big} files {big / 2**20:.1f} MiB; growth {per_unit / 1024:.1f} KiB per "
+              f"workbook (its result: scores, notes, audit row)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
