@@ -336,7 +336,9 @@ def check_paths(
     tasks = [(str(p), tuple(rubrics), year) for p in files]
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
         with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            for result in pool.map(_check_one, tasks, chunksize=4):
+            # big chunks cost fewer round trips; small enough that the progress bar moves
+            chunk = max(1, min(32, len(tasks) // (jobs * 8)))
+            for result in pool.map(_check_one, tasks, chunksize=chunk):
                 report.files.append(result)
                 if progress:
                     progress(result)

@@ -166,6 +166,7 @@ def _split(ref: str) -> tuple[str, int]:
     return ref[:i].upper(), int(ref[i:] or 0)
 
 
+@lru_cache(maxsize=4096)
 def col_index(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -341,10 +342,15 @@ def _prolog_is_safe(data: bytes) -> bool:
     OOXML never does; billion-laughs and external-entity attacks must. Comments and processing
     instructions before the root are skipped, so a comment cannot hide a declaration.
     """
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16", errors="replace")
-    else:
-        text = data[:65536].decode("utf-8", errors="replace")
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    verdict = _scan_prolog(data[:4096].decode(encoding, errors="replace"))
+    if verdict is None and len(data) > 4096:  # a long prolog: read all of it
+        verdict = _scan_prolog(data.decode(encoding, errors="replace"))
+    return verdict is not False
+
+
+def _scan_prolog(text: str) -> bool | None:
+    """True: the root element comes first; False: a declaration does; None: not decided yet."""
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -353,18 +359,20 @@ def _prolog_is_safe(data: bytes) -> bool:
         elif text.startswith("<?", i):
             end = text.find("?>", i + 2)
             if end < 0:
-                return True  # malformed: the parser will refuse it
+                return None
             i = end + 2
         elif text.startswith("<!--", i):
             end = text.find("-->", i + 4)
             if end < 0:
-                return True
+                return None
             i = end + 3
         elif text.startswith("<!", i):
             return False  # <!DOCTYPE …> or <!ENTITY …>
+        elif i + 1 >= n:
+            return None
         else:
             return True  # the root element: no declaration can follow
-    return True
+    return None
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -575,11 +583,45 @@ def _parse_styles(data: bytes) -> dict[int, bool]:
     return out
 
 
+#: sheets up to this size are parsed whole (fastest); bigger ones are streamed row by row, so
+#: that a hostile sheet of millions of rows neither fills the memory nor is read past MAX_ROWS
+STREAM_ABOVE_BYTES = 4 * 1024 * 1024
+
+
+def _sheet_parts(data: bytes) -> Iterator[tuple[str, Any]]:
+    """("row", <row> element with its cells) in order, and ("protection", <sheetProtection>)."""
+    from xml.etree.ElementTree import XMLPullParser, fromstring
+
+    row_tag, prot_tag = f"{_MAIN}row", f"{_MAIN}sheetProtection"
+    if len(data) <= STREAM_ABOVE_BYTES:
+        root = fromstring(data)
+        for part in root:
+            if part.tag == f"{_MAIN}sheetData":
+                for row in part:
+                    if row.tag == row_tag:
+                        yield "row", row
+            elif part.tag == prot_tag:
+                yield "protection", part
+        return
+    parser = XMLPullParser(events=("end",))
+    view = memoryview(data)
+    for start in range(0, len(data), 1 << 16):
+        parser.feed(view[start:start + (1 << 16)])
+        for _event, elem in parser.read_events():
+            if elem.tag == row_tag:
+                yield "row", elem
+                elem.clear()
+            elif elem.tag == prot_tag:
+                yield "protection", elem
+    parser.close()  # a truncated or malformed sheet raises here
+    for _event, elem in parser.read_events():
+        if elem.tag == prot_tag:
+            yield "protection", elem
+
+
 def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, bool],
                  epoch_1904: bool) -> tuple[dict[str, Cell], bool]:
     """The non-empty cells of a sheet (up to MAX_ROWS × MAX_COLS), and its protection."""
-    from xml.etree.ElementTree import XMLPullParser
-
     from openpyxl.formula.translate import Translator
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -587,49 +629,34 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
     grid: dict[str, Cell] = {}
     protected = False
     shared: dict[str, tuple[str, str]] = {}
-    c_tag, row_tag, v_tag, f_tag, is_tag = (f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}v", f"{_MAIN}f",
-                                            f"{_MAIN}is")
-    parser = XMLPullParser(events=("end",))
-    row_no, col_no = 0, 0
-    stop = False
-    view = memoryview(data)
-    for start in range(0, len(data), 1 << 16):
-        parser.feed(view[start:start + (1 << 16)])
-        for _event, elem in parser.read_events():
-            tag = elem.tag
-            if tag == c_tag:
-                ref = elem.get("r")
-                if ref:
-                    letters, row_no = _split(ref)
-                    col_no = col_index(letters)
-                else:  # writers may leave positions out: count them
-                    col_no += 1
-                    ref = f"{col_letter(col_no)}{row_no}"
-                if row_no > MAX_ROWS or col_no > MAX_COLS:
-                    elem.clear()
-                    continue
-                cell = _cell(title, ref, elem, strings, dates, epoch, shared, Translator,
-                             from_excel, (v_tag, f_tag, is_tag))
-                if cell is not None:
-                    grid[ref] = cell
-                elem.clear()
-            elif tag == row_tag:
-                elem.clear()
-                if row_no > MAX_ROWS:
-                    stop = True
-                    break
-                col_no = 0
-            elif tag == f"{_MAIN}sheetProtection":
-                protected = elem.get("sheet", "0").lower() in ("1", "true")
-            elif tag == f"{_MAIN}sheetData":
-                elem.clear()
-        if stop:
+    c_tag = f"{_MAIN}c"
+    tags = (f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is")
+    row_no = 0
+    for kind, elem in _sheet_parts(data):
+        if kind == "protection":
+            protected = elem.get("sheet", "0").lower() in ("1", "true")
+            continue
+        r = elem.get("r")
+        row_no = int(r) if r and r.isdigit() else row_no + 1
+        if row_no > MAX_ROWS:
             break
-    if not stop:
-        parser.close()  # a truncated or malformed sheet raises here
-        for _event, elem in parser.read_events():
-            if elem.tag == f"{_MAIN}sheetProtection":
-                protected = elem.get("sheet", "0").lower() in ("1", "true")
+        col_no = 0
+        for c in elem:
+            if c.tag != c_tag:
+                continue
+            ref = c.get("r")
+            if ref:
+                letters, number = _split(ref)
+                col_no = col_index(letters)
+            else:  # writers may leave positions out: count them
+                col_no += 1
+                ref = f"{col_letter(col_no)}{row_no}"
+            if col_no > MAX_COLS:
+                continue
+            cell = _cell(title, ref, c, strings, dates, epoch, shared, Translator, from_excel,
+                         tags)
+            if cell is not None:
+                grid[ref] = cell
     return grid, protected
 
 

@@ -761,8 +761,14 @@ def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
 
 def builtin_ids() -> list[str]:
     """Ids of the rubrics shipped with the toolkit."""
+    return list(_builtin_ids())
+
+
+@lru_cache(maxsize=1)
+def _builtin_ids() -> tuple[str, ...]:
     folder = resources.files("dvcq_xl.rubrics")
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return tuple(sorted(p.name[: -len(".yaml")] for p in folder.iterdir()
+                        if p.name.endswith(".yaml")))
 
 
 def builtin_rubric(rubric_id: str) -> Rubric:

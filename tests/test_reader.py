@@ -208,3 +208,46 @@ def test_an_internal_error_is_a_finding_not_a_crash(tmp_path, good, monkeypatch)
     result = check_file(path)
     assert [f.code for f in result.findings] == ["check-failed"]
     assert result.status == "invalid" and "KeyError" in result.findings[0].message
+
+
+@pytest.mark.parametrize("xml, safe", [
+    (b'<?xml version="1.0"?><worksheet/>', True),
+    (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- a comment --><worksheet/>', True),
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet/>', False),
+    (b'<!-- <worksheet> --><!DOCTYPE x SYSTEM "file:///etc/passwd"><worksheet/>', False),
+    (b'<?xml version="1.0"?><!--' + b"x" * 10_000 + b'--><!DOCTYPE x><w/>', False),
+    (b'<?xml version="1.0"?><!--' + b"x" * 10_000 + b'--><w/>', True),
+    ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x><w/>'.encode("utf-16"), False),
+    (b'<w><!DOCTYPE inside-content-is-not-a-prolog/></w>', True),
+])
+def test_prolog_screen(xml, safe):
+    from dvcq_xl.reader import _prolog_is_safe
+
+    assert _prolog_is_safe(xml) is safe
+
+
+def _snapshot(ir):
+    return ({k: (c.sheet, c.ref, c.value, c.formula) for k, c in ir.cells.items()},
+            {s: {r: (c.value, c.formula) for r, c in g.items()} for s, g in ir.sheets.items()},
+            ir.sheetnames, ir.protected)
+
+
+def test_streamed_sheets_read_like_whole_ones(tmp_path, good, monkeypatch):
+    """Big sheets are streamed row by row; the result must be the same as parsing them whole."""
+    path = tmp_path / "good.xlsx"
+    path.write_bytes(good)
+    whole = _snapshot(read_workbook(path))
+    monkeypatch.setattr(reader, "STREAM_ABOVE_BYTES", 0)
+    assert _snapshot(read_workbook(path)) == whole
+    truncated = tmp_path / "cut.xlsx"
+    truncated.write_bytes(_rezip(good, replace={"xl/worksheets/sheet1.xml": zipfile.ZipFile(
+        io.BytesIO(good)).read("xl/worksheets/sheet1.xml")[:-200]}))
+    assert [f.code for f in check_file(truncated).findings] == ["file-unreadable"]
+
+
+def test_rows_past_the_limit_are_not_read(tmp_path, good, monkeypatch):
+    monkeypatch.setattr(reader, "MAX_ROWS", 5)
+    path = tmp_path / "good.xlsx"
+    path.write_bytes(good)
+    ir = read_workbook(path)
+    assert ir.sheets and all(c.row <= 5 for g in ir.sheets.values() for c in g.values())
