@@ -94,11 +94,22 @@ def _put(ws, row: int, col: int, value: Any, style) -> None:
 
 
 def _table(ws, st: _Styles, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-           styles: Sequence[Any], name: str | None = None) -> int:
+           styles: Sequence[Any], name: str | None = None,
+           widths: Sequence[float] | None = None) -> int:
     """A bordered table with a header row (an Excel table with filter when it has rows).
 
+    With ``widths``, the columns get them and each row the height its wrapped text needs
+    (neither Excel nor LibreOffice grows rows of a file written this way by itself).
     Returns the row after the table.
     """
+    if widths:
+        for col, w in enumerate(widths):
+            ws.set_column(col, col, w)
+        for r, values in enumerate(rows, start=top + 1):
+            lines = max((math.ceil(len(v) / max(1.0, widths[c] * 1.1)) for c, v in
+                         enumerate(values) if isinstance(v, str) and c < len(widths)), default=1)
+            if lines > 1:
+                ws.set_row(r, 15.6 * min(lines, 15))
     if not rows:
         for c, h in enumerate(headers):
             ws.write_string(top, c, h, st.head)
@@ -193,15 +204,14 @@ def _ranking_sheet(ws, st: _Styles, c: Consolidation, block: str, units: list[Un
                      u.class_name, u.rank, "; ".join(u.notes)])
     styles = [st.center, st.center, st.text, st.text, st.number, st.number, st.delta, st.number,
               st.text, st.center, st.text]
-    end = _table(ws, st, top, RANKING_COLUMNS, rows, styles)
+    end = _table(ws, st, top, RANKING_COLUMNS, rows, styles,
+                 widths=(5, 9, 38, 18, 9, 10, 9, 9, 18, 7, 40))
     gaps = [m for m in c.missing if (m.block or NO_BLOCK) == block]
     if gaps:
         text = (f"Chưa có bài hợp lệ ({len(gaps)}): "
                 + "; ".join(f"{m.agency} ({m.note})" for m in gaps))
         ws.merge_range(end + 1, 0, end + 1, width - 1, text, st.warning)
         ws.set_row(end + 1, 16 * (1 + len(text) // 150))
-    for col, width_ in enumerate((5, 9, 38, 18, 9, 10, 9, 9, 18, 7, 40)):
-        ws.set_column(col, col, width_)
     ws.set_row(top, 32)
     ws.freeze_panes(top + 1, 3)
     _print_setup(ws, top)
@@ -385,42 +395,40 @@ def _changes_sheet(ws, st: _Styles, c: Consolidation) -> None:
                      _score(diff), ch.reason or "(không ghi lý do)", Path(ch.source).name])
     styles = [st.center, st.center, st.text, st.text, st.center, st.text, st.number, st.number,
               st.delta, st.text, st.text]
-    _table(ws, st, top, headers, rows, styles, name="ToKiemTraChamLai")
-    for col, w in enumerate((5, 8, 30, 16, 7, 34, 8, 8, 8, 40, 24)):
-        ws.set_column(col, col, w)
+    _table(ws, st, top, headers, rows, styles, name="ToKiemTraChamLai",
+           widths=(5, 8, 30, 16, 7, 34, 8, 8, 8, 40, 24))
     ws.freeze_panes(top + 1, 3)
     _print_setup(ws, top)
 
 
 def _gaps_sheet(ws, st: _Styles, c: Consolidation) -> None:
-    width = 6
-    row = _titles(ws, st, c, "BÀI CHƯA NỘP, BỊ TỪ CHỐI, KHÔNG CÓ TRONG DANH SÁCH, TRÙNG", width)
+    widths = (5, 30, 32, 20, 26, 60)
+    row = _titles(ws, st, c, "BÀI CHƯA NỘP, BỊ TỪ CHỐI, KHÔNG CÓ TRONG DANH SÁCH, TRÙNG", 6)
     ws.write_string(row, 0, f"1. Chưa có bài hợp lệ ({len(c.missing)})"
                     + ("" if c.roster is not None else " — không có danh sách cơ quan (--roster), "
                        "không đối chiếu được"), st.heading)
-    row = _table(ws, st, row + 1, ["STT", "Mã", "Tên cơ quan", "Khối", "Ghi chú", ""],
-                 [[i, m.agency_code, m.agency, m.block, m.note, ""]
+    row = _table(ws, st, row + 1, ["STT", "Mã", "Tên cơ quan", "Khối", "Ghi chú"],
+                 [[i, m.agency_code, m.agency, m.block, m.note]
                   for i, m in enumerate(c.missing, start=1)],
-                 [st.center, st.center, st.text, st.text, st.text, st.text]) + 1
+                 [st.center, st.center, st.text, st.text, st.text], widths=widths) + 1
     ws.write_string(row, 0, f"2. Tệp bị từ chối, không xếp hạng ({len(c.rejected)} tệp)",
                     st.heading)
     rows = []
     for i, rej in enumerate(c.rejected, start=1):
-        errors = [f for f in rej.findings if f.severity == "error"]
-        for f in errors:
+        for f in (f for f in rej.findings if f.severity == "error"):
             where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
             rows.append([i, Path(rej.path).name, rej.agency, f.code, where, f.message])
     row = _table(ws, st, row + 1, ["STT", "Tệp", "Cơ quan (theo tệp)", "Mã lỗi", "Vị trí",
                                    "Nội dung lỗi"], rows,
-                 [st.center, st.text, st.text, st.text, st.center, st.text]) + 1
+                 [st.center, st.text, st.text, st.text, st.center, st.text], widths=widths) + 1
     ws.write_string(row, 0, f"3. Tệp của cơ quan không có trong danh sách ({len(c.unknown)})",
                     st.heading)
     row = _table(ws, st, row + 1, ["STT", "Tệp", "Cơ quan (theo tệp)", "Mã (theo tệp)",
-                                   "Gần giống trong danh sách", ""],
+                                   "Gần giống trong danh sách"],
                  [[i, Path(u.path).name, u.agency, u.agency_code,
-                   u.suggestion or "(không có tên gần giống)", ""]
+                   u.suggestion or "(không có tên gần giống)"]
                   for i, u in enumerate(c.unknown, start=1)],
-                 [st.center, st.text, st.text, st.center, st.text, st.text]) + 1
+                 [st.center, st.text, st.text, st.center, st.text], widths=widths) + 1
     ws.write_string(row, 0, f"4. Cơ quan nộp nhiều tệp ({len(c.duplicates)}): chỉ tính một tệp",
                     st.heading)
     row = _table(ws, st, row + 1, ["STT", "Mã", "Tên cơ quan", "Tệp được tính",
@@ -428,14 +436,12 @@ def _gaps_sheet(ws, st: _Styles, c: Consolidation) -> None:
                  [[i, d.agency_code, d.agency, Path(d.counted).name,
                    ", ".join(Path(p).name for p in d.others), d.reason]
                   for i, d in enumerate(c.duplicates, start=1)],
-                 [st.center, st.center, st.text, st.text, st.text, st.text]) + 1
+                 [st.center, st.center, st.text, st.text, st.text, st.text], widths=widths) + 1
     ws.write_string(row, 0, f"5. Tệp bỏ qua, không phải bảng tính ({len(c.skipped)})",
                     st.heading)
-    _table(ws, st, row + 1, ["STT", "Tệp", "Lý do", "", "", ""],
-           [[i, p, why, "", "", ""] for i, (p, why) in enumerate(c.skipped, start=1)],
-           [st.center, st.text, st.text, st.text, st.text, st.text])
-    for col, w in enumerate((5, 30, 32, 20, 26, 60)):
-        ws.set_column(col, col, w)
+    _table(ws, st, row + 1, ["STT", "Tệp", "Lý do"],
+           [[i, p, why] for i, (p, why) in enumerate(c.skipped, start=1)],
+           [st.center, st.text, st.text], widths=widths)
     _print_setup(ws, None)
 
 

@@ -373,3 +373,28 @@ def test_collation_falls_back_to_the_unicode_collation_algorithm(monkeypatch):
     finally:
         monkeypatch.undo()
         module._collator.cache_clear()
+
+
+def test_ranking_tables_have_unique_column_names(round_result, tmp_path):
+    """Excel «repairs» (drops) a table whose column names repeat or are empty."""
+    import re
+    import zipfile
+
+    path = write_ranking(round_result, tmp_path / "xep-hang.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        tables = [n for n in zf.namelist() if n.startswith("xl/tables/")]
+        assert len(tables) >= 8
+        for name in tables:
+            columns = re.findall(r'<tableColumn [^>]*name="([^"]*)"', zf.read(name).decode())
+            assert columns and all(columns) and len(set(columns)) == len(columns), name
+        assert any(n.startswith("xl/charts/chart") for n in zf.namelist())  # native charts
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_and_prints_the_ranking(libreoffice, round_result, tmp_path):
+    path = write_ranking(round_result, tmp_path / "xep-hang.xlsx")
+    (pdf,) = libreoffice.convert([path], "pdf", tmp_path / "pdf")
+    import re
+
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pdf.stat().st_size > 20_000 and pages >= 7  # 2 blocks + 5 sheets, dvcq hidden
