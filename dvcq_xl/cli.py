@@ -25,7 +25,7 @@ from .demo import DEMO_YEAR, run_demo
 from .errors import DvcqError, OutputError
 from .findings import Report
 from .generate import review_copy, templates_for_roster
-from .intake import CheckReport, check_paths
+from .intake import CheckReport, check_paths, discover
 from .ranking import write_ranking
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
@@ -195,7 +195,7 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
                                "dvcq check nop/")
     rubrics = [load_rubric(ref) for ref in rubric_refs]
     with _progress() as progress:
-        task = progress.add_task("Đang kiểm tra", total=None)
+        task = progress.add_task("Đang kiểm tra", total=len(discover(paths)[0]))
         report = check_paths(paths, rubrics, year, jobs=jobs,
                              progress=lambda r: progress.advance(task))
     annotated = annotate_results(report.files, annotate_dir) if annotate_dir else []
@@ -279,7 +279,7 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     agencies = read_roster(roster) if roster else None
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     with _progress() as progress:
-        task = progress.add_task("Đang đọc và kiểm tra", total=None)
+        task = progress.add_task("Đang đọc và kiểm tra", total=len(discover(paths)[0]))
         result = consolidate(paths, roster=agencies, rubric=rubric, year=year,
                              previous=previous, jobs=jobs,
                              progress=lambda r: progress.advance(task))
