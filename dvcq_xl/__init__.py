@@ -3,18 +3,21 @@
 Spreadsheet in, spreadsheet out: a rubric (the province's decision, as data) gives a locked
 "Bảng chấm điểm" for every agency of a roster; completed workbooks are read back safely by defined
 names (or by their familiar layout), every total recomputed, every problem reported as a located
-finding, and a marked-up copy written to send back.
+finding, and a marked-up copy written to send back; a round is consolidated into a ranking
+workbook per block (classes, quotas, ties, missing and rejected files, audit trail).
 """
 
 __version__ = "0.1.0"
 
 from .annotate import annotate, annotate_results  # noqa: E402
 from .checks import CHECKS, run_checks  # noqa: E402
+from .consolidate import Consolidation, ConsolidationError, Unit, consolidate  # noqa: E402
 from .errors import DvcqError, OutputError, RosterError, RubricError, WorkbookError  # noqa: E402
 from .findings import MESSAGES, Finding, Report  # noqa: E402
 from .generate import resolve_rubric, review_copy, templates_for_roster  # noqa: E402
 from .intake import CheckReport, FileResult, check_file, check_paths, check_workbook  # noqa: E402
-from .reader import WorkbookIR, read_workbook  # noqa: E402
+from .ranking import write_ranking  # noqa: E402
+from .reader import WorkbookIR, read_ranking_rows, read_workbook  # noqa: E402
 from .roster import read_roster, write_roster  # noqa: E402
 from .rubric import (  # noqa: E402
     Band, Condition, Decision, Item, Rubric, Rules, Score, build_rubric, builtin_ids,
@@ -27,6 +30,8 @@ __all__ = [
     "__version__",
     "CHECKS", "CheckReport", "FileResult", "annotate", "annotate_results", "check_file",
     "check_paths", "check_workbook", "run_checks",
+    "Consolidation", "ConsolidationError", "Unit", "consolidate", "write_ranking",
+    "read_ranking_rows",
     "Agency", "Band", "Condition", "Decision", "DvcqError", "Fill", "Finding", "Item", "MESSAGES",
     "OutputError", "Report", "RosterError", "Rubric", "RubricError", "Rules", "Score",
     "WorkbookError", "WorkbookIR", "build_rubric", "builtin_ids", "builtin_rubric",

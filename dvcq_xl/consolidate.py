@@ -32,7 +32,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -41,8 +41,8 @@ from typing import Any, Callable, Iterable, Sequence
 from . import __version__
 from .errors import DvcqError
 from .findings import ERROR, Finding, make
-from .intake import OK, UNREADABLE, FileResult, Marks, check_paths, find_rubric
-from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
+from .intake import OK, FileResult, Marks, check_paths, find_rubric
+from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR, Rubric, builtin_ids, nfc
 from .template import REVIEW, Agency
 
 NO_BLOCK = "Chưa phân khối"
@@ -256,8 +256,7 @@ class Missing:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agency": self.agency, "agency_code": self.agency_code, "block": self.block,
-                "note": self.note}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

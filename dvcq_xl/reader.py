@@ -7,8 +7,10 @@ formulas and locations) and the rubric, never openpyxl or xlrd objects.
 Reading is defensive, because files arrive by e-mail from hundreds of agencies. The bytes are read
 once (the input is never modified, nor kept open), identified by their content rather than their
 name, and refused with their own finding when they are encrypted, corrupt, not a workbook, too big,
-a zip bomb or carry XML entity declarations. XML is parsed with defusedxml (openpyxl uses it
-when it is installed; the prolog of every part is also screened here, whatever openpyxl does).
+a zip bomb or carry XML entity declarations. Only the parts that matter are parsed (workbook,
+relationships, shared strings, styles, the kept sheets), each after its prolog is screened: no
+DTD, so no entity can be declared, expanded or fetched; then the standard library's
+C ElementTree reads them (openpyxl, behind defusedxml, is used where a workbook is rewritten).
 Legacy ``.xls`` files are read with xlrd (values only: their formulas cannot be verified).
 """
 
@@ -17,12 +19,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import warnings
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -832,5 +832,5 @@ def _xlrd_cells(book, sheet) -> Iterator[tuple[str, Cell]]:
             yield ref, Cell(sheet.name, ref, value)
 
 
-__all__ = ["Cell", "WorkbookIR", "read_workbook", "col_index", "col_letter",
+__all__ = ["Cell", "WorkbookIR", "read_workbook", "read_ranking_rows", "col_index", "col_letter",
            "MAX_FILE_BYTES"]
