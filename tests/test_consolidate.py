@@ -352,8 +352,9 @@ def test_no_block_in_file_and_no_roster(tmp_path):
 
 def test_collation_falls_back_to_the_unicode_collation_algorithm(monkeypatch):
     import builtins
+    import importlib
 
-    from dvcq_xl import consolidate as module
+    module = importlib.import_module("dvcq_xl.consolidate")  # the package exports a function
 
     real_import = builtins.__import__
 
