@@ -399,3 +399,15 @@ def test_libreoffice_opens_and_prints_the_ranking(libreoffice, round_result, tmp
 
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert pdf.stat().st_size > 20_000 and pages >= 7  # 2 blocks + 5 sheets, dvcq hidden
+
+
+def test_inputs_are_never_modified(round_dir, tmp_path):
+    import hashlib
+
+    def state():
+        return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+                for p in sorted(round_dir.iterdir())}
+
+    before = state()
+    write_ranking(consolidate([round_dir], roster=ROSTER, jobs=2), tmp_path / "x.xlsx")
+    assert state() == before
