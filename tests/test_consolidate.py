@@ -401,7 +401,8 @@ def test_libreoffice_opens_and_prints_the_ranking(libreoffice, round_result, tmp
     assert pdf.stat().st_size > 20_000 and pages >= 7  # 2 blocks + 5 sheets, dvcq hidden
 
 
-def test_inputs_are_never_modified(round_dir, tmp_path):
+def test_inputs_are_never_modified_and_parallel_reading_agrees(round_dir, round_result,
+                                                                 tmp_path):
     import hashlib
 
     def state():
@@ -409,5 +410,8 @@ def test_inputs_are_never_modified(round_dir, tmp_path):
                 for p in sorted(round_dir.iterdir())}
 
     before = state()
-    write_ranking(consolidate([round_dir], roster=ROSTER, jobs=2), tmp_path / "x.xlsx")
+    parallel = consolidate([round_dir], roster=ROSTER, year=2025, jobs=2)
+    write_ranking(parallel, tmp_path / "x.xlsx")
     assert state() == before
+    assert parallel.flat() == round_result.flat()
+    assert parallel.to_dict() == round_result.to_dict()
