@@ -31,6 +31,9 @@ RANKING_COLUMNS = ("STT", "Mã", "Tên cơ quan", "Khối", "Điểm tự chấm
                    "Chênh lệch", "Điểm xếp loại", "Xếp loại", "Hạng", "Ghi chú")
 STATS, MATRIX, CHANGES, GAPS, SOURCES, META = ("Thống kê", "Ma trận điểm", "Tổ kiểm tra chấm lại",
                                                "Chưa nộp - bị từ chối", "Nguồn dữ liệu", "dvcq")
+#: defined-name key -> sheet, for readers of the workbook (``dvcq report``)
+SHEET_NAMES = {"stats": STATS, "matrix": MATRIX, "changes": CHANGES, "gaps": GAPS,
+               "sources": SOURCES}
 USED = {"ranked": "Được xếp hạng", "rejected": "Bị từ chối", "unknown": "Không có trong danh sách",
         "duplicate": "Trùng, không tính",
         "superseded": "Thay bằng bản Tổ kiểm tra", "": "—"}
@@ -218,27 +221,31 @@ def _ranking_sheet(ws, st: _Styles, c: Consolidation, block: str, units: list[Un
 
 
 def _stats_sheet(wb, ws, st: _Styles, c: Consolidation) -> None:
+    """Counts per class per block (+ chart), the score distribution (+ chart), the weakest items.
+
+    Every table starts with STT in a narrow column A and its name column in a wide column B, so
+    that the three tables share column widths (and a reader finds them by their STT header)."""
     classes = c.rubric.class_names + [NOT_ELIGIBLE_CLASS]
-    headers = ["Khối"] + classes + ["Tổng số"]
+    headers = ["STT", "Khối"] + classes + ["Tổng số"]
     top = _titles(ws, st, c, "THỐNG KÊ KẾT QUẢ XẾP LOẠI", len(headers))
     rows = []
-    for block in c.blocks:
+    for i, block in enumerate(c.blocks, start=1):
         counts = c.class_counts(block)
-        rows.append([block] + [counts[k] for k in classes] + [sum(counts.values())])
+        rows.append([i, block] + [counts[k] for k in classes] + [sum(counts.values())])
     total = c.class_counts()
-    rows.append(["Toàn tỉnh"] + [total[k] for k in classes] + [sum(total.values())])
-    styles = [st.text] + [st.number] * (len(classes) + 1)
+    rows.append(["", "Toàn tỉnh"] + [total[k] for k in classes] + [sum(total.values())])
+    styles = [st.center, st.text] + [st.number] * (len(classes) + 1)
     end = _table(ws, st, top, headers, rows, styles, name="ThongKeXepLoai")
     n_blocks = len(rows) - 1
     name = ws.get_name()
     if n_blocks:
         chart = wb.add_chart({"type": "column"})
-        for k, cls in enumerate(classes, start=1):
+        for k, cls in enumerate(classes, start=2):
             if not total[cls]:
                 continue
             chart.add_series({
                 "name": [name, top, k],
-                "categories": [name, top + 1, 0, top + n_blocks, 0],
+                "categories": [name, top + 1, 1, top + n_blocks, 1],
                 "values": [name, top + 1, k, top + n_blocks, k],
                 "data_labels": {"value": True},
             })
@@ -251,33 +258,34 @@ def _stats_sheet(wb, ws, st: _Styles, c: Consolidation) -> None:
     # score distribution, in bins of 5 points
     row = end + 19
     ws.write_string(row, 0, "Phân bố điểm xếp loại (số đơn vị theo khoảng điểm)", st.heading)
-    bins = _bins(c)
-    end2 = _table(ws, st, row + 1, ["Khoảng điểm", "Số đơn vị"], bins, [st.center, st.number],
-                  name="PhanBoDiem")
+    bins = [[i] + b for i, b in enumerate(_bins(c), start=1)]
+    end2 = _table(ws, st, row + 1, ["STT", "Khoảng điểm", "Số đơn vị"], bins,
+                  [st.center, st.center, st.number], name="PhanBoDiem")
     if bins:
         chart = wb.add_chart({"type": "column"})
         chart.add_series({"name": "Số đơn vị",
-                          "categories": [name, row + 2, 0, row + 1 + len(bins), 0],
-                          "values": [name, row + 2, 1, row + 1 + len(bins), 1],
+                          "categories": [name, row + 2, 1, row + 1 + len(bins), 1],
+                          "values": [name, row + 2, 2, row + 1 + len(bins), 2],
                           "data_labels": {"value": True}, "gap": 30})
         chart.set_title({"name": "Phân bố điểm xếp loại", "name_font": {"name": FONT, "size": 12}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"name": "Số đơn vị", "num_format": "0"})
-        ws.insert_chart(row + 1, 3, chart, {"x_scale": 1.2, "y_scale": 1.0})
+        ws.insert_chart(row + 1, 3, chart, {"x_scale": 1.1, "y_scale": 1.0})
     row = max(end2, row + 17) + 1
     ws.write_string(row, 0, f"Các nội dung đạt thấp nhất toàn tỉnh (theo tỷ lệ điểm bình quân "
                             f"so với điểm chuẩn, {WEAKEST} nội dung)", st.heading)
     weak = weakest_items(c)[:WEAKEST]
-    _table(ws, st, row + 1, ["Mã", "Nội dung", "Điểm chuẩn", "Bình quân", "Tỷ lệ"],
-           [[code, label, _score(mx), _score(avg), share] for code, label, mx, avg, share in weak],
-           [st.center, st.text, st.number, st.number, st.percent], name="NoiDungYeu")
+    _table(ws, st, row + 1, ["STT", "Nội dung", "Mã", "Điểm chuẩn", "Bình quân", "Tỷ lệ"],
+           [[i, label, code, _score(mx), _score(avg), share]
+            for i, (code, label, mx, avg, share) in enumerate(weak, start=1)],
+           [st.center, st.text, st.center, st.number, st.number, st.percent], name="NoiDungYeu")
     if c.notes:
         r = row + len(weak) + 4
         ws.write_string(r, 0, "Ghi chú khi áp dụng tỷ lệ:", st.heading)
         for i, note in enumerate(c.notes, start=1):
             ws.write_string(r + i, 0, note, st.plain)
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 44)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 36)
     ws.set_column(2, len(headers), 12)
     ws.set_row(top, 45)
     _print_setup(ws, None, landscape=False)
@@ -494,6 +502,8 @@ def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
     for k, title in enumerate(ranking_sheets, start=1):
         quoted = title.replace("'", "''")
         wb.define_name(f"dvcq_ranking_{k}", f"='{quoted}'!$A$1")
+    for key, title in SHEET_NAMES.items():  # so that the report stage reads these sheets too
+        wb.define_name(f"dvcq_sheet_{key}", f"='{title}'!$A$1")
     ws.hide()
 
 

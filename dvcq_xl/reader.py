@@ -725,36 +725,83 @@ def _bind_names(ir: WorkbookIR) -> None:
         ir.cells[name] = found if found is not None else Cell(cell.sheet, cell.ref)
 
 
-def read_ranking_rows(path: str | Path) -> list[dict[str, Any]]:
-    """The unit rows of a ranking workbook written by ``dvcq consolidate`` (header -> value).
+@dataclass
+class RankingBook:
+    """A ranking workbook of ``dvcq consolidate`` as read back (after any hand edits).
 
-    Its ranking sheets are found by their defined names (``dvcq_ranking_1`` …); in each, the
-    header row is the one that starts with "STT" and has "Tên cơ quan"; rows follow until a row
-    without a name. Values are read as shown, so hand corrections count.
+    ``meta``: ``dvcq_ranking_…`` values (rubric id, version, year, toolkit version); ``units``:
+    the rows of the ranking sheets, block by block; ``tables``: per sheet, the tables found on it
+    as (title above the table, rows as header -> value).
     """
+
+    path: str
+    meta: dict[str, Any]
+    units: list[dict[str, Any]]
+    tables: dict[str, list[tuple[str, list[dict[str, Any]]]]]
+
+    def table(self, sheet: str, starts: str = "") -> list[dict[str, Any]]:
+        """Rows of the first table on ``sheet`` whose title starts with ``starts``."""
+        for title, rows in self.tables.get(sheet, []):
+            if title.startswith(starts):
+                return rows
+        return []
+
+
+def _grid_rows(grid: dict[str, Cell]) -> dict[int, dict[int, Any]]:
+    by_row: dict[int, dict[int, Any]] = {}
+    for ref, cell in grid.items():
+        letters, number = _split(ref)
+        by_row.setdefault(number, {})[col_index(letters)] = cell.value
+    return by_row
+
+
+def _tables(grid: dict[str, Cell]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Every table of a sheet: a header row starting with "STT", rows until one without data in
+    the second column; its title is the text in column A above the header."""
+    by_row = _grid_rows(grid)
+    out: list[tuple[str, list[dict[str, Any]]]] = []
+    numbers = sorted(by_row)
+    i = 0
+    while i < len(numbers):
+        values = by_row[numbers[i]]
+        if nfc(values.get(1)) != "STT":
+            i += 1
+            continue
+        header = {c: nfc(v) for c, v in values.items() if nfc(v)}
+        above = by_row.get(numbers[i] - 1, {})
+        title = nfc(above.get(1)) if isinstance(above.get(1), str) else ""
+        rows = []
+        i += 1
+        while i < len(numbers) and numbers[i] == numbers[i - 1] + 1:
+            data = by_row[numbers[i]]
+            if not isinstance(data.get(1), (int, float)) or isinstance(data.get(1), bool):
+                break  # "(không có)", a note, the next title
+            rows.append({title_: data.get(c) for c, title_ in header.items()})
+            i += 1
+        out.append((title, rows))
+    return out
+
+
+def read_ranking(path: str | Path) -> RankingBook:
+    """Read a ranking workbook written by ``dvcq consolidate`` (raises WorkbookError if the file
+    cannot be read; a workbook that is not a ranking has no units)."""
     ir = read_workbook(path)
-    rows: list[dict[str, Any]] = []
-    sheets = [cell.sheet for name, cell in sorted(ir.cells.items())
-              if re.fullmatch(r"dvcq_ranking_\d+", name)]
-    for sheet in dict.fromkeys(sheets):
-        grid = ir.sheets.get(sheet, {})
-        by_row: dict[int, dict[int, Any]] = {}
-        for ref, cell in grid.items():
-            letters, number = _split(ref)
-            by_row.setdefault(number, {})[col_index(letters)] = cell.value
-        header: dict[int, str] | None = None
-        for number in sorted(by_row):
-            values = by_row[number]
-            texts = {c: nfc(v) for c, v in values.items() if isinstance(v, str)}
-            if header is None:
-                if texts.get(1) == "STT" and "Tên cơ quan" in texts.values():
-                    header = texts
-                continue
-            row = {title: values.get(c) for c, title in header.items()}
-            if not nfc(row.get("Tên cơ quan") or ""):
-                break
-            rows.append(row)
-    return rows
+    meta = {name[len("dvcq_ranking_"):]: cell.value for name, cell in ir.cells.items()
+            if name.startswith("dvcq_ranking_") and not name[len("dvcq_ranking_"):].isdigit()}
+    tables = {title: _tables(grid) for title, grid in ir.sheets.items()}
+    ranking_sheets = [cell.sheet for name, cell in sorted(
+        ir.cells.items(), key=lambda kv: (len(kv[0]), kv[0]))
+        if re.fullmatch(r"dvcq_ranking_\d+", name)]
+    units = []
+    for sheet in dict.fromkeys(ranking_sheets):
+        for _title, rows in tables.get(sheet, []):
+            units += [r for r in rows if nfc(r.get("Tên cơ quan") or "")]
+    return RankingBook(str(path), meta, units, tables)
+
+
+def read_ranking_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The unit rows of a ranking workbook (header -> value), block after block."""
+    return read_ranking(path).units
 
 
 # --- OLE containers: legacy xls, encrypted OOXML, Word 97 … --------------------------------------
@@ -832,5 +879,5 @@ def _xlrd_cells(book, sheet) -> Iterator[tuple[str, Cell]]:
             yield ref, Cell(sheet.name, ref, value)
 
 
-__all__ = ["Cell", "WorkbookIR", "read_workbook", "read_ranking_rows", "col_index", "col_letter",
+__all__ = ["Cell", "WorkbookIR", "RankingBook", "read_workbook", "read_ranking", "read_ranking_rows", "col_index", "col_letter",
            "MAX_FILE_BYTES"]
