@@ -35,18 +35,28 @@ def find_uno_python() -> str | None:
     return None
 
 
+def has_writer() -> bool:
+    """LibreOffice Writer is there (Word reports are converted with it)."""
+    soffice = find_soffice()
+    if not soffice:
+        return False
+    program = Path(os.path.realpath(soffice)).parent
+    return any((folder / "libswlo.so").exists() or (folder / "swlo.dll").exists()
+               for folder in (program, Path("/usr/lib/libreoffice/program")))
+
+
 def install_soffice() -> str | None:
-    """Install LibreOffice Calc (Debian's libreoffice-calc-nogui, with python3-uno to drive it)
-    when we are root with apt."""
-    if find_soffice() and find_uno_python():
+    """Install LibreOffice Calc and Writer (Debian's -nogui packages, with python3-uno to drive
+    it) when we are root with apt."""
+    if find_soffice() and find_uno_python() and has_writer():
         return find_soffice()
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=900,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "libreoffice-calc-nogui", "poppler-utils",
-                    "python3-uno"],
+    subprocess.run(["apt-get", "install", "-y", "-qq", "libreoffice-calc-nogui",
+                    "libreoffice-writer-nogui", "poppler-utils", "python3-uno"],
                    env=env, check=False, timeout=1800, stdout=subprocess.DEVNULL)
     return find_soffice()
 

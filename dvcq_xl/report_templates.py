@@ -1,0 +1,279 @@
+"""Build the Word report templates (NĐ 30/2020, Phụ lục I) that ``workbook_templates/`` ships.
+
+The templates are ordinary .docx files with Jinja tags (docxtpl): an officer changes wording, the
+issuing body or the layout in Word, and ``dvcq report`` fills them. This module writes the
+shipped versions from code, so that their format (A4, margins, Times New Roman, the two-column
+header, page numbers from page 2, tables whose header repeats and whose rows do not split) is
+reviewable and reproducible:
+
+    python -m dvcq_xl.report_templates workbook_templates/
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+FONT = "Times New Roman"
+SUMMARY = "bao-cao-ket-qua.docx"
+
+# NĐ 30/2020 Phụ lục I: top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm; body 13–14 pt
+MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
+BODY_PT = 14
+INDENT_CM = 1.27
+SPACE_AFTER_PT = 6
+
+
+def _font(run, size: float | None = None, bold: bool | None = None, italic: bool | None = None,
+          underline: bool | None = None) -> None:
+    run.font.name = FONT
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    if size is not None:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.bold = bold
+    if italic is not None:
+        run.italic = italic
+    if underline is not None:
+        run.underline = underline
+
+
+def new_document() -> Document:
+    """An empty A4 document in the NĐ 30 format: margins, body style, page numbers from page 2."""
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = Mm(MARGINS_MM["top"])
+    section.bottom_margin = Mm(MARGINS_MM["bottom"])
+    section.left_margin = Mm(MARGINS_MM["left"])
+    section.right_margin = Mm(MARGINS_MM["right"])
+    section.header_distance = Mm(10)
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    fmt = normal.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    fmt.first_line_indent = Cm(INDENT_CM)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(SPACE_AFTER_PT)
+    fmt.line_spacing = 1.1
+    # page number: top centre, not on the first page
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header.paragraph_format.first_line_indent = Cm(0)
+    _field(header, "PAGE", size=13)
+    return doc
+
+
+def _field(paragraph, instruction: str, size: float = 13) -> None:
+    run = paragraph.add_run()
+    _font(run, size)
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run._element.append(begin)
+    run._element.append(text)
+    run._element.append(end)
+
+
+def para(container, text: str = "", *, align=None, indent: bool = True, size: float | None = None,
+         bold: bool | None = None, italic: bool | None = None, underline: bool | None = None,
+         after: float | None = None, before: float | None = None):
+    """A paragraph of one run (one run keeps a Jinja tag whole)."""
+    p = container.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if not indent:
+        p.paragraph_format.first_line_indent = Cm(0)
+    if after is not None:
+        p.paragraph_format.space_after = Pt(after)
+    if before is not None:
+        p.paragraph_format.space_before = Pt(before)
+    if text:
+        _font(p.add_run(text), size, bold, italic, underline)
+    return p
+
+
+def _cell_para(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.CENTER, size: float = 13,
+               bold: bool = False, italic: bool = False, underline: bool = False,
+               first: bool = True):
+    p = cell.paragraphs[0] if first else cell.add_paragraph()
+    p.alignment = align
+    p.paragraph_format.first_line_indent = Cm(0)
+    p.paragraph_format.space_after = Pt(0)
+    if text:
+        _font(p.add_run(text), size, bold, italic, underline)
+    return p
+
+
+def _no_borders(table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil")
+        borders.append(e)
+    table._tbl.tblPr.append(borders)
+
+
+def _grid(table) -> None:
+    table.style = "Table Grid"
+
+
+def _widths(table, widths_cm: list[float]) -> None:
+    """Column widths in the grid (what LibreOffice reads) and in every cell (what Word reads)."""
+    table.autofit = False
+    for column, w in zip(table.columns, widths_cm):
+        column.width = Cm(w)
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_cm):
+            cell.width = Cm(w)
+
+
+def _row_flags(row, header: bool = False) -> None:
+    """Repeat a header row on every page; never split a row across pages."""
+    tr_pr = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:cantSplit")
+    tr_pr.append(flag)
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def national_header(doc, superior: str, body: str, number_line: str, date_line: str) -> None:
+    """The two-column borderless header: issuing body | Quốc hiệu and Tiêu ngữ; Số | place, date."""
+    table = doc.add_table(rows=2, cols=2)
+    _no_borders(table)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    _cell_para(left, superior, size=13)
+    _cell_para(left, body, size=13, bold=True, first=False)
+    _cell_para(left, "───────", size=10, first=False)
+    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12.5, bold=True)
+    _cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True, underline=True,
+               first=False)
+    left, right = table.rows[1].cells
+    _cell_para(left, number_line, size=13)
+    _cell_para(right, date_line, size=14, italic=True)
+    _widths(table, [6.0, 10.5])
+
+
+def signature_block(doc, recipients_tag: str, title_tag: str, role_tag: str,
+                    name_tag: str) -> None:
+    """"Nơi nhận:" on the left (12 pt bold italic, list in 11 pt); the signer on the right."""
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    _cell_para(left, "Nơi nhận:", align=WD_ALIGN_PARAGRAPH.LEFT, size=12, bold=True, italic=True)
+    _cell_para(left, "{%p for r in settings.recipients %}", align=WD_ALIGN_PARAGRAPH.LEFT,
+               size=11, first=False)
+    _cell_para(left, "- {{ r }}", align=WD_ALIGN_PARAGRAPH.LEFT, size=11, first=False)
+    _cell_para(left, "{%p endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT, size=11, first=False)
+    _cell_para(right, title_tag, size=14, bold=True)
+    _cell_para(right, role_tag, size=14, bold=True, first=False)
+    for _ in range(4):
+        _cell_para(right, "", first=False)
+    _cell_para(right, name_tag, size=14, bold=True, first=False)
+    _widths(table, [8.0, 8.5])
+
+
+def _data_table(doc, headers: list[str], cells: list[str], widths_cm: list[float],
+                loop: str, aligns: list | None = None) -> None:
+    """A bordered table: header row (repeats on every page), one Jinja row looped with {%tr %}."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    _grid(table)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, headers):
+        _cell_para(cell, text, size=12, bold=True)
+    _row_flags(table.rows[0], header=True)
+    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for " + loop + " %}")
+    aligns = aligns or [WD_ALIGN_PARAGRAPH.CENTER] * len(cells)
+    for cell, text, align in zip(table.rows[2].cells, cells, aligns):
+        _cell_para(cell, text, size=12, align=align)
+    _row_flags(table.rows[2])
+    table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    _widths(table, widths_cm)
+
+
+def build_summary(path: str | Path) -> Path:
+    """The Sở Nội vụ's summary report to the UBND tỉnh (Báo cáo kết quả chấm điểm, xếp loại)."""
+    doc = new_document()
+    center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    national_header(doc, "{{ settings.superior }}", "{{ settings.body }}",
+                    "Số: {{ settings.number }}/{{ settings.symbol }}",
+                    "{{ settings.place }}, {{ date_text }}")
+    para(doc, "BÁO CÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
+    para(doc, "Kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }}",
+         align=center, indent=False, bold=True, size=14, after=12)
+    para(doc, "Thực hiện {{ decision }}{% if settings.launch_letter %}; {{ settings.launch_letter "
+              "}}{% endif %}, {{ settings.body_name }} đã tổ chức chấm điểm, xếp loại công tác "
+              "dân vận chính quyền năm {{ year }}. {{ settings.body_name }} báo cáo kết quả như "
+              "sau:")
+    para(doc, "I. TÌNH HÌNH TRIỂN KHAI", bold=True)
+    para(doc, "Tổng số bảng chấm điểm nhận được: {{ n_files }} tệp; được xếp hạng: {{ n_ranked }} "
+              "cơ quan, đơn vị, địa phương{% if n_missing %}; chưa có bài hợp lệ: {{ n_missing }} "
+              "({{ missing_text }}){% endif %}{% if n_rejected %}; tệp bị từ chối do sai sót: "
+              "{{ n_rejected }}{% endif %}.")
+    para(doc, "II. KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI", bold=True)
+    para(doc, "{%p for b in blocks %}", indent=False)
+    para(doc, "{{ loop.index }}. Khối {{ b.name }} ({{ b.units|length }} đơn vị): "
+              "{{ b.counts_text }}.", bold=False)
+    _data_table(doc, ["STT", "Tên cơ quan", "Điểm tự chấm", "Điểm Tổ kiểm tra", "Chênh lệch",
+                      "Xếp loại", "Ghi chú"],
+                ["{{ u.stt }}", "{{ u.name }}", "{{ u.self }}", "{{ u.review }}", "{{ u.delta }}",
+                 "{{ u.cls }}", "{{ u.note }}"],
+                [1.1, 4.6, 1.8, 1.8, 1.7, 2.7, 2.3], "u in b.units",
+                [center, left, center, center, center, left, left])
+    para(doc, "", after=0)
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "Toàn tỉnh: {{ province_counts_text }}.")
+    para(doc, "III. CÁC ĐƠN VỊ ĐƯỢC TỔ KIỂM TRA ĐIỀU CHỈNH ĐIỂM", bold=True)
+    para(doc, "{% if changes %}Tổ kiểm tra, đánh giá đã điều chỉnh điểm của {{ n_rescored }} đơn "
+              "vị như sau:{% else %}Tổ kiểm tra, đánh giá không điều chỉnh điểm của đơn vị nào."
+              "{% endif %}")
+    _data_table(doc, ["STT", "Cơ quan", "Nội dung", "Tự chấm", "Tổ kiểm tra", "Lý do"],
+                ["{{ c.stt }}", "{{ c.agency }}", "{{ c.label }}", "{{ c.self }}",
+                 "{{ c.review }}", "{{ c.reason }}"],
+                [1.1, 3.8, 3.4, 1.6, 1.7, 4.4], "c in changes",
+                [center, left, left, center, center, left])
+    para(doc, "", after=0)
+    para(doc, "IV. NHỮNG NỘI DUNG CÒN HẠN CHẾ", bold=True)
+    para(doc, "Các nội dung có tỷ lệ điểm bình quân thấp nhất toàn tỉnh: {{ weakest_text }}.")
+    para(doc, "{% if previous_text %}So với năm trước: {{ previous_text }}.{% endif %}")
+    para(doc, "V. ĐÁNH GIÁ CHUNG", bold=True)
+    para(doc, "1. Ưu điểm: [Sở Nội vụ bổ sung nhận xét].")
+    para(doc, "2. Hạn chế, tồn tại: [Sở Nội vụ bổ sung nhận xét].")
+    para(doc, "VI. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
+    para(doc, "Đề nghị {{ settings.superior_name }} xem xét, ban hành Quyết định công bố kết quả "
+              "chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }} (có dự thảo kèm "
+              "theo).")
+    para(doc, "Trên đây là báo cáo kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm "
+              "{{ year }} của {{ settings.body_name }}./.")
+    signature_block(doc, "", "{{ settings.signer_title }}", "{{ settings.signer_role }}",
+                    "{{ settings.signer_name }}")
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
+def build_all(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    return [build_summary(folder / SUMMARY)]
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    for written in build_all(sys.argv[1] if len(sys.argv) > 1 else "workbook_templates"):
+        print(written)

@@ -1,0 +1,288 @@
+"""Narrative reports in Word (NĐ 30/2020) from a ranking workbook: ``dvcq report``.
+
+The ranking workbook of ``dvcq consolidate`` is the input (an officer may correct it by hand
+first); the round's settings (issuing body, number, place and date, signer, recipients, the Công
+văn that launched the round) come from a small YAML file or the «Cài đặt» sheet of a workbook,
+with placeholders where not given. Templates are .docx files with Jinja tags in
+``workbook_templates/`` (or a folder the officer chooses); rendering autoescapes, so text from
+agencies' files cannot inject markup, and a broken tag in an edited template is a message naming
+the template and the tag, not a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import DvcqError
+from .output import atomic_path, ensure_dir
+from .reader import RankingBook, read_ranking
+from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
+
+PLACEHOLDER = "…"
+SETTINGS_SHEET = "Cài đặt"
+
+
+class ReportError(DvcqError):
+    """A report cannot be written (bad settings, a broken template, not a ranking workbook)."""
+
+
+@dataclass
+class Settings:
+    """The round's facts that the reports print; every field has a visible placeholder."""
+
+    province: str = PLACEHOLDER
+    superior: str = ""  # "UBND TỈNH BẮC GIANG" (derived from province when empty)
+    superior_name: str = ""  # "UBND tỉnh" in prose
+    body: str = "SỞ NỘI VỤ"
+    body_name: str = "Sở Nội vụ"
+    number: str = PLACEHOLDER
+    symbol: str = "BC-SNV"
+    place: str = ""  # the place in the date line; the province when empty
+    date: date | None = None
+    signer_title: str = "KT. GIÁM ĐỐC"
+    signer_role: str = "PHÓ GIÁM ĐỐC"
+    signer_name: str = ""
+    recipients: list[str] = field(default_factory=lambda: [
+        "UBND tỉnh (b/c);", "Ban Dân vận Tỉnh ủy;", "Lãnh đạo Sở;", "Lưu: VT, XDCQ."])
+    launch_letter: str = ""  # "Công văn số 2880/SNV-XDCQ ngày 30/11/2023 của Sở Nội vụ"
+
+    def __post_init__(self) -> None:
+        if not self.superior:
+            self.superior = f"UBND TỈNH {self.province.upper()}"
+        if not self.superior_name:
+            self.superior_name = "UBND tỉnh"
+        if not self.place:
+            self.place = self.province
+
+    @property
+    def date_text(self) -> str:
+        """"ngày 05 tháng 12 năm 2025" (leading zeros, NĐ 30), or blanks to fill by hand."""
+        if self.date is None:
+            return f"ngày {PLACEHOLDER} tháng {PLACEHOLDER} năm {PLACEHOLDER}"
+        d = self.date
+        return f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+
+
+_KEYS = {f.name for f in fields(Settings)}
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Settings from a YAML file (key: value) or the «Cài đặt» sheet (Khóa | Giá trị) of a
+    workbook; unknown keys are an error that names them, so a typo is not silently ignored."""
+    if path is None:
+        return Settings()
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(f"Không tìm thấy tệp cài đặt {path}.")
+    raw = _settings_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _settings_yaml(
+        path)
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise ReportError(f"Tệp cài đặt {path} có khóa không dùng được: {', '.join(unknown)}; "
+                          f"các khóa hợp lệ: {', '.join(sorted(_KEYS))}.")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None or value == "":
+            continue
+        if key == "date":
+            values[key] = _date(value, path)
+        elif key == "recipients":
+            values[key] = ([nfc(v) for v in value] if isinstance(value, list)
+                           else [nfc(v) for v in str(value).split("\n") if nfc(v)])
+        else:
+            values[key] = nfc(value)
+    return Settings(**values)
+
+
+def _settings_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ReportError(f"Không đọc được tệp cài đặt {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"Tệp cài đặt {path} phải là các dòng «khóa: giá trị».")
+    return {str(k): v for k, v in data.items()}
+
+
+def _settings_xlsx(path: Path) -> dict[str, Any]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any openpyxl failure means the same to the user
+        raise ReportError(f"Không đọc được tệp cài đặt {path} ({type(exc).__name__}).") from None
+    try:
+        if SETTINGS_SHEET not in wb.sheetnames:
+            raise ReportError(f"Tệp {path} không có trang «{SETTINGS_SHEET}» (Khóa | Giá trị).")
+        rows = list(wb[SETTINGS_SHEET].iter_rows(values_only=True, max_col=3))
+    finally:
+        wb.close()
+    out = {}
+    for row in rows[1:]:
+        if row and row[0] is not None and nfc(row[0]):
+            out[nfc(row[0])] = row[1] if len(row) > 1 else None
+    return out
+
+
+def _date(value: Any, path: Path) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = nfc(value)
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ReportError(f"Ngày «{text}» trong tệp cài đặt {path} không hợp lệ; viết dạng "
+                      f"05/12/2025.")
+
+
+# --- numbers and words -----------------------------------------------------------------------
+
+
+def vn_number(value: Any) -> str:
+    """94.5 -> "94,5"; 95.0 -> "95"; None -> "" (the Vietnamese decimal comma of prose)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    value = round(float(value), 2)
+    text = f"{int(value)}" if value.is_integer() else f"{value:g}"
+    return text.replace(".", ",")
+
+
+def signed(value: Any) -> str:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value == 0:
+        return vn_number(value) if value not in (None, "") else ""
+    return ("+" if value > 0 else "") + vn_number(value)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    parts = [f"{n} {name}" for name, n in counts.items() if n]
+    return ", ".join(parts) if parts else "không có đơn vị nào"
+
+
+# --- the data of a round, from the ranking workbook ---------------------------------------------
+
+
+def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
+    """Everything the summary report prints, from the ranking workbook as the officer left it."""
+    if not book.units:
+        raise ReportError(f"Tệp {book.path} không phải bảng xếp hạng do dvcq tạo (không thấy "
+                          f"trang «Xếp hạng …» có đơn vị nào).")
+    rid = nfc(book.meta.get("rubric_id"))
+    rubric = builtin_rubric(rid) if rid in builtin_ids() else None
+    classes = (rubric.class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
+    blocks: dict[str, list[dict[str, Any]]] = {}
+    for row in book.units:
+        blocks.setdefault(nfc(row.get("Khối")), []).append(row)
+    out_blocks, province = [], {c: 0 for c in classes}
+    for name, rows in blocks.items():
+        counts = {c: 0 for c in classes}
+        units = []
+        for i, row in enumerate(rows, start=1):
+            cls = nfc(row.get("Xếp loại"))
+            counts[cls] = counts.get(cls, 0) + 1
+            province[cls] = province.get(cls, 0) + 1
+            units.append({"stt": i, "name": nfc(row.get("Tên cơ quan")),
+                          "self": vn_number(row.get("Điểm tự chấm")),
+                          "review": vn_number(row.get("Điểm Tổ kiểm tra")),
+                          "delta": signed(row.get("Chênh lệch")), "cls": cls,
+                          "rank": row.get("Hạng"), "note": nfc(row.get("Ghi chú"))})
+        out_blocks.append({"name": name, "units": units, "counts": counts,
+                           "counts_text": counts_text(counts)})
+    changes = [{"stt": i, "agency": nfc(r.get("Tên cơ quan")), "label": nfc(r.get("Nội dung")),
+                "self": vn_number(r.get("Tự chấm")), "review": vn_number(r.get("Tổ kiểm tra")),
+                "reason": nfc(r.get("Lý do"))}
+               for i, r in enumerate(book.table("Tổ kiểm tra chấm lại"), start=1)]
+    missing = book.table("Chưa nộp - bị từ chối", "1.")
+    rejected = book.table("Chưa nộp - bị từ chối", "2.")
+    weakest = book.table("Thống kê", "Các nội dung")[:5]
+    previous = [f"{nfc(r.get('Tên cơ quan'))} ({nfc(r.get('Ghi chú')).split('So với năm trước: ')[1].split(';')[0]})"
+                for r in book.units if "So với năm trước: " in nfc(r.get("Ghi chú"))
+                and "→" in nfc(r.get("Ghi chú"))]
+    sources = book.table("Nguồn dữ liệu")
+    decision = (f"Quyết định số {rubric.decision.number} ngày {rubric.decision.date_vn} của "
+                f"{rubric.decision.body}" if rubric else f"bộ tiêu chí {rid}")
+    year = book.meta.get("year")
+    return {
+        "settings": settings,
+        "date_text": settings.date_text,
+        "year": int(year) if isinstance(year, (int, float)) else (year or PLACEHOLDER),
+        "decision": decision,
+        "n_files": len(sources),
+        "n_ranked": len(book.units),
+        "n_missing": len(missing),
+        "missing_text": "; ".join(nfc(r.get("Tên cơ quan")) for r in missing),
+        "n_rejected": len({nfc(r.get("Tệp")) for r in rejected}),
+        "blocks": out_blocks,
+        "province_counts_text": counts_text(province),
+        "changes": changes,
+        "n_rescored": len({c["agency"] for c in changes}),
+        "weakest_text": "; ".join(f"{nfc(r.get('Nội dung'))} (bình quân "
+                                  f"{vn_number(r.get('Bình quân'))}/"
+                                  f"{vn_number(r.get('Điểm chuẩn'))} điểm)" for r in weakest)
+        or "không có số liệu",
+        "previous_text": "; ".join(previous),
+    }
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def template_path(name: str, folder: str | Path | None = None) -> Path:
+    if folder is not None:
+        return Path(folder) / name
+    return Path(str(resources.files("dvcq_xl.workbook_templates") / name))
+
+
+def render(template: Path, context: dict[str, Any], out: Path) -> Path:
+    """Fill one .docx template (autoescaped) and write it atomically."""
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment, TemplateError
+
+    try:
+        doc = DocxTemplate(str(template))
+        doc.render(context, jinja_env=Environment(autoescape=True), autoescape=True)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (dòng {line} của nội dung mẫu)" if line else ""
+        raise ReportError(f"Mẫu báo cáo {template.name} có thẻ lỗi{where}: {exc.message}. Hãy "
+                          f"sửa thẻ {{{{ … }}}} hoặc {{% … %}} trong Word.") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged or non-docx template
+        raise ReportError(f"Không mở được mẫu báo cáo {template}: {type(exc).__name__}.") from None
+    with atomic_path(out) as tmp:
+        doc.save(str(tmp))
+    return out
+
+
+def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings | None = None,
+                  templates: str | Path | None = None) -> list[Path]:
+    """Write the round's reports from a ranking workbook into ``out_dir``; return their paths."""
+    from .errors import WorkbookError
+    from .report_templates import SUMMARY
+
+    try:
+        book = read_ranking(ranking)
+    except WorkbookError as exc:
+        raise ReportError(f"Không đọc được bảng xếp hạng {ranking}: {exc.message}",
+                          exc.findings) from None
+    settings = settings or Settings()
+    context = round_context(book, settings)
+    folder = ensure_dir(out_dir)
+    year = context["year"]
+    summary = render(template_path(SUMMARY, templates), context,
+                     folder / f"bao-cao-ket-qua-dvcq-{year}.docx")
+    return [summary]
+
+
+__all__ = ["Settings", "ReportError", "load_settings", "round_context", "render",
+           "write_reports", "vn_number", "template_path"]
