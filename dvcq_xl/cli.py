@@ -27,6 +27,7 @@ from .findings import Report
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths, discover
 from .ranking import write_ranking
+from .reports import load_settings, write_reports
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
@@ -337,6 +338,22 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:g}".replace(".", ",")
 
 
+@main.command("report")
+@click.argument("ranking", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
+              help="Thư mục ghi các văn bản Word.")
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False), default=None,
+              help="Cài đặt của đợt: tệp .yaml (khóa: giá trị) hoặc .xlsx có trang «Cài đặt».")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Thư mục mẫu .docx đã sửa (mặc định: mẫu kèm theo).")
+@handles_errors
+def report_cmd(ranking, output, settings_path, templates) -> None:
+    """Viết báo cáo kết quả (Word, thể thức NĐ 30/2020) từ bảng xếp hạng."""
+    written = write_reports(ranking, output, load_settings(settings_path), templates)
+    for path in written:
+        out.print(f"Đã ghi {escape(str(path))}", soft_wrap=True)
+
+
 @main.command("demo")
 @click.option("-o", "--output", "output", default="dvcq-demo", show_default=True,
               type=click.Path(file_okay=False), help="Thư mục ghi kết quả.")
@@ -366,6 +383,8 @@ def demo_cmd(output: str) -> None:
               f"{escape(str(result.ranking))}): Tổ kiểm tra chấm lại {len(result.reviews)} đơn vị, "
               f"một đơn vị gửi lại bài.", soft_wrap=True)
     print_consolidation(result.consolidation, result.ranking, full=False)
+    for path in result.reports:
+        out.print(f"Báo cáo (Word, thể thức NĐ 30/2020): {escape(str(path))}", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ from .generate import Written, templates_for_roster
 from .intake import CheckReport, check_paths
 from .output import safe_filename
 from .ranking import write_ranking
+from .reports import Settings, write_reports
 from .roster import read_roster
 from .rubric import Rubric, builtin_rubric, num
 from .template import REVIEW, Agency, Fill, render_template
@@ -43,6 +44,11 @@ REVIEWS = {
 }
 #: the agency that sends its sheet twice (the second, corrected one counts)
 RESENT = "SNV"
+#: the fictional province's settings for the demo's reports
+DEMO_SETTINGS = Settings(province="Mẫu", number="…", signer_name="(ký, ghi rõ họ tên)",
+                         launch_letter=f"Công văn số …/SNV-XDCQ ngày …/11/{DEMO_YEAR} của Sở "
+                                       f"Nội vụ về việc tự chấm điểm công tác dân vận chính "
+                                       f"quyền năm {DEMO_YEAR}")
 #: the agency whose sample scores are those of the real report in seed 001 (89 + 10 = 99)
 SEED_AGENCY = "SDTTG"
 SEED_SCORES = {"3.1": 4}
@@ -64,6 +70,7 @@ class DemoResult:
     reviews: list[Path]  # the inspection team's copies (``to-kiem-tra/``)
     consolidation: Consolidation  # the round consolidated
     ranking: Path  # the ranking workbook
+    reports: list[Path]  # the Word reports written from it (``bao-cao/``)
 
 
 def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
@@ -134,8 +141,11 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
     result = consolidate([inbox, out / "to-kiem-tra"], roster=agencies, rubric=rubric,
                          year=DEMO_YEAR)
     ranking = write_ranking(result, out / f"xep-hang-{DEMO_YEAR}.xlsx")
+    if progress:
+        progress("Báo cáo")
+    reports = write_reports(ranking, out / "bao-cao", DEMO_SETTINGS)
     return DemoResult(out, rubric, templates, submissions, report, marked, reviews, result,
-                      ranking)
+                      ranking, reports)
 
 
 def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[Path]:

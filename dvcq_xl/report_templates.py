@@ -26,7 +26,7 @@ FONT = "Times New Roman"
 SUMMARY = "bao-cao-ket-qua.docx"
 
 # NĐ 30/2020 Phụ lục I: top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm; body 13–14 pt
-MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
+MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 18}
 BODY_PT = 14
 INDENT_CM = 1.27
 SPACE_AFTER_PT = 6
@@ -168,7 +168,7 @@ def national_header(doc, superior: str, body: str, number_line: str, date_line: 
     left, right = table.rows[1].cells
     _cell_para(left, number_line, size=13)
     _cell_para(right, date_line, size=14, italic=True)
-    _widths(table, [6.0, 10.5])
+    _widths(table, [6.0, 10.2])
 
 
 def signature_block(doc, recipients_tag: str, title_tag: str, role_tag: str,
@@ -187,7 +187,7 @@ def signature_block(doc, recipients_tag: str, title_tag: str, role_tag: str,
     for _ in range(4):
         _cell_para(right, "", first=False)
     _cell_para(right, name_tag, size=14, bold=True, first=False)
-    _widths(table, [8.0, 8.5])
+    _widths(table, [7.7, 8.5])
 
 
 def _data_table(doc, headers: list[str], cells: list[str], widths_cm: list[float],
@@ -235,7 +235,7 @@ def build_summary(path: str | Path) -> Path:
                       "Xếp loại", "Ghi chú"],
                 ["{{ u.stt }}", "{{ u.name }}", "{{ u.self }}", "{{ u.review }}", "{{ u.delta }}",
                  "{{ u.cls }}", "{{ u.note }}"],
-                [1.1, 4.6, 1.8, 1.8, 1.7, 2.7, 2.3], "u in b.units",
+                [1.3, 4.4, 1.8, 1.8, 1.7, 2.7, 2.3], "u in b.units",
                 [center, left, center, center, center, left, left])
     para(doc, "", after=0)
     para(doc, "{%p endfor %}", indent=False)
@@ -247,7 +247,7 @@ def build_summary(path: str | Path) -> Path:
     _data_table(doc, ["STT", "Cơ quan", "Nội dung", "Tự chấm", "Tổ kiểm tra", "Lý do"],
                 ["{{ c.stt }}", "{{ c.agency }}", "{{ c.label }}", "{{ c.self }}",
                  "{{ c.review }}", "{{ c.reason }}"],
-                [1.1, 3.8, 3.4, 1.6, 1.7, 4.4], "c in changes",
+                [1.3, 3.6, 3.4, 1.6, 1.7, 4.4], "c in changes",
                 [center, left, left, center, center, left])
     para(doc, "", after=0)
     para(doc, "IV. NHỮNG NỘI DUNG CÒN HẠN CHẾ", bold=True)

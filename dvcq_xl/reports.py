@@ -91,11 +91,19 @@ def load_settings(path: str | Path | None) -> Settings:
         if key == "date":
             values[key] = _date(value, path)
         elif key == "recipients":
-            values[key] = ([nfc(v) for v in value] if isinstance(value, list)
+            values[key] = ([_line(v) for v in value] if isinstance(value, list)
                            else [nfc(v) for v in str(value).split("\n") if nfc(v)])
         else:
             values[key] = nfc(value)
     return Settings(**values)
+
+
+def _line(value: Any) -> str:
+    """A YAML list item as written: "- Lưu: VT, XDCQ." is a one-key mapping to YAML."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, rest), = value.items()
+        return nfc(f"{key}: {rest}")
+    return nfc(value)
 
 
 def _settings_yaml(path: Path) -> dict[str, Any]:

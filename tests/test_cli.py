@@ -155,6 +155,7 @@ def test_demo_writes_the_round(tmp_path):
     syt = next(r for r in rows if r["Mã"] == "SYT")
     assert syt["Điểm Tổ kiểm tra"] == syt["Điểm tự chấm"] - 1 == syt["Điểm xếp loại"]
     assert "Sở Nội vụ: tính snv-2025-tu-cham-gui-lai.xlsx" in result.output
+    assert (tmp_path / "demo" / "bao-cao" / "bao-cao-ket-qua-dvcq-2025.docx").is_file()
     # deterministic: a second run writes the same entries
     run("demo", "-o", str(tmp_path / "again"))
     again = read_workbook(tmp_path / "again" / "nop" / "sxd-2025-tu-cham.xlsx")

@@ -1,0 +1,217 @@
+"""Word reports: settings, numbers in words, and the summary report in the NĐ 30 format."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from datetime import date
+
+import pytest
+from docx import Document
+from docx.shared import Mm
+
+from dvcq_xl.consolidate import consolidate
+from dvcq_xl.ranking import write_ranking
+from dvcq_xl.reader import read_ranking
+from dvcq_xl.reports import (
+    ReportError,
+    Settings,
+    load_settings,
+    round_context,
+    vn_number,
+    write_reports,
+)
+from dvcq_xl.rubric import builtin_rubric
+from dvcq_xl.template import REVIEW, Agency
+
+from .helpers import full_fill, make_filled
+
+BG = builtin_rubric("bac-giang-274-2017")
+SBN, XA = "Sở, ban, ngành", "UBND cấp xã"
+
+
+@pytest.mark.parametrize("value, text", [
+    (94.5, "94,5"), (95.0, "95"), (95, "95"), (0, "0"), (None, ""), (99.25, "99,25"),
+    (1 / 3, "0,33"),
+])
+def test_vietnamese_decimal_comma(value, text):
+    assert vn_number(value) == text
+
+
+@pytest.mark.parametrize("day, text", [
+    (date(2025, 12, 5), "ngày 05 tháng 12 năm 2025"),
+    (date(2026, 1, 20), "ngày 20 tháng 01 năm 2026"),
+    (None, "ngày … tháng … năm …"),
+])
+def test_date_line_has_leading_zeros(day, text):
+    assert Settings(date=day).date_text == text
+
+
+def test_settings_from_yaml_and_from_a_settings_sheet(tmp_path):
+    yaml_file = tmp_path / "cai-dat.yaml"
+    yaml_file.write_text("province: Bắc Giang\nnumber: '125'\ndate: 05/12/2025\n"
+                         "signer_name: Nguyễn Văn A\nrecipients:\n  - UBND tỉnh (b/c);\n"
+                         "  - Lưu: VT.\n", encoding="utf-8")
+    s = load_settings(yaml_file)
+    assert (s.superior, s.place, s.number, s.date) == ("UBND TỈNH BẮC GIANG", "Bắc Giang", "125",
+                                                       date(2025, 12, 5))
+    assert s.recipients == ["UBND tỉnh (b/c);", "Lưu: VT."]
+    import xlsxwriter
+
+    book = tmp_path / "ds.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet("Cài đặt")
+    ws.write_row(0, 0, ["Khóa", "Giá trị", "Ý nghĩa"])
+    ws.write_row(1, 0, ["province", "Quảng Ngãi"])
+    ws.write_row(2, 0, ["date", "2025-12-20"])
+    wb.close()
+    s = load_settings(book)
+    assert (s.province, s.date, s.signer_title) == ("Quảng Ngãi", date(2025, 12, 20),
+                                                    "KT. GIÁM ĐỐC")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("provnce: Bắc Giang\n", "provnce"),
+    ("date: 31/02/2025\n", "31/02/2025"),
+    ("- a list\n", "khóa: giá trị"),
+])
+def test_bad_settings_are_named(tmp_path, text, words):
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReportError, match=re.escape(words)):
+        load_settings(path)
+
+
+# --- the summary report ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ranking(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("round")
+    inbox = folder / "nop"
+    inbox.mkdir()
+    make_filled(BG, inbox / "a.xlsx", agency=Agency("Sở Alpha", "SA", SBN))
+    fill = full_fill(BG)
+    fill.self_scores["7"] = 8
+    make_filled(BG, inbox / "b.xlsx", agency=Agency("A & B <Sở>", "SB", SBN), fill=fill)
+    review = full_fill(BG)
+    review.review_scores = dict(review.self_scores, **{"3.1": 3.0})
+    review.review_answers = dict(review.self_answers)
+    review.reasons = {"3.1": "Thiếu <kế hoạch> & báo cáo"}
+    make_filled(BG, inbox / "c.xlsx", agency=Agency("UBND xã Cờ", "XC", XA), fill=review,
+                mode=REVIEW)
+    roster = [Agency("Sở Alpha", "SA", SBN), Agency("A & B <Sở>", "SB", SBN),
+              Agency("UBND xã Cờ", "XC", XA), Agency("UBND xã Vắng", "XV", XA)]
+    return write_ranking(consolidate([inbox], roster=roster, jobs=1), folder / "xep-hang.xlsx")
+
+
+SETTINGS = Settings(province="Bắc Giang", number="125", date=date(2025, 12, 5),
+                    signer_name="Nguyễn Văn A",
+                    launch_letter="Công văn số 2880/SNV-XDCQ ngày 30/11/2025 của Sở Nội vụ")
+
+
+@pytest.fixture(scope="module")
+def summary(ranking, tmp_path_factory):
+    (path,) = write_reports(ranking, tmp_path_factory.mktemp("bc"), SETTINGS)
+    return path
+
+
+def _text(doc) -> str:
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts += [c.text for c in row.cells]
+    return "\n".join(parts)
+
+
+def test_summary_page_and_body_format(summary):
+    doc = Document(str(summary))
+    section = doc.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
+    assert Mm(20) <= section.top_margin <= Mm(25) and Mm(20) <= section.bottom_margin <= Mm(25)
+    assert Mm(30) <= section.left_margin <= Mm(35) and Mm(15) <= section.right_margin <= Mm(20)
+    normal = doc.styles["Normal"]
+    assert normal.font.name == "Times New Roman" and 13 <= normal.font.size.pt <= 14
+    fmt = normal.paragraph_format
+    assert fmt.alignment == 3  # justified
+    assert 1.0 <= fmt.first_line_indent.cm <= 1.27 + 1e-6 and fmt.space_after.pt >= 6
+    title = next(p for p in doc.paragraphs if p.text == "BÁO CÁO")
+    assert all(r.bold for r in title.runs) and title.alignment == 1
+    # page number: a PAGE field in the header, not on the first page
+    assert section.different_first_page_header_footer
+    header_xml = section.header._element.xml
+    assert "PAGE" in header_xml and "fldChar" in header_xml
+
+
+def test_summary_national_header(summary):
+    doc = Document(str(summary))
+    head = doc.tables[0]
+    left, right = head.rows[0].cells
+    assert [p.text for p in left.paragraphs][:2] == ["UBND TỈNH BẮC GIANG", "SỞ NỘI VỤ"]
+    assert left.paragraphs[1].runs[0].bold
+    motto = [p for p in right.paragraphs if p.text == "Độc lập - Tự do - Hạnh phúc"][0]
+    assert motto.runs[0].bold and motto.runs[0].underline
+    assert right.paragraphs[0].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert 12 <= right.paragraphs[0].runs[0].font.size.pt <= 13
+    number, when = head.rows[1].cells
+    assert number.text == "Số: 125/BC-SNV"
+    assert when.text == "Bắc Giang, ngày 05 tháng 12 năm 2025" and when.paragraphs[0].runs[0].italic
+    assert "tblBorders" in head._tbl.xml and 'w:val="nil"' in head._tbl.xml
+
+
+def test_summary_numbers_equal_the_ranking_workbook(summary, ranking):
+    doc = Document(str(summary))
+    text = _text(doc)
+    book = read_ranking(ranking)
+    for row in book.units:
+        assert row["Tên cơ quan"] in text
+    assert "A & B <Sở>" in text  # escaped in the XML, shown as typed
+    context = round_context(book, SETTINGS)
+    assert context["n_ranked"] == 3 and context["n_missing"] == 1
+    assert "UBND xã Vắng" in text and "được xếp hạng: 3" in text
+    assert "Khối Sở, ban, ngành (2 đơn vị): 2 Hoàn thành xuất sắc" in text
+    # the change the team made, with its reason, in the changes table
+    change = next(r for r in doc.tables[-2].rows if "UBND xã Cờ" in r.cells[1].text)
+    assert [c.text for c in change.cells[3:]] == ["5", "3", "Thiếu <kế hoạch> & báo cáo"]
+    # scores as the workbook has them, with the decimal comma
+    block = next(t for t in doc.tables[1:] if t.rows[0].cells[0].text == "STT"
+                 and any("Sở Alpha" in r.cells[1].text for r in t.rows))
+    alpha = next(r for r in block.rows if r.cells[1].text == "Sở Alpha")
+    assert alpha.cells[2].text == "100"
+    assert unicodedata.is_normalized("NFC", text)
+    # table header rows repeat on each page; rows do not split
+    xml = block._tbl.xml
+    assert "w:tblHeader" in xml and "w:cantSplit" in xml
+
+
+def test_no_tag_is_left_unrendered(summary):
+    with zipfile.ZipFile(summary) as zf:
+        body = zf.read("word/document.xml").decode()
+    assert "{{" not in body and "{%" not in body
+
+
+def test_broken_tag_in_an_edited_template_is_named(ranking, tmp_path):
+    from dvcq_xl.reports import template_path
+
+    folder = tmp_path / "mau"
+    folder.mkdir()
+    doc = Document(str(template_path("bao-cao-ket-qua.docx")))
+    doc.add_paragraph("{{ year ")  # an officer's typo
+    doc.save(str(folder / "bao-cao-ket-qua.docx"))
+    with pytest.raises(ReportError, match="bao-cao-ket-qua.docx có thẻ lỗi"):
+        write_reports(ranking, tmp_path / "out", SETTINGS, templates=folder)
+    assert not (tmp_path / "out" / "bao-cao-ket-qua-dvcq-2025.docx").exists()
+
+
+def test_a_file_that_is_not_a_ranking_is_refused(tmp_path):
+    path = make_filled(BG, tmp_path / "a.xlsx")
+    with pytest.raises(ReportError, match="không phải bảng xếp hạng"):
+        write_reports(path, tmp_path / "out")
+
+
+@pytest.mark.libreoffice
+def test_summary_converts_to_pdf(libreoffice, summary, tmp_path):
+    (pdf,) = libreoffice.convert([summary], "pdf", tmp_path / "pdf")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pages >= 2
