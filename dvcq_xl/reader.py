@@ -738,6 +738,8 @@ class RankingBook:
     meta: dict[str, Any]
     units: list[dict[str, Any]]
     tables: dict[str, list[tuple[str, list[dict[str, Any]]]]]
+    #: the item-by-unit matrix: unit name -> item code -> (self points, final points)
+    matrix: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
 
     def table(self, sheet: str, starts: str = "") -> list[dict[str, Any]]:
         """Rows of the first table on ``sheet`` whose title starts with ``starts``."""
@@ -796,7 +798,33 @@ def read_ranking(path: str | Path) -> RankingBook:
     for sheet in dict.fromkeys(ranking_sheets):
         for _title, rows in tables.get(sheet, []):
             units += [r for r in rows if nfc(r.get("Tên cơ quan") or "")]
-    return RankingBook(str(path), meta, units, tables)
+    matrix_cell = ir.cells.get("dvcq_sheet_matrix")
+    matrix = _matrix(ir.sheets.get(matrix_cell.sheet, {})) if matrix_cell else {}
+    return RankingBook(str(path), meta, units, tables, matrix)
+
+
+def _matrix(grid: dict[str, Cell]) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """The matrix sheet: a header row (STT | Mã | Tên cơ quan | Khối | "1.1 (5 đ)" over two
+    columns …) over a row of TC | XL; then one row per unit."""
+    by_row = _grid_rows(grid)
+    numbers = sorted(by_row)
+    for k, number in enumerate(numbers):
+        head = by_row[number]
+        if nfc(head.get(1)) != "STT" or number + 1 not in by_row:
+            continue
+        sub = by_row[number + 1]
+        name_col = next((c for c, v in head.items() if nfc(v) == "Tên cơ quan"), 3)
+        items = {c: nfc(v).split(" ")[0] for c, v in head.items()
+                 if c > name_col and nfc(sub.get(c)) == "TC" and nfc(v) != "Tổng"}
+        out: dict[str, dict[str, tuple[Any, Any]]] = {}
+        for row_no in numbers[k + 2:]:
+            data = by_row[row_no]
+            if not isinstance(data.get(1), (int, float)) or isinstance(data.get(1), bool):
+                break
+            out[nfc(data.get(name_col))] = {code: (data.get(c), data.get(c + 1))
+                                            for c, code in items.items()}
+        return out
+    return {}
 
 
 def read_ranking_rows(path: str | Path) -> list[dict[str, Any]]:

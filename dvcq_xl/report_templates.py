@@ -24,6 +24,8 @@ from docx.shared import Cm, Mm, Pt
 
 FONT = "Times New Roman"
 SUMMARY = "bao-cao-ket-qua.docx"
+DECISION = "du-thao-quyet-dinh.docx"
+NOTICE = "thong-bao-ket-qua.docx"
 
 # NĐ 30/2020 Phụ lục I: top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm; body 13–14 pt
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 18}
@@ -171,14 +173,14 @@ def national_header(doc, superior: str, body: str, number_line: str, date_line: 
     _widths(table, [6.0, 10.2])
 
 
-def signature_block(doc, recipients_tag: str, title_tag: str, role_tag: str,
+def signature_block(doc, recipients: str, title_tag: str, role_tag: str,
                     name_tag: str) -> None:
     """"Nơi nhận:" on the left (12 pt bold italic, list in 11 pt); the signer on the right."""
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     left, right = table.rows[0].cells
     _cell_para(left, "Nơi nhận:", align=WD_ALIGN_PARAGRAPH.LEFT, size=12, bold=True, italic=True)
-    _cell_para(left, "{%p for r in settings.recipients %}", align=WD_ALIGN_PARAGRAPH.LEFT,
+    _cell_para(left, "{%p for r in " + recipients + " %}", align=WD_ALIGN_PARAGRAPH.LEFT,
                size=11, first=False)
     _cell_para(left, "- {{ r }}", align=WD_ALIGN_PARAGRAPH.LEFT, size=11, first=False)
     _cell_para(left, "{%p endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT, size=11, first=False)
@@ -262,8 +264,99 @@ def build_summary(path: str | Path) -> Path:
               "theo).")
     para(doc, "Trên đây là báo cáo kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm "
               "{{ year }} của {{ settings.body_name }}./.")
-    signature_block(doc, "", "{{ settings.signer_title }}", "{{ settings.signer_role }}",
-                    "{{ settings.signer_name }}")
+    signature_block(doc, "settings.recipients", "{{ settings.signer_title }}",
+                    "{{ settings.signer_role }}", "{{ settings.signer_name }}")
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
+def _page_break(doc) -> None:
+    from docx.enum.text import WD_BREAK
+
+    p = para(doc, "", indent=False, after=0)
+    p.add_run().add_break(WD_BREAK.PAGE)
+
+
+def build_decision(path: str | Path) -> Path:
+    """Dự thảo Quyết định công bố kết quả (UBND tỉnh), with its Phụ lục per block."""
+    doc = new_document()
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    national_header(doc, "ỦY BAN NHÂN DÂN", "TỈNH {{ settings.province|upper }}",
+                    "Số: {{ settings.decision_number }}/QĐ-UBND",
+                    "{{ settings.place }}, ngày … tháng … năm …")
+    para(doc, "DỰ THẢO", align=center, indent=False, italic=True, size=12, before=6, after=0)
+    para(doc, "QUYẾT ĐỊNH", align=center, indent=False, bold=True, size=14, before=6, after=0)
+    para(doc, "Về việc công bố kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm "
+              "{{ year }}", align=center, indent=False, bold=True, size=14, after=12)
+    para(doc, "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH {{ settings.province|upper }}", align=center,
+         indent=False, bold=True, size=14, after=12)
+    para(doc, "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;", italic=True)
+    para(doc, "Căn cứ {{ decision }};", italic=True)
+    para(doc, "Theo đề nghị của Giám đốc Sở Nội vụ tại Tờ trình số {{ settings.proposal }}.",
+         italic=True)
+    para(doc, "QUYẾT ĐỊNH:", align=center, indent=False, bold=True, size=14, before=6)
+    para(doc, "Điều 1. Công bố kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm "
+              "{{ year }} của {{ n_ranked }} cơ quan, đơn vị, địa phương (có Phụ lục kèm "
+              "theo), trong đó: {{ province_counts_text }}.")
+    para(doc, "Điều 2. Kết quả chấm điểm, xếp loại là căn cứ để đánh giá, xếp loại thi đua, "
+              "khen thưởng năm {{ year }} của các cơ quan, đơn vị, địa phương và người đứng đầu.")
+    para(doc, "Điều 3. Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng UBND tỉnh, "
+              "Giám đốc Sở Nội vụ, Thủ trưởng các cơ quan, đơn vị và Chủ tịch UBND các xã, "
+              "phường có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.")
+    signature_block(doc, "settings.decision_recipients", "{{ settings.decision_signer_title }}",
+                    "{{ settings.decision_signer_role }}", "{{ settings.decision_signer_name }}")
+    _page_break(doc)
+    para(doc, "Phụ lục", align=center, indent=False, bold=True, size=14, after=0)
+    para(doc, "KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {{ year }}",
+         align=center, indent=False, bold=True, size=14, after=0)
+    para(doc, "(Kèm theo Quyết định số {{ settings.decision_number }}/QĐ-UBND ngày … tháng … "
+              "năm … của Chủ tịch UBND tỉnh {{ settings.province }})", align=center,
+         indent=False, italic=True, size=14, after=12)
+    para(doc, "{%p for b in blocks %}", indent=False)
+    para(doc, "{{ roman(loop.index) }}. KHỐI {{ b.name|upper }}", indent=False, bold=True)
+    _data_table(doc, ["STT", "Tên cơ quan, đơn vị, địa phương", "Điểm", "Xếp loại", "Hạng"],
+                ["{{ u.stt }}", "{{ u.name }}", "{{ u.final }}", "{{ u.cls }}",
+                 "{{ u.rank_text }}"],
+                [1.3, 7.3, 1.8, 3.8, 2.0], "u in b.units",
+                [center, WD_ALIGN_PARAGRAPH.LEFT, center, WD_ALIGN_PARAGRAPH.LEFT, center])
+    para(doc, "", after=0)
+    para(doc, "{%p endfor %}", indent=False)
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
+def build_notice(path: str | Path) -> Path:
+    """Thông báo kết quả to one agency: its items, self against the team's scores, class, rank."""
+    doc = new_document()
+    center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    national_header(doc, "{{ settings.superior }}", "{{ settings.body }}",
+                    "Số: {{ settings.number }}/{{ settings.notice_symbol }}",
+                    "{{ settings.place }}, {{ date_text }}")
+    para(doc, "THÔNG BÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
+    para(doc, "Kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }}",
+         align=center, indent=False, bold=True, size=14, after=0)
+    para(doc, "Kính gửi: {{ u.name }}.", align=center, indent=False, size=14, after=12)
+    para(doc, "Căn cứ {{ decision }}, kết quả kiểm tra, đánh giá của Tổ kiểm tra, "
+              "{{ settings.body_name }} thông báo kết quả chấm điểm, xếp loại công tác dân vận "
+              "chính quyền năm {{ year }} của {{ u.name }} như sau:")
+    para(doc, "1. Điểm tự chấm: {{ u.self or '—' }}; điểm của Tổ kiểm tra: {{ u.review or "
+              "'chưa chấm' }}; điểm xếp loại: {{ u.final }} điểm.")
+    para(doc, "2. Xếp loại: {{ u.cls }}; xếp hạng: {{ u.rank_text }} trong {{ u.block_size }} "
+              "đơn vị khối {{ u.block }}.{% if u.note %} Ghi chú: {{ u.note }}.{% endif %}")
+    para(doc, "3. Điểm từng nội dung:")
+    _data_table(doc, ["STT", "Nội dung", "Điểm chuẩn", "Tự chấm", "Điểm được tính",
+                      "Lý do Tổ kiểm tra điều chỉnh"],
+                ["{{ i.stt }}", "{{ i.label }}", "{{ i.max }}", "{{ i.self }}", "{{ i.final }}",
+                 "{{ i.reason }}"],
+                [1.3, 5.2, 1.7, 1.7, 1.8, 4.3], "i in u.lines",
+                [center, left, center, center, center, left])
+    para(doc, "", after=0)
+    para(doc, "Đề nghị {{ u.name }} phát huy kết quả đạt được, khắc phục những nội dung còn "
+              "hạn chế trong năm tiếp theo./.")
+    signature_block(doc, "notice_recipients", "{{ settings.signer_title }}",
+                    "{{ settings.signer_role }}", "{{ settings.signer_name }}")
     path = Path(path)
     doc.save(str(path))
     return path
@@ -271,7 +364,8 @@ def build_summary(path: str | Path) -> Path:
 
 def build_all(folder: str | Path) -> list[Path]:
     folder = Path(folder)
-    return [build_summary(folder / SUMMARY)]
+    return [build_summary(folder / SUMMARY), build_decision(folder / DECISION),
+            build_notice(folder / NOTICE)]
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DvcqError
-from .output import atomic_path, ensure_dir
+from .output import atomic_path, ensure_dir, safe_filename
 from .reader import RankingBook, read_ranking
 from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
 
@@ -49,6 +49,16 @@ class Settings:
     recipients: list[str] = field(default_factory=lambda: [
         "UBND tỉnh (b/c);", "Ban Dân vận Tỉnh ủy;", "Lãnh đạo Sở;", "Lưu: VT, XDCQ."])
     launch_letter: str = ""  # "Công văn số 2880/SNV-XDCQ ngày 30/11/2023 của Sở Nội vụ"
+    notice_symbol: str = "TB-SNV"
+    # the draft decision of the UBND tỉnh
+    decision_number: str = PLACEHOLDER
+    proposal: str = f"{PLACEHOLDER}/TTr-SNV ngày {PLACEHOLDER}"  # the Sở's Tờ trình
+    decision_signer_title: str = "KT. CHỦ TỊCH"
+    decision_signer_role: str = "PHÓ CHỦ TỊCH"
+    decision_signer_name: str = ""
+    decision_recipients: list[str] = field(default_factory=lambda: [
+        "Như Điều 3;", "TT Tỉnh ủy, TT HĐND tỉnh (b/c);", "Chủ tịch, các PCT UBND tỉnh;",
+        "Lưu: VT, NC."])
 
     def __post_init__(self) -> None:
         if not self.superior:
@@ -90,7 +100,7 @@ def load_settings(path: str | Path | None) -> Settings:
             continue
         if key == "date":
             values[key] = _date(value, path)
-        elif key == "recipients":
+        elif key in ("recipients", "decision_recipients"):
             values[key] = ([_line(v) for v in value] if isinstance(value, list)
                            else [nfc(v) for v in str(value).split("\n") if nfc(v)])
         else:
@@ -173,6 +183,18 @@ def signed(value: Any) -> str:
     return ("+" if value > 0 else "") + vn_number(value)
 
 
+def roman(n: int) -> str:
+    """1 -> "I", 4 -> "IV": the numbering of the parts of a Phụ lục."""
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
+                           (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
+                           (4, "IV"), (1, "I")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
 def counts_text(counts: dict[str, int]) -> str:
     parts = [f"{n} {name}" for name, n in counts.items() if n]
     return ", ".join(parts) if parts else "không có đơn vị nào"
@@ -200,11 +222,15 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
             cls = nfc(row.get("Xếp loại"))
             counts[cls] = counts.get(cls, 0) + 1
             province[cls] = province.get(cls, 0) + 1
+            rank = row.get("Hạng")
             units.append({"stt": i, "name": nfc(row.get("Tên cơ quan")),
+                          "code": nfc(row.get("Mã")), "block": name, "block_size": len(rows),
                           "self": vn_number(row.get("Điểm tự chấm")),
                           "review": vn_number(row.get("Điểm Tổ kiểm tra")),
+                          "final": vn_number(row.get("Điểm xếp loại")),
                           "delta": signed(row.get("Chênh lệch")), "cls": cls,
-                          "rank": row.get("Hạng"), "note": nfc(row.get("Ghi chú"))})
+                          "rank": rank, "rank_text": vn_number(rank) if rank not in (None, "")
+                          else "—", "note": nfc(row.get("Ghi chú"))})
         out_blocks.append({"name": name, "units": units, "counts": counts,
                            "counts_text": counts_text(counts)})
     changes = [{"stt": i, "agency": nfc(r.get("Tên cơ quan")), "label": nfc(r.get("Nội dung")),
@@ -222,6 +248,8 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
                 f"{rubric.decision.body}" if rubric else f"bộ tiêu chí {rid}")
     year = book.meta.get("year")
     return {
+        "rubric": rubric,
+        "roman": roman,
         "settings": settings,
         "date_text": settings.date_text,
         "year": int(year) if isinstance(year, (int, float)) else (year or PLACEHOLDER),
@@ -243,6 +271,29 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     }
 
 
+def notice_items(book: RankingBook, context: dict[str, Any], unit: dict[str, Any]
+                 ) -> list[dict[str, Any]]:
+    """One agency's items: Chuẩn, its own points, the points that count, the team's reason."""
+    rubric = context["rubric"]
+    reasons = {nfc(r.get("Mục")): nfc(r.get("Lý do"))
+               for r in book.table("Tổ kiểm tra chấm lại")
+               if nfc(r.get("Tên cơ quan")) == unit["name"]}
+    items = []
+    for i, (code, (own, final)) in enumerate(book.matrix.get(unit["name"], {}).items(), start=1):
+        label, top = code, None
+        if rubric is not None:
+            from .consolidate import leaf_label
+
+            try:
+                label, top = leaf_label(rubric, code), rubric.item(code).max_points
+            except KeyError:
+                pass
+        items.append({"stt": i, "code": code, "label": label, "max": vn_number(top),
+                      "self": vn_number(own), "final": vn_number(final),
+                      "reason": reasons.get(code, "")})
+    return items
+
+
 # --- rendering -----------------------------------------------------------------------------------
 
 
@@ -259,14 +310,19 @@ def render(template: Path, context: dict[str, Any], out: Path) -> Path:
 
     try:
         doc = DocxTemplate(str(template))
+        doc.get_docx()  # a missing or damaged template fails here, before any tag is read
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many types for a bad file
+        raise ReportError(f"Không mở được mẫu báo cáo {template}: {type(exc).__name__}.") from None
+    try:
         doc.render(context, jinja_env=Environment(autoescape=True), autoescape=True)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" (dòng {line} của nội dung mẫu)" if line else ""
         raise ReportError(f"Mẫu báo cáo {template.name} có thẻ lỗi{where}: {exc.message}. Hãy "
                           f"sửa thẻ {{{{ … }}}} hoặc {{% … %}} trong Word.") from None
-    except Exception as exc:  # noqa: BLE001 - a damaged or non-docx template
-        raise ReportError(f"Không mở được mẫu báo cáo {template}: {type(exc).__name__}.") from None
+    except Exception as exc:  # noqa: BLE001 - a tag that uses the data wrongly
+        raise ReportError(f"Mẫu báo cáo {template.name} không điền được: {type(exc).__name__}: "
+                          f"{exc}. Hãy kiểm tra các thẻ {{{{ … }}}} vừa sửa trong Word.") from None
     with atomic_path(out) as tmp:
         doc.save(str(tmp))
     return out
@@ -276,7 +332,7 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
                   templates: str | Path | None = None) -> list[Path]:
     """Write the round's reports from a ranking workbook into ``out_dir``; return their paths."""
     from .errors import WorkbookError
-    from .report_templates import SUMMARY
+    from .report_templates import DECISION, NOTICE, SUMMARY
 
     try:
         book = read_ranking(ranking)
@@ -287,9 +343,23 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
     context = round_context(book, settings)
     folder = ensure_dir(out_dir)
     year = context["year"]
-    summary = render(template_path(SUMMARY, templates), context,
-                     folder / f"bao-cao-ket-qua-dvcq-{year}.docx")
-    return [summary]
+    written = [
+        render(template_path(SUMMARY, templates), context,
+               folder / f"bao-cao-ket-qua-dvcq-{year}.docx"),
+        render(template_path(DECISION, templates), context,
+               folder / f"du-thao-quyet-dinh-cong-bo-{year}.docx"),
+    ]
+    notices = ensure_dir(folder / "thong-bao")
+    taken: set[str] = set()
+    notice = template_path(NOTICE, templates)
+    for block in context["blocks"]:
+        for unit in block["units"]:
+            unit = dict(unit, lines=notice_items(book, context, unit))
+            name = safe_filename(f"thong-bao-{unit['code'] or unit['name']}-{year}", ".docx",
+                                 taken)
+            written.append(render(notice, dict(context, u=unit, notice_recipients=[
+                f"{unit['name']};", "Lưu: VT, XDCQ."]), notices / name))
+    return written
 
 
 __all__ = ["Settings", "ReportError", "load_settings", "round_context", "render",

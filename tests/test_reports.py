@@ -113,8 +113,8 @@ SETTINGS = Settings(province="Bắc Giang", number="125", date=date(2025, 12, 5)
 
 @pytest.fixture(scope="module")
 def summary(ranking, tmp_path_factory):
-    (path,) = write_reports(ranking, tmp_path_factory.mktemp("bc"), SETTINGS)
-    return path
+    written = write_reports(ranking, tmp_path_factory.mktemp("bc"), SETTINGS)
+    return next(p for p in written if p.name == "bao-cao-ket-qua-dvcq-2025.docx")
 
 
 def _text(doc) -> str:
@@ -210,8 +210,49 @@ def test_a_file_that_is_not_a_ranking_is_refused(tmp_path):
         write_reports(path, tmp_path / "out")
 
 
+
+
+# --- the draft decision and the notices ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def written(ranking, tmp_path_factory):
+    return write_reports(ranking, tmp_path_factory.mktemp("all"), SETTINGS)
+
+
+def test_decision_draft_and_its_annex_per_block(written, ranking):
+    decision = next(p for p in written if p.name.startswith("du-thao-quyet-dinh"))
+    doc = Document(str(decision))
+    text = _text(doc)
+    assert "QUYẾT ĐỊNH" in text and "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH BẮC GIANG" in text
+    assert "I. KHỐI SỞ, BAN, NGÀNH" in text and "II. KHỐI UBND CẤP XÃ" in text
+    annex = [t for t in doc.tables if t.rows[0].cells[0].text == "STT"]
+    rows = [[c.text for c in r.cells] for t in annex for r in t.rows[1:]]
+    book = read_ranking(ranking)
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        (u["Tên cơ quan"], vn_number(u["Điểm xếp loại"]), u["Xếp loại"]) for u in book.units]
+    assert "w:br" in doc.element.xml and 'w:type="page"' in doc.element.xml  # annex on its page
+
+
+def test_one_notice_per_agency_with_its_items(written, ranking):
+    notices = sorted(p for p in written if p.parent.name == "thong-bao")
+    book = read_ranking(ranking)
+    assert len(notices) == len(book.units)
+    assert all(re.fullmatch(r"[a-z0-9-]+\.docx", p.name) for p in notices)  # safe names
+    doc = Document(str(next(p for p in notices if p.name.startswith("thong-bao-xc-"))))
+    text = _text(doc)
+    assert "Kính gửi: UBND xã Cờ." in text and "xếp hạng: 1 trong 1 đơn vị khối UBND cấp xã" in text
+    items = [[c.text for c in r.cells] for r in doc.tables[1].rows[1:]]
+    assert len(items) == len(BG.leaves())
+    changed = next(r for r in items if r[1] == "Tiêu chí 3 – Nội dung 1")
+    assert changed[2:] == ["5", "5", "3", "Thiếu <kế hoạch> & báo cáo"]
+    signature = doc.tables[-1].rows[0].cells[0].text
+    assert "- UBND xã Cờ;" in signature and "- Lưu: VT, XDCQ." in signature
+
+
 @pytest.mark.libreoffice
-def test_summary_converts_to_pdf(libreoffice, summary, tmp_path):
-    (pdf,) = libreoffice.convert([summary], "pdf", tmp_path / "pdf")
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    assert pages >= 2
+def test_documents_convert_to_pdf(libreoffice, written, tmp_path):
+    summary, decision, notice = written[0], written[1], written[2]
+    pdfs = libreoffice.convert([summary, decision, notice], "pdf", tmp_path / "pdf")
+    pages = [len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) for pdf in pdfs]
+    assert pages[0] >= 2 and pages[1] >= 2 and pages[2] >= 1  # the decision's annex: page 2
