@@ -27,7 +27,7 @@ from .findings import Report
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths, discover
 from .ranking import write_ranking
-from .reports import load_settings, write_reports
+from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
@@ -339,19 +339,37 @@ def _num(value: float | None) -> str:
 
 
 @main.command("report")
-@click.argument("ranking", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
-              help="Thư mục ghi các văn bản Word.")
+@click.argument("what", nargs=-1, required=True, metavar="RANKING.xlsx | agency FILLED.xlsx")
+@click.option("-o", "--output", "output", required=True, type=click.Path(),
+              help="Thư mục ghi các văn bản (với bảng xếp hạng) hoặc tệp .docx (với agency).")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False), default=None,
               help="Cài đặt của đợt: tệp .yaml (khóa: giá trị) hoặc .xlsx có trang «Cài đặt».")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
               help="Thư mục mẫu .docx đã sửa (mặc định: mẫu kèm theo).")
 @handles_errors
-def report_cmd(ranking, output, settings_path, templates) -> None:
-    """Viết báo cáo kết quả (Word, thể thức NĐ 30/2020) từ bảng xếp hạng."""
-    written = write_reports(ranking, output, load_settings(settings_path), templates)
-    for path in written:
+def report_cmd(what, output, settings_path, templates) -> None:
+    """Viết văn bản Word (thể thức NĐ 30/2020).
+
+    \b
+    dvcq report RANKING.xlsx -o THƯ_MỤC     báo cáo tổng hợp, dự thảo quyết định,
+                                           thông báo kết quả cho từng cơ quan
+    dvcq report agency FILLED.xlsx -o F.docx  báo cáo của một cơ quan, kèm bảng điểm
+    """
+    settings = load_settings(settings_path) if settings_path else None
+    if what[0] == "agency":
+        if len(what) != 2:
+            raise click.UsageError("Cách dùng: dvcq report agency BANG_CHAM_DIEM.xlsx -o "
+                                   "BAO_CAO.docx")
+        written = [write_agency_report(what[1], output, settings, templates)]
+    else:
+        if len(what) != 1:
+            raise click.UsageError("Cách dùng: dvcq report XEP_HANG.xlsx -o THU_MUC")
+        written = write_reports(what[0], output, settings, templates)
+    for path in written[:3]:
         out.print(f"Đã ghi {escape(str(path))}", soft_wrap=True)
+    if len(written) > 3:
+        out.print(f"… và {len(written) - 3} thông báo kết quả trong "
+                  f"{escape(str(written[3].parent))}", soft_wrap=True)
 
 
 @main.command("demo")

@@ -26,6 +26,7 @@ FONT = "Times New Roman"
 SUMMARY = "bao-cao-ket-qua.docx"
 DECISION = "du-thao-quyet-dinh.docx"
 NOTICE = "thong-bao-ket-qua.docx"
+AGENCY_REPORT = "bao-cao-co-quan.docx"
 
 # NĐ 30/2020 Phụ lục I: top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm; body 13–14 pt
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 18}
@@ -362,10 +363,53 @@ def build_notice(path: str | Path) -> Path:
     return path
 
 
+def build_agency_report(path: str | Path) -> Path:
+    """An agency's own report (seed 001's parts), its score sheet as the Phụ lục."""
+    doc = new_document()
+    center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    national_header(doc, "{{ settings.superior }}", "{{ agency|upper }}",
+                    "Số: {{ settings.number }}/BC-{{ agency_code or '…' }}",
+                    "{{ settings.place }}, {{ date_text }}")
+    para(doc, "BÁO CÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
+    para(doc, "Kết quả công tác dân vận chính quyền năm {{ year }}", align=center, indent=False,
+         bold=True, size=14, after=12)
+    para(doc, "Căn cứ {{ settings.launch_letter or 'Công văn của Sở Nội vụ về việc báo cáo kết "
+              "quả công tác dân vận chính quyền' }}; {{ agency }} tổng hợp, báo cáo kết quả "
+              "triển khai thực hiện như sau:")
+    for heading in ("I. KẾT QUẢ ĐẠT ĐƯỢC", "II. NHỮNG HẠN CHẾ, NGUYÊN NHÂN",
+                    "III. NHIỆM VỤ, GIẢI PHÁP", "IV. ĐỀ XUẤT, KIẾN NGHỊ"):
+        para(doc, heading, bold=True)
+        para(doc, "[Cơ quan bổ sung nội dung.]")
+    para(doc, "V. KẾT QUẢ TỰ CHẤM ĐIỂM CÔNG TÁC DÂN VẬN CHÍNH QUYỀN THEO {{ decision_upper }}",
+         bold=True)
+    para(doc, "Tổng điểm tự chấm: {{ total }} điểm{% if bonus %} (trong đó điểm thưởng "
+              "{{ bonus }} điểm){% endif %}; tự xếp loại: {{ cls }}.")
+    para(doc, "(Có Phụ lục kèm theo)", align=center, indent=False, italic=True)
+    para(doc, "Trên đây là Báo cáo kết quả công tác dân vận chính quyền năm {{ year }}, "
+              "{{ agency }} gửi Sở Nội vụ tổng hợp./.")
+    signature_block(doc, "recipients", "{{ settings.signer_title }}",
+                    "{{ settings.signer_role }}", "{{ settings.signer_name }}")
+    _page_break(doc)
+    para(doc, "Phụ lục", align=center, indent=False, bold=True, size=14, after=0)
+    para(doc, "BẢNG CHẤM ĐIỂM, ĐÁNH GIÁ XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {{ year }}",
+         align=center, indent=False, bold=True, size=14, after=0)
+    para(doc, "(Kèm theo Báo cáo số {{ settings.number }}/BC-{{ agency_code or '…' }} của "
+              "{{ agency }})", align=center, indent=False, italic=True, size=14, after=12)
+    _data_table(doc, ["TT", "Nội dung các tiêu chí", "Điểm chuẩn", "Tự chấm",
+                      "Tài liệu kiểm chứng, giải trình"],
+                ["{{ r.label }}", "{{ r.text }}", "{{ r.max }}", "{{ r.self }}",
+                 "{{ r.evidence }}"],
+                [1.6, 7.6, 1.6, 1.6, 3.8], "r in rows",
+                [center, WD_ALIGN_PARAGRAPH.JUSTIFY, center, center, left])
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
 def build_all(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     return [build_summary(folder / SUMMARY), build_decision(folder / DECISION),
-            build_notice(folder / NOTICE)]
+            build_notice(folder / NOTICE), build_agency_report(folder / AGENCY_REPORT)]
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

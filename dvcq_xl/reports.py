@@ -11,7 +11,7 @@ the template and the tag, not a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
@@ -362,5 +362,74 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
     return written
 
 
+def agency_context(filled: str | Path, settings: Settings) -> dict[str, Any]:
+    """What an agency's own report prints, from its completed (and valid) score workbook."""
+    from .checks import SELF, entries
+    from .intake import check_file
+    from .template import plan_layout, row_label
+
+    result = check_file(filled, keep_ir=True)
+    if result.errors or result.ir is None:
+        first = result.errors[0].message if result.errors else "không đọc được tệp"
+        raise ReportError(f"Bảng chấm điểm {filled} còn {len(result.errors)} lỗi, hãy sửa trước "
+                          f"khi viết báo cáo (dvcq check): {first}", result.errors)
+    ir = result.ir
+    from .intake import identify
+
+    rubric, _ = identify(ir)
+    if rubric is None:  # a self-made layout: matched by the check, by id
+        from .intake import find_rubric
+
+        rubric = find_rubric(result.rubric_id)
+    if rubric is None:
+        raise ReportError(f"Không xác định được bộ tiêu chí của {filled}.")
+    values = {e.code: e.number for e in entries(ir, rubric, SELF)}
+    score = rubric.score(values, None, SELF)
+    rows = []
+    for row in plan_layout(rubric).rows:
+        if row.role not in ("item", "heading") or row.item is None:
+            continue
+        item = row.item
+        leaf = item.is_leaf
+        rows.append({"label": row_label(row), "text": item.text or item.title,
+                     "max": vn_number(item.max_points),
+                     "self": vn_number(values.get(item.code)) if leaf else vn_number(sum(
+                         values.get(x.code) or 0 for x in item.leaves())),
+                     "evidence": ir.text(f"dvcq_evidence_{item.key}") if leaf else ""})
+    rows.append({"label": "", "text": "Tổng điểm để đánh giá, phân loại",
+                 "max": vn_number(rubric.total_max), "self": vn_number(score.total),
+                 "evidence": ""})
+    agency = result.agency or PLACEHOLDER
+    d = rubric.decision
+    if settings.province == PLACEHOLDER and d.province:
+        settings = replace(settings, province=d.province, superior="", place="")
+    return {
+        "settings": settings,
+        "date_text": settings.date_text,
+        "agency": agency,
+        "agency_code": result.agency_code,
+        "year": result.year or PLACEHOLDER,
+        "decision_upper": f"QUYẾT ĐỊNH {d.number} NGÀY {d.date_vn}".upper(),
+        "total": vn_number(score.total),
+        "bonus": vn_number(score.bonus) if score.bonus else "",
+        "cls": result.self_class or score.class_name,
+        "rows": rows,
+        "recipients": ["Sở Nội vụ;", "Lãnh đạo cơ quan;", "Lưu: VT."],
+    }
+
+
+def write_agency_report(filled: str | Path, out: str | Path, settings: Settings | None = None,
+                        templates: str | Path | None = None) -> Path:
+    """Draft an agency's own report (seed 001's frame) with its score sheet as the Phụ lục."""
+    from .report_templates import AGENCY_REPORT
+
+    settings = settings or Settings(signer_title="THỦ TRƯỞNG CƠ QUAN", signer_role="")
+    out = Path(out)
+    if out.parent and not out.parent.is_dir():
+        raise ReportError(f"Không ghi được {out}: thư mục {out.parent} không tồn tại.")
+    return render(template_path(AGENCY_REPORT, templates), agency_context(filled, settings), out)
+
+
 __all__ = ["Settings", "ReportError", "load_settings", "round_context", "render",
-           "write_reports", "vn_number", "template_path"]
+           "write_reports", "write_agency_report", "agency_context", "vn_number",
+           "template_path"]

@@ -275,3 +275,18 @@ def test_consolidate_failure_keeps_the_old_output(inbox, tmp_path):
     result = run("consolidate", str(inbox / "b-loi.xlsx"), "-o", str(out))
     assert result.exit_code == 2 and out.read_bytes() == b"the old ranking"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~dvcq")] == []
+
+
+def test_report_commands(inbox, tmp_path):
+    ranking = tmp_path / "x.xlsx"
+    run("consolidate", str(inbox), "-o", str(ranking))
+    result = run("report", str(ranking), "-o", str(tmp_path / "bao-cao"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "bao-cao" / "bao-cao-ket-qua-dvcq-2025.docx").is_file()
+    assert len(list((tmp_path / "bao-cao" / "thong-bao").glob("*.docx"))) == 1
+    agency = run("report", "agency", str(inbox / "a-ok.xlsx"), "-o", str(tmp_path / "cq.docx"))
+    assert agency.exit_code == 0 and (tmp_path / "cq.docx").is_file()
+    bad = run("report", "agency", str(inbox / "b-loi.xlsx"), "-o", str(tmp_path / "b.docx"))
+    assert bad.exit_code == 2 and "còn 1 lỗi" in bad.output
+    wrong = run("report", str(inbox / "a-ok.xlsx"), "-o", str(tmp_path / "r"))
+    assert wrong.exit_code == 2 and "không phải bảng xếp hạng" in wrong.output

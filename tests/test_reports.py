@@ -256,3 +256,41 @@ def test_documents_convert_to_pdf(libreoffice, written, tmp_path):
     pdfs = libreoffice.convert([summary, decision, notice], "pdf", tmp_path / "pdf")
     pages = [len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) for pdf in pdfs]
     assert pages[0] >= 2 and pages[1] >= 2 and pages[2] >= 1  # the decision's annex: page 2
+
+
+# --- an agency's own report ------------------------------------------------------------------------
+
+
+def test_agency_report_like_seed_001(tmp_path, seed_scores):
+    from dvcq_xl.reports import write_agency_report
+
+    fill = full_fill(BG)
+    fill.self_scores.update(seed_scores)
+    filled = make_filled(BG, tmp_path / "bdt.xlsx", fill=fill,
+                         agency=Agency("Ban Dân tộc", "BDT", SBN))
+    out = write_agency_report(filled, tmp_path / "bao-cao.docx")
+    doc = Document(str(out))
+    text = _text(doc)
+    for part in ("I. KẾT QUẢ ĐẠT ĐƯỢC", "II. NHỮNG HẠN CHẾ, NGUYÊN NHÂN",
+                 "III. NHIỆM VỤ, GIẢI PHÁP", "IV. ĐỀ XUẤT, KIẾN NGHỊ",
+                 "V. KẾT QUẢ TỰ CHẤM ĐIỂM CÔNG TÁC DÂN VẬN CHÍNH QUYỀN THEO QUYẾT ĐỊNH "
+                 "274/QĐ-UBND NGÀY 26/05/2017", "(Có Phụ lục kèm theo)",
+                 "Ban Dân tộc gửi Sở Nội vụ tổng hợp./."):
+        assert part in text, part
+    assert "Tổng điểm tự chấm: 99 điểm (trong đó điểm thưởng 10 điểm)" in text
+    assert doc.tables[0].rows[0].cells[0].paragraphs[0].text == "UBND TỈNH BẮC GIANG"
+    annex = doc.tables[-1]
+    rows = [[c.text for c in r.cells] for r in annex.rows[1:]]
+    assert rows[-1][1:4] == ["Tổng điểm để đánh giá, phân loại", "100", "99"]
+    seed_row = next(r for r in rows if r[1].startswith(BG.item("3.1").text[:40]))
+    assert seed_row[2:4] == ["5", "4"] and seed_row[4] == "Báo cáo số 1/BC ngày 02/01/2025"
+
+
+def test_agency_report_refuses_a_sheet_with_errors(tmp_path):
+    from dvcq_xl.reports import write_agency_report
+
+    filled = make_filled(BG, tmp_path / "loi.xlsx", fill=full_fill(BG, self_scores={"1.1": 9}))
+    with pytest.raises(ReportError, match="còn 1 lỗi") as info:
+        write_agency_report(filled, tmp_path / "bao-cao.docx")
+    assert info.value.findings[0].code == "score-above-max"
+    assert not (tmp_path / "bao-cao.docx").exists()
