@@ -243,6 +243,9 @@ def build_summary(path: str | Path) -> Path:
     para(doc, "", after=0)
     para(doc, "{%p endfor %}", indent=False)
     para(doc, "Toàn tỉnh: {{ province_counts_text }}.")
+    para(doc, "{{ chart }}", align=center, indent=False, after=0)
+    para(doc, "Biểu đồ: Kết quả xếp loại theo khối", align=center, indent=False, italic=True,
+         size=12)
     para(doc, "III. CÁC ĐƠN VỊ ĐƯỢC TỔ KIỂM TRA ĐIỀU CHỈNH ĐIỂM", bold=True)
     para(doc, "{% if changes %}Tổ kiểm tra, đánh giá đã điều chỉnh điểm của {{ n_rescored }} đơn "
               "vị như sau:{% else %}Tổ kiểm tra, đánh giá không điều chỉnh điểm của đơn vị nào."

@@ -303,8 +303,44 @@ def template_path(name: str, folder: str | Path | None = None) -> Path:
     return Path(str(resources.files("dvcq_xl.workbook_templates") / name))
 
 
-def render(template: Path, context: dict[str, Any], out: Path) -> Path:
-    """Fill one .docx template (autoescaped) and write it atomically."""
+def class_chart(blocks: list[dict[str, Any]]) -> bytes:
+    """A grouped bar chart (PNG) of the counts per class in each block, for the summary."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    family = "Times New Roman" if "Times New Roman" in names else "DejaVu Serif"
+    classes = [c for c in (blocks[0]["counts"] if blocks else {})
+               if any(b["counts"].get(c) for b in blocks)]
+    fig = Figure(figsize=(6.3, 3.2), dpi=200)
+    ax = fig.add_subplot()
+    width = 0.8 / max(1, len(classes))
+    for k, cls in enumerate(classes):
+        xs = [i + (k - (len(classes) - 1) / 2) * width for i in range(len(blocks))]
+        ys = [b["counts"].get(cls, 0) for b in blocks]
+        bars = ax.bar(xs, ys, width, label=cls)
+        ax.bar_label(bars, fontsize=8, family=family)
+    ax.set_xticks(range(len(blocks)), [b["name"] for b in blocks], fontsize=9, family=family)
+    ax.set_ylabel("Số đơn vị", fontsize=9, family=family)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(prop={"family": family, "size": 8}, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def render(template: Path, context: dict[str, Any], out: Path,
+           images: dict[str, bytes] | None = None) -> Path:
+    """Fill one .docx template (autoescaped) and write it atomically; ``images`` are PNGs put
+    where the template has ``{{ name }}``."""
     from docxtpl import DocxTemplate
     from jinja2 import Environment, TemplateError
 
@@ -313,6 +349,14 @@ def render(template: Path, context: dict[str, Any], out: Path) -> Path:
         doc.get_docx()  # a missing or damaged template fails here, before any tag is read
     except Exception as exc:  # noqa: BLE001 - python-docx raises many types for a bad file
         raise ReportError(f"Không mở được mẫu báo cáo {template}: {type(exc).__name__}.") from None
+    if images:
+        import io
+
+        from docx.shared import Mm
+        from docxtpl import InlineImage
+
+        context = dict(context, **{name: InlineImage(doc, io.BytesIO(png), width=Mm(150))
+                                   for name, png in images.items()})
     try:
         doc.render(context, jinja_env=Environment(autoescape=True), autoescape=True)
     except TemplateError as exc:
@@ -345,7 +389,8 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
     year = context["year"]
     written = [
         render(template_path(SUMMARY, templates), context,
-               folder / f"bao-cao-ket-qua-dvcq-{year}.docx"),
+               folder / f"bao-cao-ket-qua-dvcq-{year}.docx",
+               images={"chart": class_chart(context["blocks"])}),
         render(template_path(DECISION, templates), context,
                folder / f"du-thao-quyet-dinh-cong-bo-{year}.docx"),
     ]

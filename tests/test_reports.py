@@ -294,3 +294,11 @@ def test_agency_report_refuses_a_sheet_with_errors(tmp_path):
         write_agency_report(filled, tmp_path / "bao-cao.docx")
     assert info.value.findings[0].code == "score-above-max"
     assert not (tmp_path / "bao-cao.docx").exists()
+
+
+def test_summary_has_the_class_chart(summary):
+    with zipfile.ZipFile(summary) as zf:
+        media = [n for n in zf.namelist() if n.startswith("word/media/")]
+        assert media and zf.read(media[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    doc = Document(str(summary))
+    assert any(p.text == "Biểu đồ: Kết quả xếp loại theo khối" for p in doc.paragraphs)
