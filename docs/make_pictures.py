@@ -1,7 +1,9 @@
 """Render the pictures of the user guide: `python docs/make_pictures.py` (needs LibreOffice).
 
 Writes docs/bang-cham-diem.png (a demo submission, page 1) and docs/bang-cham-diem-tong.png
-(the page with the totals and class), recalculated by LibreOffice as a user would see them.
+(the page with the totals and class), recalculated by LibreOffice as a user would see them;
+docs/xep-hang.png (the first ranking sheet of the demo round), docs/thong-ke.png (its statistics)
+and docs/bao-cao.png (page 1 of the summary report in Word).
 """
 
 import subprocess
@@ -27,4 +29,12 @@ with tempfile.TemporaryDirectory() as tmp:
     for page, name in ((1, "bang-cham-diem"), (pages - 1, "bang-cham-diem-tong"), (pages, "huong-dan")):
         subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(page), "-l",
                         str(page), str(pdf), str(ROOT / "docs" / name)], check=True)
-print("docs/bang-cham-diem.png, docs/bang-cham-diem-tong.png")
+    ranking, report = tmp / "demo" / "xep-hang-2025.xlsx", (
+        tmp / "demo" / "bao-cao" / "bao-cao-ket-qua-dvcq-2025.docx")
+    ranking_pdf, report_pdf = lo.convert([ranking, report], "pdf", tmp / "pdf2")
+    for pdf, page, name in ((ranking_pdf, 1, "xep-hang"), (ranking_pdf, 4, "thong-ke"),
+                            (report_pdf, 1, "bao-cao")):
+        subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", "-f", str(page), "-l",
+                        str(page), str(pdf), str(ROOT / "docs" / name)], check=True)
+print("docs/bang-cham-diem.png, docs/bang-cham-diem-tong.png, docs/xep-hang.png, "
+      "docs/thong-ke.png, docs/bao-cao.png")

@@ -229,7 +229,9 @@ def build_summary(path: str | Path) -> Path:
     para(doc, "Tổng số bảng chấm điểm nhận được: {{ n_files }} tệp; được xếp hạng: {{ n_ranked }} "
               "cơ quan, đơn vị, địa phương{% if n_missing %}; chưa có bài hợp lệ: {{ n_missing }} "
               "({{ missing_text }}){% endif %}{% if n_rejected %}; tệp bị từ chối do sai sót: "
-              "{{ n_rejected }}{% endif %}.")
+              "{{ n_rejected }}{% endif %}.{% if deadline %} Hạn nộp: {{ deadline }}; nộp đúng hạn: "
+              "{{ n_ranked - n_late }}{% if n_late %}, nộp muộn: {{ n_late }} ({{ late_text }})"
+              "{% endif %} (theo thời điểm sửa đổi tệp).{% endif %}")
     para(doc, "II. KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI", bold=True)
     para(doc, "{%p for b in blocks %}", indent=False)
     para(doc, "{{ loop.index }}. Khối {{ b.name }} ({{ b.units|length }} đơn vị): "

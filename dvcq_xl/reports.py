@@ -49,6 +49,7 @@ class Settings:
     recipients: list[str] = field(default_factory=lambda: [
         "UBND tỉnh (b/c);", "Ban Dân vận Tỉnh ủy;", "Lãnh đạo Sở;", "Lưu: VT, XDCQ."])
     launch_letter: str = ""  # "Công văn số 2880/SNV-XDCQ ngày 30/11/2023 của Sở Nội vụ"
+    deadline: date | None = None  # the day submissions were due (counts on time and late)
     notice_symbol: str = "TB-SNV"
     # the draft decision of the UBND tỉnh
     decision_number: str = PLACEHOLDER
@@ -98,7 +99,7 @@ def load_settings(path: str | Path | None) -> Settings:
     for key, value in raw.items():
         if value is None or value == "":
             continue
-        if key == "date":
+        if key in ("date", "deadline"):
             values[key] = _date(value, path)
         elif key in ("recipients", "decision_recipients"):
             values[key] = ([_line(v) for v in value] if isinstance(value, list)
@@ -244,6 +245,13 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
                 for r in book.units if "So với năm trước: " in nfc(r.get("Ghi chú"))
                 and "→" in nfc(r.get("Ghi chú"))]
     sources = book.table("Nguồn dữ liệu")
+    late: list[str] = []
+    if settings.deadline is not None:
+        for r in sources:
+            when = r.get("Sửa đổi lúc")
+            if nfc(r.get("Sử dụng")) == "Được xếp hạng" and isinstance(when, datetime) \
+                    and when.date() > settings.deadline:
+                late.append(nfc(r.get("Cơ quan (theo tệp)")) or nfc(r.get("Tệp")))
     decision = (f"Quyết định số {rubric.decision.number} ngày {rubric.decision.date_vn} của "
                 f"{rubric.decision.body}" if rubric else f"bộ tiêu chí {rid}")
     year = book.meta.get("year")
@@ -259,6 +267,9 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
         "n_missing": len(missing),
         "missing_text": "; ".join(nfc(r.get("Tên cơ quan")) for r in missing),
         "n_rejected": len({nfc(r.get("Tệp")) for r in rejected}),
+        "deadline": (f"{settings.deadline:%d/%m/%Y}" if settings.deadline else ""),
+        "n_late": len(late),
+        "late_text": "; ".join(late),
         "blocks": out_blocks,
         "province_counts_text": counts_text(province),
         "changes": changes,

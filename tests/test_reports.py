@@ -302,3 +302,14 @@ def test_summary_has_the_class_chart(summary):
         assert media and zf.read(media[0])[:8] == b"\x89PNG\r\n\x1a\n"
     doc = Document(str(summary))
     assert any(p.text == "Biểu đồ: Kết quả xếp loại theo khối" for p in doc.paragraphs)
+
+
+def test_on_time_and_late_by_the_deadline(ranking, tmp_path):
+    from dataclasses import replace
+
+    book = read_ranking(ranking)
+    on_time = round_context(book, replace(SETTINGS, deadline=date(2999, 1, 1)))
+    late = round_context(book, replace(SETTINGS, deadline=date(2000, 1, 1)))
+    assert (on_time["n_late"], late["n_late"]) == (0, 3)
+    written = write_reports(ranking, tmp_path, replace(SETTINGS, deadline=date(2000, 1, 1)))
+    assert "Hạn nộp: 01/01/2000; nộp đúng hạn: 0, nộp muộn: 3" in _text(Document(str(written[0])))
