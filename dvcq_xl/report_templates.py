@@ -262,8 +262,13 @@ def build_summary(path: str | Path) -> Path:
     para(doc, "Các nội dung có tỷ lệ điểm bình quân thấp nhất toàn tỉnh: {{ weakest_text }}.")
     para(doc, "{% if previous_text %}So với năm trước: {{ previous_text }}.{% endif %}")
     para(doc, "V. ĐÁNH GIÁ CHUNG", bold=True)
-    para(doc, "1. Ưu điểm: [Sở Nội vụ bổ sung nhận xét].")
-    para(doc, "2. Hạn chế, tồn tại: [Sở Nội vụ bổ sung nhận xét].")
+    para(doc, "1. Ưu điểm: {{ n_ranked }} cơ quan, đơn vị, địa phương được xếp hạng; "
+              "{{ province_counts_text }}. [Sở Nội vụ bổ sung nhận xét.]")
+    para(doc, "2. Hạn chế, tồn tại: {% if n_missing %}{{ n_missing }} đơn vị chưa có bài hợp "
+              "lệ; {% endif %}{% if n_rejected %}{{ n_rejected }} tệp phải trả lại do sai sót "
+              "(vượt điểm chuẩn, nhập chữ, bỏ trống, sửa mẫu…); {% endif %}{% if changes %}Tổ "
+              "kiểm tra điều chỉnh điểm của {{ n_rescored }} đơn vị; {% endif %}các nội dung "
+              "đạt thấp nêu tại mục IV. [Sở Nội vụ bổ sung nhận xét.]")
     para(doc, "VI. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
     para(doc, "Đề nghị {{ settings.superior_name }} xem xét, ban hành Quyết định công bố kết quả "
               "chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }} (có dự thảo kèm "

@@ -373,6 +373,12 @@ def render(template: Path, context: dict[str, Any], out: Path,
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" (dòng {line} của nội dung mẫu)" if line else ""
+        source = getattr(exc, "source", None)
+        if line and source:
+            import re
+
+            text = re.sub(r"<[^>]+>", "", source.splitlines()[line - 1])
+            where += f", gần «{text.strip()[:80]}»"
         raise ReportError(f"Mẫu báo cáo {template.name} có thẻ lỗi{where}: {exc.message}. Hãy "
                           f"sửa thẻ {{{{ … }}}} hoặc {{% … %}} trong Word.") from None
     except Exception as exc:  # noqa: BLE001 - a tag that uses the data wrongly
