@@ -365,11 +365,18 @@ def report_cmd(what, output, settings_path, templates) -> None:
         if len(what) != 1:
             raise click.UsageError("Cách dùng: dvcq report XEP_HANG.xlsx -o THU_MUC")
         written = write_reports(what[0], output, settings, templates)
-    for path in written[:3]:
-        out.print(f"Đã ghi {escape(str(path))}", soft_wrap=True)
-    if len(written) > 3:
-        out.print(f"… và {len(written) - 3} thông báo kết quả trong "
-                  f"{escape(str(written[3].parent))}", soft_wrap=True)
+    _print_written(written)
+
+
+def _print_written(written: list[Path]) -> None:
+    """The summary and the decision by name; the notices to each agency as one line."""
+    notices = [p for p in written if p.parent.name == "thong-bao"]
+    for path in written:
+        if path not in notices:
+            out.print(f"Đã ghi {escape(str(path))}", soft_wrap=True)
+    if notices:
+        out.print(f"Đã ghi {len(notices)} thông báo kết quả cho từng cơ quan trong "
+                  f"{escape(str(notices[0].parent))}", soft_wrap=True)
 
 
 @main.command("demo")
@@ -401,8 +408,8 @@ def demo_cmd(output: str) -> None:
               f"{escape(str(result.ranking))}): Tổ kiểm tra chấm lại {len(result.reviews)} đơn vị, "
               f"một đơn vị gửi lại bài.", soft_wrap=True)
     print_consolidation(result.consolidation, result.ranking, full=False)
-    for path in result.reports:
-        out.print(f"Báo cáo (Word, thể thức NĐ 30/2020): {escape(str(path))}", soft_wrap=True)
+    out.print("\n[bold]Văn bản Word[/] (dvcq report, thể thức NĐ 30/2020):")
+    _print_written(result.reports)
 
 
 if __name__ == "__main__":  # pragma: no cover
