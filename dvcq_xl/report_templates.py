@@ -193,6 +193,21 @@ def signature_block(doc, recipients: str, title_tag: str, role_tag: str,
     _widths(table, [7.7, 8.5])
 
 
+def opening(doc, body: tuple[str, str], number_line: str, date_line: str, title: str,
+            subject: str) -> None:
+    """What every document starts with: the national header, the title and its subject line."""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    national_header(doc, body[0], body[1], number_line, date_line)
+    para(doc, title, align=center, indent=False, bold=True, size=14, before=12, after=0)
+    para(doc, subject, align=center, indent=False, bold=True, size=14, after=12)
+
+
+def _save(doc, path: str | Path) -> Path:
+    path = Path(path)
+    doc.save(str(path))
+    return path
+
+
 def _data_table(doc, headers: list[str], cells: list[str], widths_cm: list[float],
                 loop: str, aligns: list | None = None) -> None:
     """A bordered table: header row (repeats on every page), one Jinja row looped with {%tr %}."""
@@ -215,12 +230,10 @@ def build_summary(path: str | Path) -> Path:
     """The Sở Nội vụ's summary report to the UBND tỉnh (Báo cáo kết quả chấm điểm, xếp loại)."""
     doc = new_document()
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
-    national_header(doc, "{{ settings.superior }}", "{{ settings.body }}",
-                    "Số: {{ settings.number }}/{{ settings.symbol }}",
-                    "{{ settings.place }}, {{ date_text }}")
-    para(doc, "BÁO CÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
-    para(doc, "Kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }}",
-         align=center, indent=False, bold=True, size=14, after=12)
+    opening(doc, ("{{ settings.superior }}", "{{ settings.body }}"),
+            "Số: {{ settings.number }}/{{ settings.symbol }}",
+            "{{ settings.place }}, {{ date_text }}", "BÁO CÁO",
+            "Kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }}")
     para(doc, "Thực hiện {{ decision }}{% if settings.launch_letter %}; {{ settings.launch_letter "
               "}}{% endif %}, {{ settings.body_name }} đã tổ chức chấm điểm, xếp loại công tác "
               "dân vận chính quyền năm {{ year }}. {{ settings.body_name }} báo cáo kết quả như "
@@ -277,9 +290,7 @@ def build_summary(path: str | Path) -> Path:
               "{{ year }} của {{ settings.body_name }}./.")
     signature_block(doc, "settings.recipients", "{{ settings.signer_title }}",
                     "{{ settings.signer_role }}", "{{ settings.signer_name }}")
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    return _save(doc, path)
 
 
 def _page_break(doc) -> None:
@@ -333,21 +344,17 @@ def build_decision(path: str | Path) -> Path:
                 [center, WD_ALIGN_PARAGRAPH.LEFT, center, WD_ALIGN_PARAGRAPH.LEFT, center])
     para(doc, "", after=0)
     para(doc, "{%p endfor %}", indent=False)
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    return _save(doc, path)
 
 
 def build_notice(path: str | Path) -> Path:
     """Thông báo kết quả to one agency: its items, self against the team's scores, class, rank."""
     doc = new_document()
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
-    national_header(doc, "{{ settings.superior }}", "{{ settings.body }}",
-                    "Số: {{ settings.number }}/{{ settings.notice_symbol }}",
-                    "{{ settings.place }}, {{ date_text }}")
-    para(doc, "THÔNG BÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
-    para(doc, "Kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }}",
-         align=center, indent=False, bold=True, size=14, after=0)
+    opening(doc, ("{{ settings.superior }}", "{{ settings.body }}"),
+            "Số: {{ settings.number }}/{{ settings.notice_symbol }}",
+            "{{ settings.place }}, {{ date_text }}", "THÔNG BÁO",
+            "Kết quả chấm điểm, xếp loại công tác dân vận chính quyền năm {{ year }}")
     para(doc, "Kính gửi: {{ u.name }}.", align=center, indent=False, size=14, after=12)
     para(doc, "Căn cứ {{ decision }}, kết quả kiểm tra, đánh giá của Tổ kiểm tra, "
               "{{ settings.body_name }} thông báo kết quả chấm điểm, xếp loại công tác dân vận "
@@ -368,21 +375,17 @@ def build_notice(path: str | Path) -> Path:
               "hạn chế trong năm tiếp theo./.")
     signature_block(doc, "notice_recipients", "{{ settings.signer_title }}",
                     "{{ settings.signer_role }}", "{{ settings.signer_name }}")
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    return _save(doc, path)
 
 
 def build_agency_report(path: str | Path) -> Path:
     """An agency's own report (seed 001's parts), its score sheet as the Phụ lục."""
     doc = new_document()
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
-    national_header(doc, "{{ settings.superior }}", "{{ agency|upper }}",
-                    "Số: {{ settings.number }}/BC-{{ agency_code or '…' }}",
-                    "{{ settings.place }}, {{ date_text }}")
-    para(doc, "BÁO CÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
-    para(doc, "Kết quả công tác dân vận chính quyền năm {{ year }}", align=center, indent=False,
-         bold=True, size=14, after=12)
+    opening(doc, ("{{ settings.superior }}", "{{ agency|upper }}"),
+            "Số: {{ settings.number }}/BC-{{ agency_code or '…' }}",
+            "{{ settings.place }}, {{ date_text }}", "BÁO CÁO",
+            "Kết quả công tác dân vận chính quyền năm {{ year }}")
     para(doc, "Căn cứ {{ settings.launch_letter or 'Công văn của Sở Nội vụ về việc báo cáo kết "
               "quả công tác dân vận chính quyền' }}; {{ agency }} tổng hợp, báo cáo kết quả "
               "triển khai thực hiện như sau:")
@@ -411,9 +414,7 @@ def build_agency_report(path: str | Path) -> Path:
                  "{{ r.evidence }}"],
                 [1.6, 7.6, 1.6, 1.6, 3.8], "r in rows",
                 [center, WD_ALIGN_PARAGRAPH.JUSTIFY, center, center, left])
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    return _save(doc, path)
 
 
 def build_all(folder: str | Path) -> list[Path]:

@@ -252,10 +252,15 @@ def test_one_notice_per_agency_with_its_items(written, ranking):
 
 @pytest.mark.libreoffice
 def test_documents_convert_to_pdf(libreoffice, written, tmp_path):
+    from dvcq_xl.reports import write_agency_report
+
     summary, decision, notice = written[0], written[1], written[2]
-    pdfs = libreoffice.convert([summary, decision, notice], "pdf", tmp_path / "pdf")
+    agency = write_agency_report(make_filled(BG, tmp_path / "cq.xlsx"), tmp_path / "cq.docx")
+    pdfs = libreoffice.convert([summary, decision, notice, agency], "pdf", tmp_path / "pdf")
     pages = [len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) for pdf in pdfs]
-    assert pages[0] >= 2 and pages[1] >= 2 and pages[2] >= 1  # the decision's annex: page 2
+    # the summary runs over pages; the decision's annex and the agency's score sheet start on a
+    # page of their own; a notice lists 18 items
+    assert pages[0] >= 2 and pages[1] >= 2 and pages[2] >= 1 and pages[3] >= 3, pages
 
 
 # --- an agency's own report ------------------------------------------------------------------------
