@@ -832,6 +832,63 @@ def read_ranking_rows(path: str | Path) -> list[dict[str, Any]]:
     return read_ranking(path).units
 
 
+# --- an open workbook in Excel (xlwings) ------------------------------------------------------
+
+
+def read_book(book) -> WorkbookIR:
+    """Read a workbook open in Excel through xlwings into the same :class:`WorkbookIR`, so that
+    the button in Excel runs the very checks of ``dvcq check`` on what the clerk sees, unsaved
+    edits included.
+
+    xlwings calls used (the stand-in of the tests provides exactly these): ``book.fullname``,
+    ``book.names`` (each ``.name``, ``.refers_to_range``), ``book.sheets`` (each ``.name``,
+    ``.used_range``, ``.api.ProtectContents``); a range's ``.sheet.name``, ``.address``,
+    ``.row``, ``.column``, ``.value`` and ``.formula`` (2-D for several cells).
+    """
+    fullname = str(getattr(book, "fullname", "") or "")
+    fmt = XLSM if fullname.lower().endswith(".xlsm") else XLSX
+    ir = WorkbookIR(path=fullname, format=fmt, sheetnames=[s.name for s in book.sheets])
+    for name in book.names:
+        text = str(name.name)
+        if "!" in text or not text.lower().startswith(NAME_PREFIX):
+            continue  # sheet-level names are not part of the contract
+        try:
+            rng = name.refers_to_range
+        except Exception:  # noqa: BLE001 - a name pointing to #REF!
+            continue
+        ref = str(rng.address).replace("$", "").split(":")[0]
+        ir.cells[text.lower()] = Cell(rng.sheet.name, ref)
+    for title in _sheets_to_keep(ir, list(ir.sheetnames)):
+        sheet = book.sheets[title]
+        used = sheet.used_range
+        values, formulas = used.value, used.formula
+        if not isinstance(values, (list, tuple)):
+            values, formulas = [[values]], [[formulas]]
+        elif values and not isinstance(values[0], (list, tuple)):
+            values, formulas = [values], [formulas]
+        grid: dict[str, Cell] = {}
+        for r, (row, frow) in enumerate(zip(values, formulas), start=used.row):
+            if r > MAX_ROWS:
+                break
+            for c, (value, formula) in enumerate(zip(row, frow), start=used.column):
+                if c > MAX_COLS:
+                    break
+                ref = f"{col_letter(c)}{r}"
+                if isinstance(formula, str) and formula.startswith("="):
+                    grid[ref] = Cell(title, ref, value, formula)
+                elif value is not None and value != "":
+                    if isinstance(value, float) and value.is_integer():
+                        value = int(value)  # Excel hands every number over as a float
+                    grid[ref] = Cell(title, ref, value)
+        ir.sheets[title] = grid
+        try:
+            ir.protected[title] = bool(sheet.api.ProtectContents)
+        except Exception:  # noqa: BLE001 - not every platform exposes it
+            pass
+    _bind_names(ir)
+    return ir
+
+
 # --- OLE containers: legacy xls, encrypted OOXML, Word 97 … --------------------------------------
 
 
@@ -907,5 +964,5 @@ def _xlrd_cells(book, sheet) -> Iterator[tuple[str, Cell]]:
             yield ref, Cell(sheet.name, ref, value)
 
 
-__all__ = ["Cell", "WorkbookIR", "RankingBook", "read_workbook", "read_ranking", "read_ranking_rows", "col_index", "col_letter",
+__all__ = ["Cell", "WorkbookIR", "RankingBook", "read_workbook", "read_book", "read_ranking", "read_ranking_rows", "col_index", "col_letter",
            "MAX_FILE_BYTES"]
