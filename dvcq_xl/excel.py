@@ -1,5 +1,11 @@
 """What Excel calls (xlwings ``RunPython``): thin adapters from an open workbook to the library.
 
+Buttons: «Kiểm tra» in the score sheet (:func:`validate`); «Tạo mẫu», «Tổng hợp», «Xuất báo
+cáo» in the Sở's control workbook (:func:`make_templates`, :func:`consolidate_inbox`,
+:func:`write_round_reports`), which read its «Cài đặt» and «Danh sách» sheets, call the library
+and write a summary sheet back (counts, missing agencies, links to the outputs); a toolkit error
+is a message box and a summary sheet that says so, never a traceback.
+
 ``validate()`` is the «Kiểm tra» button of the score sheet: it reads the workbook as it is open
 (unsaved edits included) with :func:`dvcq_xl.reader.read_book`, runs exactly the checks of
 ``dvcq check``, and writes the result back into Excel:
@@ -14,7 +20,8 @@ It never writes a value into the agency's cells. The score sheet is protected: i
 with the template's password only to colour cells, and protected again at once (also on error).
 
 xlwings calls made here, beyond those of ``read_book`` (the tests' stand-in provides exactly
-these): ``xlwings.Book.caller()``; ``book.sheets.add(name, before=…)``, ``book.sheets[name]``,
+these): ``xlwings.Book.caller()``; ``book.sheets.add(name, before=…)`` and ``(name,
+after=…)``, ``book.sheets[name]`` and ``[index]``,
 ``sheet.delete()``, ``sheet.name``, ``sheet.range(a1)``; a range's ``.value`` (set),
 ``.formula`` (set), ``.color`` (get/set), ``.column_width`` (set), ``.font.bold`` (set);
 ``sheet.api.Unprotect(password)`` / ``sheet.api.Protect(Password=…, …)``; ``sheet.activate()``;
@@ -174,4 +181,249 @@ def _restore_marks(book, password: str) -> None:
                 sheet.range(cell).color = tuple(colour) if colour else None
 
 
-__all__ = ["validate", "verdict", "RESULT_SHEET"]
+# --- the control workbook of the Sở Nội vụ ------------------------------------------------------
+
+SETTINGS_SHEET, ROSTER_SHEET = "Cài đặt", "Danh sách"
+#: keys of «Cài đặt» that the buttons use themselves (the rest are the reports' settings)
+CONTROL_KEYS = {
+    "rubric": "Bộ tiêu chí: mã có sẵn (dvcq rubrics) hoặc đường dẫn tệp .yaml/.xlsx",
+    "year": "Năm đánh giá",
+    "inbox": "Thư mục chứa bài nộp (và bản chấm của Tổ kiểm tra)",
+    "output": "Thư mục ghi kết quả: mau/, xep-hang-NĂM.xlsx, bao-cao/",
+    "password": "Mật khẩu khóa trang tính của mẫu (chống sửa nhầm)",
+}
+REPORT_KEYS = {
+    "province": "Tên tỉnh (không có chữ «tỉnh»)",
+    "number": "Số văn bản (phần trước dấu /)",
+    "date": "Ngày ký (dd/mm/yyyy)",
+    "deadline": "Hạn nộp bài (dd/mm/yyyy), để đếm đúng hạn / muộn",
+    "signer_title": "Quyền hạn ký, ví dụ KT. GIÁM ĐỐC",
+    "signer_role": "Chức vụ người ký, ví dụ PHÓ GIÁM ĐỐC",
+    "signer_name": "Họ và tên người ký",
+    "launch_letter": "Công văn phát động đợt chấm điểm",
+    "recipients": "Nơi nhận, mỗi nơi một dòng trong ô (Alt+Enter)",
+}
+ACTIONS = {"templates": "Kết quả - Tạo mẫu", "consolidate": "Kết quả - Tổng hợp",
+           "reports": "Kết quả - Báo cáo"}
+
+
+def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = None):
+    """The Sở's control workbook: «Cài đặt» (Khóa | Giá trị | Ý nghĩa) and «Danh sách»."""
+    import xlsxwriter
+
+    from .output import atomic_path
+
+    values = values or {}
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+                                            "strings_to_urls": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                              "font_name": "Times New Roman"})
+        body = wb.add_format({"border": 1, "font_name": "Times New Roman", "text_wrap": True,
+                              "valign": "top"})
+        title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Times New Roman"})
+        ws = wb.add_worksheet(SETTINGS_SHEET)
+        ws.write_string(0, 0, "CÀI ĐẶT ĐỢT CHẤM ĐIỂM CÔNG TÁC DÂN VẬN CHÍNH QUYỀN", title)
+        ws.write_row(2, 0, ["Khóa", "Giá trị", "Ý nghĩa"], head)
+        for r, (key, meaning) in enumerate({**CONTROL_KEYS, **REPORT_KEYS}.items(), start=3):
+            ws.write_string(r, 0, key, body)
+            value = values.get(key, "")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.write_number(r, 1, value, body)
+            else:
+                ws.write_string(r, 1, str(value), body)
+            ws.write_string(r, 2, meaning, body)
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, 1, 50)
+        ws.set_column(2, 2, 60)
+        roster = wb.add_worksheet(ROSTER_SHEET)
+        roster.write_row(0, 0, ["STT", "Mã", "Tên cơ quan", "Khối"], head)
+        for i, a in enumerate(agencies, start=1):
+            roster.write_number(i, 0, i, body)
+            roster.write_string(i, 1, a.code, body)
+            roster.write_string(i, 2, a.name, body)
+            roster.write_string(i, 3, a.block, body)
+        roster.set_column(1, 1, 12)
+        roster.set_column(2, 2, 50)
+        roster.set_column(3, 3, 24)
+        roster.freeze_panes(1, 0)
+        wb.close()
+    return path
+
+
+def _rows(ir, sheet: str) -> list[tuple]:
+    from .reader import _grid_rows
+
+    grid = _grid_rows(ir.sheets.get(sheet, {}))
+    if not grid:
+        return []
+    width = max(max(r) for r in grid.values())
+    return [tuple(grid.get(n, {}).get(c) for c in range(1, width + 1))
+            for n in range(1, max(grid) + 1)]
+
+
+def _control(book):
+    """(raw settings, roster) of the control workbook as it is open."""
+    from .errors import DvcqError
+    from .roster import agencies_from_rows
+    from .rubric import nfc
+
+    ir = read_book(book)
+    if SETTINGS_SHEET not in ir.sheets or ROSTER_SHEET not in ir.sheets:
+        raise DvcqError(f"Sổ điều khiển cần hai trang «{SETTINGS_SHEET}» và «{ROSTER_SHEET}».")
+    raw: dict[str, Any] = {}
+    header = False
+    for row in _rows(ir, SETTINGS_SHEET):
+        key = nfc(row[0]) if row and row[0] is not None else ""
+        if not header:
+            header = key == "Khóa"
+            continue
+        if key:
+            raw[key] = row[1] if len(row) > 1 else None
+    agencies = agencies_from_rows(_rows(ir, ROSTER_SHEET), str(book.fullname), ROSTER_SHEET)
+    return raw, agencies
+
+
+def _need(raw: dict[str, Any], key: str) -> Any:
+    from .errors import DvcqError
+
+    value = raw.get(key)
+    if value is None or value == "":
+        raise DvcqError(f"Chưa điền «{key}» ({CONTROL_KEYS[key]}) ở trang «{SETTINGS_SHEET}».")
+    return value
+
+
+def _year(raw: dict[str, Any]) -> int:
+    from .errors import DvcqError
+
+    value = _need(raw, "year")
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise DvcqError(f"Năm «{value}» ở trang «{SETTINGS_SHEET}» không hợp lệ.") from None
+
+
+def _link(path) -> str:
+    target = str(path).replace('"', "'")
+    label = str(getattr(path, "name", path)).replace('"', "'")
+    return f'=HYPERLINK("{target}","{label}")'
+
+
+def _show(book, action: str, title: str, lines: list[tuple[str, Any]]) -> None:
+    """Write an action's summary on its own sheet (replaced each run); links as formulas."""
+    name = ACTIONS[action]
+    old = _sheet(book, name)
+    if old is not None:
+        old.delete()
+    ws = book.sheets.add(name, after=book.sheets[-1])
+    ws.range("A1").value = title
+    ws.range("A1").font.bold = True
+    for r, (label, value) in enumerate(lines, start=3):
+        ws.range(f"A{r}").value = "'" + label
+        if isinstance(value, str) and value.startswith("=HYPERLINK("):
+            ws.range(f"B{r}").formula = value
+        elif isinstance(value, str):
+            ws.range(f"B{r}").value = "'" + value
+        else:
+            ws.range(f"B{r}").value = value
+    ws.range("A1").column_width = 34
+    ws.range("B1").column_width = 90
+    ws.activate()
+
+
+def _guarded(action: str, book, work) -> Any:
+    """Run one button's work; a toolkit error becomes a message in Excel, never a traceback."""
+    from .errors import DvcqError
+
+    try:
+        return work()
+    except DvcqError as exc:
+        lines = [("Lỗi", exc.message)] + [("", str(f)) for f in exc.findings[:50]]
+        _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", lines)
+        book.app.alert(exc.message, title="dvcq")
+        return None
+
+
+def make_templates(book: Any = None):
+    """Button «Tạo mẫu»: a locked template for every agency of «Danh sách»."""
+    from pathlib import Path
+
+    from .generate import templates_for_roster
+    from .rubric import load_rubric
+
+    book = book if book is not None else _caller()
+
+    def work():
+        raw, agencies = _control(book)
+        rubric = load_rubric(str(_need(raw, "rubric")))
+        folder = Path(str(_need(raw, "output"))) / "mau"
+        written = templates_for_roster(rubric, agencies, _year(raw), folder,
+                                       password=str(raw.get("password") or DEFAULT_PASSWORD))
+        lines = [("Số mẫu đã tạo", len(written)), ("Thư mục", _link(folder))]
+        lines += [(w.agency.name, _link(w.path)) for w in written]
+        _show(book, "templates", f"ĐÃ TẠO {len(written)} BẢNG CHẤM ĐIỂM", lines)
+        book.app.alert(f"Đã tạo {len(written)} bảng chấm điểm trong {folder}.", title="dvcq")
+        return written
+
+    return _guarded("templates", book, work)
+
+
+def consolidate_inbox(book: Any = None):
+    """Button «Tổng hợp»: check the inbox, consolidate, write the ranking workbook."""
+    from pathlib import Path
+
+    from .consolidate import consolidate
+    from .ranking import write_ranking
+    from .rubric import load_rubric
+
+    book = book if book is not None else _caller()
+
+    def work():
+        raw, agencies = _control(book)
+        year = _year(raw)
+        rubric = load_rubric(str(_need(raw, "rubric")))
+        out = Path(str(_need(raw, "output")))
+        out.mkdir(parents=True, exist_ok=True)
+        result = consolidate([str(_need(raw, "inbox"))], roster=agencies, rubric=rubric,
+                             year=year)
+        ranking = write_ranking(result, out / f"xep-hang-{year}.xlsx")
+        s = result.summary()
+        lines = [("Bảng xếp hạng", _link(ranking)), ("Số tệp đã đọc", s["files"]),
+                 ("Đơn vị được xếp hạng", s["ranked"]), ("Tệp bị từ chối", s["rejected"]),
+                 ("Chưa có bài hợp lệ", s["missing"]),
+                 ("Không có trong danh sách", s["unknown"]), ("Nộp trùng", s["duplicates"])]
+        lines += [(f"Chưa nộp: {m.agency}", m.note) for m in result.missing]
+        lines += [(f"Bị từ chối: {Path(r.path).name}", ", ".join(r.codes))
+                  for r in result.rejected]
+        _show(book, "consolidate", f"TỔNG HỢP NĂM {year}", lines)
+        book.app.alert(f"Đã xếp hạng {s['ranked']} đơn vị; {s['missing']} chưa có bài hợp lệ, "
+                       f"{s['rejected']} tệp bị từ chối.", title="dvcq")
+        return result
+
+    return _guarded("consolidate", book, work)
+
+
+def write_round_reports(book: Any = None):
+    """Button «Xuất báo cáo»: the Word documents from the ranking workbook of the year."""
+    from pathlib import Path
+
+    from .reports import settings_from, write_reports
+
+    book = book if book is not None else _caller()
+
+    def work():
+        raw, _agencies = _control(book)
+        out = Path(str(_need(raw, "output")))
+        settings = settings_from(raw, SETTINGS_SHEET, frozenset(CONTROL_KEYS))
+        written = write_reports(out / f"xep-hang-{_year(raw)}.xlsx", out / "bao-cao", settings)
+        lines = [("Số văn bản", len(written))] + [(p.name, _link(p)) for p in written]
+        _show(book, "reports", "ĐÃ XUẤT BÁO CÁO", lines)
+        book.app.alert(f"Đã ghi {len(written)} văn bản Word trong {out / 'bao-cao'}.",
+                       title="dvcq")
+        return written
+
+    return _guarded("reports", book, work)
+
+
+__all__ = ["validate", "verdict", "RESULT_SHEET", "write_control_workbook", "make_templates",
+           "consolidate_inbox", "write_round_reports"]

@@ -91,19 +91,28 @@ def load_settings(path: str | Path | None) -> Settings:
         raise ReportError(f"Không tìm thấy tệp cài đặt {path}.")
     raw = _settings_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _settings_yaml(
         path)
-    unknown = sorted(set(raw) - _KEYS)
+    return settings_from(raw, str(path))
+
+
+def settings_from(raw: dict[str, Any], source: str, other_keys: frozenset[str] = frozenset()
+                  ) -> Settings:
+    """Settings from key -> value (a YAML mapping, a «Cài đặt» sheet); ``other_keys`` are keys
+    the caller uses itself (the control workbook's rubric, year, folders)."""
+    unknown = sorted(set(raw) - _KEYS - other_keys)
     if unknown:
-        raise ReportError(f"Tệp cài đặt {path} có khóa không dùng được: {', '.join(unknown)}; "
-                          f"các khóa hợp lệ: {', '.join(sorted(_KEYS))}.")
+        raise ReportError(f"Cài đặt {source} có khóa không dùng được: {', '.join(unknown)}; "
+                          f"các khóa hợp lệ: {', '.join(sorted(_KEYS | other_keys))}.")
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if value is None or value == "":
+        if key in other_keys or value is None or value == "":
             continue
         if key in ("date", "deadline"):
-            values[key] = _date(value, path)
+            values[key] = _date(value, source)
         elif key in ("recipients", "decision_recipients"):
             values[key] = ([_line(v) for v in value] if isinstance(value, list)
                            else [nfc(v) for v in str(value).split("\n") if nfc(v)])
+        elif isinstance(value, float) and value.is_integer():
+            values[key] = str(int(value))  # "125" typed into Excel comes back as 125.0
         else:
             values[key] = nfc(value)
     return Settings(**values)
@@ -149,7 +158,7 @@ def _settings_xlsx(path: Path) -> dict[str, Any]:
     return out
 
 
-def _date(value: Any, path: Path) -> date:
+def _date(value: Any, path: Path | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -492,6 +501,6 @@ def write_agency_report(filled: str | Path, out: str | Path, settings: Settings 
     return render(template_path(AGENCY_REPORT, templates), agency_context(filled, settings), out)
 
 
-__all__ = ["Settings", "ReportError", "load_settings", "round_context", "render",
+__all__ = ["Settings", "ReportError", "load_settings", "settings_from", "round_context", "render",
            "write_reports", "write_agency_report", "agency_context", "vn_number",
            "template_path"]

@@ -38,6 +38,11 @@ def read_roster(path: str | Path) -> list[Agency]:
         sheet = ws.title
     finally:
         wb.close()
+    return agencies_from_rows(rows, source, sheet)
+
+
+def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> list[Agency]:
+    """The agencies of a roster table given as rows of values (a sheet read by any means)."""
     header_at, index = _find_header(rows)
     if index is None:
         raise _error([make("roster-column-missing", path=source, sheet=sheet, cell="A1",
@@ -46,7 +51,7 @@ def read_roster(path: str | Path) -> list[Agency]:
     problems: list[Finding] = []
     seen: dict[str, int] = {}
     for r, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-        values = {f: nfc(row[i]) if i < len(row) and row[i] is not None else ""
+        values = {f: _text(row[i]) if i < len(row) and row[i] is not None else ""
                   for f, i in index.items()}
         if not any(values.values()):
             continue
@@ -67,6 +72,12 @@ def read_roster(path: str | Path) -> list[Agency]:
     if problems:
         raise _error(problems)
     return agencies
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a numeric code, as Excel hands it over
+    return nfc(value)
 
 
 def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int] | None]:

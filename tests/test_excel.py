@@ -187,10 +187,17 @@ class FakeSheets:
                 return s
         raise KeyError(key)
 
-    def add(self, name, before=None):
+    def add(self, name, before=None, after=None):
+        if any(s.name == name for s in self.items):
+            raise ValueError(f"Sheet named '{name}' already present in workbook")
         sheet = FakeSheet(self.book, name)
-        self.items.insert(self.items.index(before) if before is not None else len(self.items),
-                          sheet)
+        if before is not None:
+            at = self.items.index(before)
+        elif after is not None:
+            at = self.items.index(after) + 1
+        else:  # Excel adds before the active sheet; tests do not rely on it
+            at = 0
+        self.items.insert(at, sheet)
         return sheet
 
 
@@ -322,3 +329,73 @@ def test_a_message_that_looks_like_a_formula_stays_text(clean):
     assert messages and all(isinstance(m, str) for m in messages)
     ws = clean.sheets[RESULT_SHEET]
     assert all(not (c.get("formula") or "").startswith("=1+1") for c in ws.cells.values())
+
+
+# --- the control workbook --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def control(tmp_path):
+    from dvcq_xl.excel import write_control_workbook
+    from dvcq_xl.template import Agency
+
+    agencies = [Agency("Sở Alpha", "SA", "Sở, ban, ngành"), Agency("Sở Bêta", "SB",
+                                                                    "Sở, ban, ngành")]
+    path = write_control_workbook(tmp_path / "dieu-khien.xlsx", agencies, {
+        "rubric": "bac-giang-274-2017", "year": 2025, "inbox": str(tmp_path / "nop"),
+        "output": str(tmp_path / "ket-qua"), "province": "Bắc Giang", "number": "125",
+        "date": "05/12/2025"})
+    return FakeBook(path), tmp_path
+
+
+def _summary(book, sheet):
+    ws = book.sheets[sheet]
+    return {ws.cells[(r, 1)]["value"]: ws.cells.get((r, 2), {}).get("value")
+            or ws.cells.get((r, 2), {}).get("formula")
+            for r in range(3, 200) if (r, 1) in ws.cells}
+
+
+def test_control_workbook_round(control):
+    from dvcq_xl.excel import ACTIONS, consolidate_inbox, make_templates, write_round_reports
+
+    book, tmp = control
+    written = make_templates(book)
+    assert [w.path.name for w in written] == ["sa-2025.xlsx", "sb-2025.xlsx"]
+    summary = _summary(book, ACTIONS["templates"])
+    assert summary["Số mẫu đã tạo"] == 2.0
+    assert summary["Sở Alpha"] == f'=HYPERLINK("{written[0].path}","sa-2025.xlsx")'
+    # Sở Alpha fills its template and sends it; Sở Bêta does not
+    inbox = tmp / "nop"
+    inbox.mkdir()
+    make_filled(BG, inbox / "sa.xlsx", agency=written[0].agency)
+    result = consolidate_inbox(book)
+    assert [u.agency for u in result.units] == ["Sở Alpha"]
+    summary = _summary(book, ACTIONS["consolidate"])
+    assert summary["Đơn vị được xếp hạng"] == 1.0 and summary["Chưa nộp: Sở Bêta"] == "Chưa nộp"
+    assert summary["Bảng xếp hạng"].startswith('=HYPERLINK("') and (
+        tmp / "ket-qua" / "xep-hang-2025.xlsx").is_file()
+    docs = write_round_reports(book)
+    assert {p.name for p in docs} >= {"bao-cao-ket-qua-dvcq-2025.docx",
+                                      "du-thao-quyet-dinh-cong-bo-2025.docx"}
+    from docx import Document
+
+    head = Document(str(docs[0])).tables[0]
+    assert head.rows[1].cells[0].text == "Số: 125/BC-SNV"  # 125 typed in Excel is 125.0
+    assert "ngày 05 tháng 12 năm 2025" in head.rows[1].cells[1].text
+    # each run replaces its summary sheet
+    consolidate_inbox(book)
+    assert [s.name for s in book.sheets].count(ACTIONS["consolidate"]) == 1
+
+
+def test_control_workbook_errors_are_messages(control):
+    from dvcq_xl.excel import ACTIONS, consolidate_inbox
+
+    book, tmp = control
+    settings = book.sheets["Cài đặt"]
+    row = next(r for (r, c), cell in settings.cells.items() if c == 1
+               and cell.get("value") == "inbox")
+    settings.cells[(row, 2)] = {"value": ""}
+    assert consolidate_inbox(book) is None
+    text, _title = book.app.alerts[-1]
+    assert "Chưa điền «inbox»" in text
+    assert _summary(book, ACTIONS["consolidate"])["Lỗi"].startswith("Chưa điền «inbox»")
