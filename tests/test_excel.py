@@ -399,3 +399,19 @@ def test_control_workbook_errors_are_messages(control):
     text, _title = book.app.alerts[-1]
     assert "Chưa điền «inbox»" in text
     assert _summary(book, ACTIONS["consolidate"])["Lỗi"].startswith("Chưa điền «inbox»")
+
+
+def test_every_macro_calls_an_entry_point_that_exists():
+    from pathlib import Path
+
+    import dvcq_xl.excel as excel
+
+    folder = Path(__file__).resolve().parents[1] / "macros"
+    calls = []
+    for bas in sorted(folder.glob("*.bas")):
+        text = bas.read_text(encoding="ascii")  # VBA source stays ASCII
+        assert text.startswith(f'Attribute VB_Name = "{bas.stem}"')
+        calls += re.findall(r'RunPython "import dvcq_xl\.excel as dvcq; dvcq\.(\w+)\(\)"', text)
+    assert sorted(calls) == ["consolidate_inbox", "make_templates", "validate",
+                             "write_round_reports"]
+    assert all(callable(getattr(excel, name)) and name in excel.__all__ for name in calls)
