@@ -379,6 +379,26 @@ def _print_written(written: list[Path]) -> None:
                   f"{escape(str(notices[0].parent))}", soft_wrap=True)
 
 
+@main.command("control-workbook")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Tệp sổ điều khiển sẽ ghi (.xlsx).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Danh sách cơ quan để chép vào trang «Danh sách».")
+@click.option("--rubric", "rubric_ref", default="", help="Bộ tiêu chí của đợt.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Năm đánh giá.")
+@handles_errors
+def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
+    """Tạo sổ điều khiển của Sở Nội vụ: trang «Cài đặt» và «Danh sách»."""
+    from .excel import write_control_workbook
+
+    agencies = read_roster(roster) if roster else []
+    values = {"rubric": rubric_ref, "year": year or "", "inbox": "nop", "output": "ket-qua"}
+    write_control_workbook(output, agencies, values)
+    out.print(f"Đã tạo sổ điều khiển {escape(str(output))} ({len(agencies)} cơ quan). Các nút "
+              f"Tạo mẫu, Tổng hợp, Xuất báo cáo trong Excel đang được hoàn thiện; trang «Cài "
+              f"đặt» dùng được ngay với «dvcq report … --settings».", soft_wrap=True)
+
+
 @main.command("demo")
 @click.option("-o", "--output", "output", default="dvcq-demo", show_default=True,
               type=click.Path(file_okay=False), help="Thư mục ghi kết quả.")

@@ -36,6 +36,7 @@ from typing import Any
 from .findings import ERROR
 from .intake import FileResult, check_workbook
 from .reader import read_book
+from .reports import ROUND_KEYS, settings_rows
 from .template import DEFAULT_PASSWORD
 
 RESULT_SHEET = "Kết quả kiểm tra"
@@ -185,13 +186,7 @@ def _restore_marks(book, password: str) -> None:
 
 SETTINGS_SHEET, ROSTER_SHEET = "Cài đặt", "Danh sách"
 #: keys of «Cài đặt» that the buttons use themselves (the rest are the reports' settings)
-CONTROL_KEYS = {
-    "rubric": "Bộ tiêu chí: mã có sẵn (dvcq rubrics) hoặc đường dẫn tệp .yaml/.xlsx",
-    "year": "Năm đánh giá",
-    "inbox": "Thư mục chứa bài nộp (và bản chấm của Tổ kiểm tra)",
-    "output": "Thư mục ghi kết quả: mau/, xep-hang-NĂM.xlsx, bao-cao/",
-    "password": "Mật khẩu khóa trang tính của mẫu (chống sửa nhầm)",
-}
+CONTROL_KEYS = ROUND_KEYS
 REPORT_KEYS = {
     "province": "Tên tỉnh (không có chữ «tỉnh»)",
     "number": "Số văn bản (phần trước dấu /)",
@@ -266,20 +261,11 @@ def _control(book):
     """(raw settings, roster) of the control workbook as it is open."""
     from .errors import DvcqError
     from .roster import agencies_from_rows
-    from .rubric import nfc
 
     ir = read_book(book)
     if SETTINGS_SHEET not in ir.sheets or ROSTER_SHEET not in ir.sheets:
         raise DvcqError(f"Sổ điều khiển cần hai trang «{SETTINGS_SHEET}» và «{ROSTER_SHEET}».")
-    raw: dict[str, Any] = {}
-    header = False
-    for row in _rows(ir, SETTINGS_SHEET):
-        key = nfc(row[0]) if row and row[0] is not None else ""
-        if not header:
-            header = key == "Khóa"
-            continue
-        if key:
-            raw[key] = row[1] if len(row) > 1 else None
+    raw = settings_rows(_rows(ir, SETTINGS_SHEET))
     agencies = agencies_from_rows(_rows(ir, ROSTER_SHEET), str(book.fullname), ROSTER_SHEET)
     return raw, agencies
 

@@ -79,6 +79,14 @@ class Settings:
 
 
 _KEYS = {f.name for f in fields(Settings)}
+#: keys of a round's «Cài đặt» sheet that are not the reports' (the control workbook's own)
+ROUND_KEYS = {
+    "rubric": "Bộ tiêu chí: mã có sẵn (dvcq rubrics) hoặc đường dẫn tệp .yaml/.xlsx",
+    "year": "Năm đánh giá",
+    "inbox": "Thư mục chứa bài nộp (và bản chấm của Tổ kiểm tra)",
+    "output": "Thư mục ghi kết quả: mau/, xep-hang-NĂM.xlsx, bao-cao/",
+    "password": "Mật khẩu khóa trang tính của mẫu (chống sửa nhầm)",
+}
 
 
 def load_settings(path: str | Path | None) -> Settings:
@@ -91,7 +99,7 @@ def load_settings(path: str | Path | None) -> Settings:
         raise ReportError(f"Không tìm thấy tệp cài đặt {path}.")
     raw = _settings_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _settings_yaml(
         path)
-    return settings_from(raw, str(path))
+    return settings_from(raw, str(path), frozenset(ROUND_KEYS))
 
 
 def settings_from(raw: dict[str, Any], source: str, other_keys: frozenset[str] = frozenset()
@@ -151,8 +159,16 @@ def _settings_xlsx(path: Path) -> dict[str, Any]:
         rows = list(wb[SETTINGS_SHEET].iter_rows(values_only=True, max_col=3))
     finally:
         wb.close()
+    return settings_rows(rows)
+
+
+def settings_rows(rows: list[tuple]) -> dict[str, Any]:
+    """Key -> value from the rows of a «Cài đặt» sheet: after its «Khóa» header row (or the
+    first row, when there is no such header), column A the key, column B the value."""
+    start = next((i + 1 for i, row in enumerate(rows[:10])
+                  if row and nfc(row[0]).casefold() == "khóa"), 1)
     out = {}
-    for row in rows[1:]:
+    for row in rows[start:]:
         if row and row[0] is not None and nfc(row[0]):
             out[nfc(row[0])] = row[1] if len(row) > 1 else None
     return out
@@ -501,6 +517,6 @@ def write_agency_report(filled: str | Path, out: str | Path, settings: Settings 
     return render(template_path(AGENCY_REPORT, templates), agency_context(filled, settings), out)
 
 
-__all__ = ["Settings", "ReportError", "load_settings", "settings_from", "round_context", "render",
+__all__ = ["Settings", "ReportError", "load_settings", "settings_from", "settings_rows", "round_context", "render",
            "write_reports", "write_agency_report", "agency_context", "vn_number",
            "template_path"]

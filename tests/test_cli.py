@@ -290,3 +290,18 @@ def test_report_commands(inbox, tmp_path):
     assert bad.exit_code == 2 and "còn 1 lỗi" in bad.output
     wrong = run("report", str(inbox / "a-ok.xlsx"), "-o", str(tmp_path / "r"))
     assert wrong.exit_code == 2 and "không phải bảng xếp hạng" in wrong.output
+
+
+def test_control_workbook_command(tmp_path):
+    from openpyxl import load_workbook
+
+    roster = write_roster([Agency("Sở Y tế", "SYT", "Sở, ban, ngành")], tmp_path / "ds.xlsx")
+    out = tmp_path / "dk.xlsx"
+    result = run("control-workbook", "-o", str(out), "--roster", str(roster), "--rubric",
+                 "bac-giang-274-2017", "--year", "2025")
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Cài đặt", "Danh sách"]
+    assert [c.value for c in wb["Danh sách"][2]] == [1, "SYT", "Sở Y tế", "Sở, ban, ngành"]
+    keys = {r[0].value: r[1].value for r in wb["Cài đặt"].iter_rows(min_row=4)}
+    assert keys["rubric"] == "bac-giang-274-2017" and keys["year"] == 2025

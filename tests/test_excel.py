@@ -415,3 +415,13 @@ def test_every_macro_calls_an_entry_point_that_exists():
     assert sorted(calls) == ["consolidate_inbox", "make_templates", "validate",
                              "write_round_reports"]
     assert all(callable(getattr(excel, name)) and name in excel.__all__ for name in calls)
+
+
+def test_control_workbook_settings_serve_dvcq_report(tmp_path):
+    from dvcq_xl.excel import write_control_workbook
+    from dvcq_xl.reports import load_settings
+
+    path = write_control_workbook(tmp_path / "dk.xlsx", [], {
+        "rubric": "bac-giang-274-2017", "year": 2025, "province": "Quảng Ngãi", "number": 7})
+    s = load_settings(path)  # its own keys (rubric, year, folders) are not the reports'
+    assert (s.province, s.number, s.superior) == ("Quảng Ngãi", "7", "UBND TỈNH QUẢNG NGÃI")
