@@ -4,7 +4,9 @@ Spreadsheet in, spreadsheet out: a rubric (the province's decision, as data) giv
 "Bảng chấm điểm" for every agency of a roster; completed workbooks are read back safely by defined
 names (or by their familiar layout), every total recomputed, every problem reported as a located
 finding, and a marked-up copy written to send back; a round is consolidated into a ranking
-workbook per block (classes, quotas, ties, missing and rejected files, audit trail).
+workbook per block (classes, quotas, ties, missing and rejected files, audit trail), from which
+the Word documents of the round are written (NĐ 30/2020); Excel's buttons call
+:mod:`dvcq_xl.excel`.
 """
 
 __version__ = "0.1.0"
@@ -17,6 +19,9 @@ from .findings import MESSAGES, Finding, Report  # noqa: E402
 from .generate import resolve_rubric, review_copy, templates_for_roster  # noqa: E402
 from .intake import CheckReport, FileResult, check_file, check_paths, check_workbook  # noqa: E402
 from .ranking import write_ranking  # noqa: E402
+from .reports import (  # noqa: E402
+    ReportError, Settings, load_settings, write_agency_report, write_reports,
+)
 from .reader import WorkbookIR, read_ranking_rows, read_workbook  # noqa: E402
 from .roster import read_roster, write_roster  # noqa: E402
 from .rubric import (  # noqa: E402
@@ -31,7 +36,8 @@ __all__ = [
     "CHECKS", "CheckReport", "FileResult", "annotate", "annotate_results", "check_file",
     "check_paths", "check_workbook", "run_checks",
     "Consolidation", "ConsolidationError", "Unit", "consolidate", "write_ranking",
-    "read_ranking_rows",
+    "read_ranking_rows", "ReportError", "Settings", "load_settings", "write_reports",
+    "write_agency_report",
     "Agency", "Band", "Condition", "Decision", "DvcqError", "Fill", "Finding", "Item", "MESSAGES",
     "OutputError", "Report", "RosterError", "Rubric", "RubricError", "Rules", "Score",
     "WorkbookError", "WorkbookIR", "build_rubric", "builtin_ids", "builtin_rubric",
