@@ -36,7 +36,8 @@ from typing import Any
 from .findings import ERROR
 from .intake import FileResult, check_workbook
 from .reader import read_book
-from .reports import ROUND_KEYS, settings_rows
+from .roster import ROSTER_SHEET
+from .reports import ROUND_KEYS, SETTINGS_SHEET, settings_rows
 from .template import DEFAULT_PASSWORD
 
 RESULT_SHEET = "Kết quả kiểm tra"
@@ -184,7 +185,6 @@ def _restore_marks(book, password: str) -> None:
 
 # --- the control workbook of the Sở Nội vụ ------------------------------------------------------
 
-SETTINGS_SHEET, ROSTER_SHEET = "Cài đặt", "Danh sách"
 #: keys of «Cài đặt» that the buttons use themselves (the rest are the reports' settings)
 CONTROL_KEYS = ROUND_KEYS
 REPORT_KEYS = {
@@ -207,6 +207,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
     import xlsxwriter
 
     from .output import atomic_path
+    from .roster import add_roster_sheet
 
     values = values or {}
     with atomic_path(path) as tmp:
@@ -231,17 +232,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 50)
         ws.set_column(2, 2, 60)
-        roster = wb.add_worksheet(ROSTER_SHEET)
-        roster.write_row(0, 0, ["STT", "Mã", "Tên cơ quan", "Khối"], head)
-        for i, a in enumerate(agencies, start=1):
-            roster.write_number(i, 0, i, body)
-            roster.write_string(i, 1, a.code, body)
-            roster.write_string(i, 2, a.name, body)
-            roster.write_string(i, 3, a.block, body)
-        roster.set_column(1, 1, 12)
-        roster.set_column(2, 2, 50)
-        roster.set_column(3, 3, 24)
-        roster.freeze_panes(1, 0)
+        add_roster_sheet(wb, agencies)
         wb.close()
     return path
 

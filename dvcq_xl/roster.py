@@ -109,22 +109,29 @@ def write_roster(agencies: Iterable[Agency], path: str | Path) -> Path:
 
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
-        ws = wb.add_worksheet(ROSTER_SHEET)
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                              "font_name": "Times New Roman"})
-        body = wb.add_format({"border": 1, "font_name": "Times New Roman"})
-        ws.write_row(0, 0, ["STT", "Mã", "Tên cơ quan", "Khối"], head)
-        i = 0
-        for i, a in enumerate(agencies, start=1):
-            ws.write_number(i, 0, i, body)
-            ws.write_string(i, 1, a.code, body)
-            ws.write_string(i, 2, a.name, body)
-            ws.write_string(i, 3, a.block, body)
-        ws.set_column(0, 0, 6)
-        ws.set_column(1, 1, 12)
-        ws.set_column(2, 2, 50)
-        ws.set_column(3, 3, 24)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(i, 1), 3)
+        add_roster_sheet(wb, agencies)
         wb.close()
     return Path(path)
+
+
+def add_roster_sheet(wb, agencies: Iterable[Agency]):
+    """The «Danh sách» sheet (STT | Mã | Tên cơ quan | Khối) in an XlsxWriter workbook: the
+    roster file itself, and the roster of the Sở's control workbook."""
+    ws = wb.add_worksheet(ROSTER_SHEET)
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                          "font_name": "Times New Roman"})
+    body = wb.add_format({"border": 1, "font_name": "Times New Roman"})
+    ws.write_row(0, 0, ["STT", "Mã", "Tên cơ quan", "Khối"], head)
+    i = 0
+    for i, a in enumerate(agencies, start=1):
+        ws.write_number(i, 0, i, body)
+        ws.write_string(i, 1, a.code, body)
+        ws.write_string(i, 2, a.name, body)
+        ws.write_string(i, 3, a.block, body)
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 12)
+    ws.set_column(2, 2, 50)
+    ws.set_column(3, 3, 24)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(i, 1), 3)
+    return ws
