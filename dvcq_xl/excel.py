@@ -30,9 +30,13 @@ after=…)``, ``book.sheets[name]`` and ``[index]``,
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+from pathlib import Path
 from typing import Any
 
+from .errors import DvcqError
 from .findings import ERROR
 from .intake import FileResult, check_workbook
 from .reader import read_book
@@ -123,28 +127,23 @@ def _targets(result: FileResult) -> list[tuple[str, str, tuple[int, int, int]]]:
     return [(sheet, cell, colour) for (sheet, cell), colour in seen.items()]
 
 
+@contextlib.contextmanager
 def _unprotected(book, sheet_name: str, password: str):
-    """Context: the sheet unprotected for the duration, protected again afterwards."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def scope():
-        sheet = book.sheets[sheet_name]
-        was = False
-        try:
-            was = bool(sheet.api.ProtectContents)
-        except Exception:  # noqa: BLE001 - platforms without the COM property
-            pass
+    """The sheet unprotected for the duration, protected again afterwards (also on error)."""
+    sheet = book.sheets[sheet_name]
+    was = False
+    try:
+        was = bool(sheet.api.ProtectContents)
+    except Exception:  # noqa: BLE001 - platforms without the COM property
+        pass
+    if was:
+        sheet.api.Unprotect(password)
+    try:
+        yield sheet
+    finally:
         if was:
-            sheet.api.Unprotect(password)
-        try:
-            yield sheet
-        finally:
-            if was:
-                sheet.api.Protect(Password=password, DrawingObjects=True, Contents=True,
-                                  Scenarios=True)
-
-    return scope()
+            sheet.api.Protect(Password=password, DrawingObjects=True, Contents=True,
+                              Scenarios=True)
 
 
 def _mark_cells(book, result: FileResult, password: str) -> None:
@@ -186,7 +185,6 @@ def _restore_marks(book, password: str) -> None:
 # --- the control workbook of the Sở Nội vụ ------------------------------------------------------
 
 #: keys of «Cài đặt» that the buttons use themselves (the rest are the reports' settings)
-CONTROL_KEYS = ROUND_KEYS
 REPORT_KEYS = {
     "province": "Tên tỉnh (không có chữ «tỉnh»)",
     "number": "Số văn bản (phần trước dấu /)",
@@ -221,7 +219,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         ws = wb.add_worksheet(SETTINGS_SHEET)
         ws.write_string(0, 0, "CÀI ĐẶT ĐỢT CHẤM ĐIỂM CÔNG TÁC DÂN VẬN CHÍNH QUYỀN", title)
         ws.write_row(2, 0, ["Khóa", "Giá trị", "Ý nghĩa"], head)
-        for r, (key, meaning) in enumerate({**CONTROL_KEYS, **REPORT_KEYS}.items(), start=3):
+        for r, (key, meaning) in enumerate({**ROUND_KEYS, **REPORT_KEYS}.items(), start=3):
             ws.write_string(r, 0, key, body)
             value = values.get(key, "")
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -237,42 +235,26 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
     return path
 
 
-def _rows(ir, sheet: str) -> list[tuple]:
-    from .reader import _grid_rows
-
-    grid = _grid_rows(ir.sheets.get(sheet, {}))
-    if not grid:
-        return []
-    width = max(max(r) for r in grid.values())
-    return [tuple(grid.get(n, {}).get(c) for c in range(1, width + 1))
-            for n in range(1, max(grid) + 1)]
-
-
 def _control(book):
     """(raw settings, roster) of the control workbook as it is open."""
-    from .errors import DvcqError
     from .roster import agencies_from_rows
 
     ir = read_book(book)
     if SETTINGS_SHEET not in ir.sheets or ROSTER_SHEET not in ir.sheets:
         raise DvcqError(f"Sổ điều khiển cần hai trang «{SETTINGS_SHEET}» và «{ROSTER_SHEET}».")
-    raw = settings_rows(_rows(ir, SETTINGS_SHEET))
-    agencies = agencies_from_rows(_rows(ir, ROSTER_SHEET), str(book.fullname), ROSTER_SHEET)
+    raw = settings_rows(ir.rows(SETTINGS_SHEET))
+    agencies = agencies_from_rows(ir.rows(ROSTER_SHEET), str(book.fullname), ROSTER_SHEET)
     return raw, agencies
 
 
 def _need(raw: dict[str, Any], key: str) -> Any:
-    from .errors import DvcqError
-
     value = raw.get(key)
     if value is None or value == "":
-        raise DvcqError(f"Chưa điền «{key}» ({CONTROL_KEYS[key]}) ở trang «{SETTINGS_SHEET}».")
+        raise DvcqError(f"Chưa điền «{key}» ({ROUND_KEYS[key]}) ở trang «{SETTINGS_SHEET}».")
     return value
 
 
 def _year(raw: dict[str, Any]) -> int:
-    from .errors import DvcqError
-
     value = _need(raw, "year")
     try:
         return int(float(value))
@@ -308,98 +290,83 @@ def _show(book, action: str, title: str, lines: list[tuple[str, Any]]) -> None:
     ws.activate()
 
 
-def _guarded(action: str, book, work) -> Any:
-    """Run one button's work; a toolkit error becomes a message in Excel, never a traceback."""
-    from .errors import DvcqError
+def _button(action: str):
+    """A control-workbook button: the calling book unless one is given, its «Cài đặt» and
+    «Danh sách» read; a toolkit error becomes a message in Excel, never a traceback."""
 
-    try:
-        return work()
-    except DvcqError as exc:
-        lines = [("Lỗi", exc.message)] + [("", str(f)) for f in exc.findings[:50]]
-        _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", lines)
-        book.app.alert(exc.message, title="dvcq")
-        return None
+    def wrap(func):
+        @functools.wraps(func)
+        def run(book: Any = None):
+            book = book if book is not None else _caller()
+            try:
+                raw, agencies = _control(book)
+                return func(book, raw, agencies)
+            except DvcqError as exc:
+                lines = [("Lỗi", exc.message)] + [("", str(f)) for f in exc.findings[:50]]
+                _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", lines)
+                book.app.alert(exc.message, title="dvcq")
+                return None
+
+        return run
+
+    return wrap
 
 
-def make_templates(book: Any = None):
+@_button("templates")
+def make_templates(book, raw: dict[str, Any], agencies: list):
     """Button «Tạo mẫu»: a locked template for every agency of «Danh sách»."""
-    from pathlib import Path
-
     from .generate import templates_for_roster
     from .rubric import load_rubric
 
-    book = book if book is not None else _caller()
-
-    def work():
-        raw, agencies = _control(book)
-        rubric = load_rubric(str(_need(raw, "rubric")))
-        folder = Path(str(_need(raw, "output"))) / "mau"
-        written = templates_for_roster(rubric, agencies, _year(raw), folder,
-                                       password=str(raw.get("password") or DEFAULT_PASSWORD))
-        lines = [("Số mẫu đã tạo", len(written)), ("Thư mục", _link(folder))]
-        lines += [(w.agency.name, _link(w.path)) for w in written]
-        _show(book, "templates", f"ĐÃ TẠO {len(written)} BẢNG CHẤM ĐIỂM", lines)
-        book.app.alert(f"Đã tạo {len(written)} bảng chấm điểm trong {folder}.", title="dvcq")
-        return written
-
-    return _guarded("templates", book, work)
+    rubric = load_rubric(str(_need(raw, "rubric")))
+    folder = Path(str(_need(raw, "output"))) / "mau"
+    written = templates_for_roster(rubric, agencies, _year(raw), folder,
+                                   password=str(raw.get("password") or DEFAULT_PASSWORD))
+    lines = [("Số mẫu đã tạo", len(written)), ("Thư mục", _link(folder))]
+    lines += [(w.agency.name, _link(w.path)) for w in written]
+    _show(book, "templates", f"ĐÃ TẠO {len(written)} BẢNG CHẤM ĐIỂM", lines)
+    book.app.alert(f"Đã tạo {len(written)} bảng chấm điểm trong {folder}.", title="dvcq")
+    return written
 
 
-def consolidate_inbox(book: Any = None):
+@_button("consolidate")
+def consolidate_inbox(book, raw: dict[str, Any], agencies: list):
     """Button «Tổng hợp»: check the inbox, consolidate, write the ranking workbook."""
-    from pathlib import Path
-
     from .consolidate import consolidate
     from .ranking import write_ranking
     from .rubric import load_rubric
 
-    book = book if book is not None else _caller()
-
-    def work():
-        raw, agencies = _control(book)
-        year = _year(raw)
-        rubric = load_rubric(str(_need(raw, "rubric")))
-        out = Path(str(_need(raw, "output")))
-        out.mkdir(parents=True, exist_ok=True)
-        result = consolidate([str(_need(raw, "inbox"))], roster=agencies, rubric=rubric,
-                             year=year)
-        ranking = write_ranking(result, out / f"xep-hang-{year}.xlsx")
-        s = result.summary()
-        lines = [("Bảng xếp hạng", _link(ranking)), ("Số tệp đã đọc", s["files"]),
-                 ("Đơn vị được xếp hạng", s["ranked"]), ("Tệp bị từ chối", s["rejected"]),
-                 ("Chưa có bài hợp lệ", s["missing"]),
-                 ("Không có trong danh sách", s["unknown"]), ("Nộp trùng", s["duplicates"])]
-        lines += [(f"Chưa nộp: {m.agency}", m.note) for m in result.missing]
-        lines += [(f"Bị từ chối: {Path(r.path).name}", ", ".join(r.codes))
-                  for r in result.rejected]
-        _show(book, "consolidate", f"TỔNG HỢP NĂM {year}", lines)
-        book.app.alert(f"Đã xếp hạng {s['ranked']} đơn vị; {s['missing']} chưa có bài hợp lệ, "
-                       f"{s['rejected']} tệp bị từ chối.", title="dvcq")
-        return result
-
-    return _guarded("consolidate", book, work)
+    year = _year(raw)
+    rubric = load_rubric(str(_need(raw, "rubric")))
+    out = Path(str(_need(raw, "output")))
+    out.mkdir(parents=True, exist_ok=True)
+    result = consolidate([str(_need(raw, "inbox"))], roster=agencies, rubric=rubric, year=year)
+    ranking = write_ranking(result, out / f"xep-hang-{year}.xlsx")
+    s = result.summary()
+    lines = [("Bảng xếp hạng", _link(ranking)), ("Số tệp đã đọc", s["files"]),
+             ("Đơn vị được xếp hạng", s["ranked"]), ("Tệp bị từ chối", s["rejected"]),
+             ("Chưa có bài hợp lệ", s["missing"]),
+             ("Không có trong danh sách", s["unknown"]), ("Nộp trùng", s["duplicates"])]
+    lines += [(f"Chưa nộp: {m.agency}", m.note) for m in result.missing]
+    lines += [(f"Bị từ chối: {Path(r.path).name}", ", ".join(r.codes)) for r in result.rejected]
+    _show(book, "consolidate", f"TỔNG HỢP NĂM {year}", lines)
+    book.app.alert(f"Đã xếp hạng {s['ranked']} đơn vị; {s['missing']} chưa có bài hợp lệ, "
+                   f"{s['rejected']} tệp bị từ chối.", title="dvcq")
+    return result
 
 
-def write_round_reports(book: Any = None):
+@_button("reports")
+def write_round_reports(book, raw: dict[str, Any], agencies: list):
     """Button «Xuất báo cáo»: the Word documents from the ranking workbook of the year."""
-    from pathlib import Path
-
     from .reports import settings_from, write_reports
 
-    book = book if book is not None else _caller()
-
-    def work():
-        raw, _agencies = _control(book)
-        out = Path(str(_need(raw, "output")))
-        settings = settings_from(raw, SETTINGS_SHEET, frozenset(CONTROL_KEYS))
-        written = write_reports(out / f"xep-hang-{_year(raw)}.xlsx", out / "bao-cao", settings)
-        lines = [("Số văn bản", len(written))] + [(p.name, _link(p)) for p in written]
-        _show(book, "reports", "ĐÃ XUẤT BÁO CÁO", lines)
-        book.app.alert(f"Đã ghi {len(written)} văn bản Word trong {out / 'bao-cao'}.",
-                       title="dvcq")
-        return written
-
-    return _guarded("reports", book, work)
+    out = Path(str(_need(raw, "output")))
+    settings = settings_from(raw, SETTINGS_SHEET, frozenset(ROUND_KEYS))
+    written = write_reports(out / f"xep-hang-{_year(raw)}.xlsx", out / "bao-cao", settings)
+    lines = [("Số văn bản", len(written))] + [(p.name, _link(p)) for p in written]
+    _show(book, "reports", "ĐÃ XUẤT BÁO CÁO", lines)
+    book.app.alert(f"Đã ghi {len(written)} văn bản Word trong {out / 'bao-cao'}.", title="dvcq")
+    return written
 
 
 __all__ = ["validate", "verdict", "RESULT_SHEET", "write_control_workbook", "make_templates",

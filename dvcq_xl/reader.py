@@ -153,6 +153,15 @@ class WorkbookIR:
     def at(self, sheet: str, ref: str) -> Cell | None:
         return self.sheets.get(sheet, {}).get(ref)
 
+    def rows(self, sheet: str) -> list[tuple]:
+        """The values of a kept sheet as rows (row 1 first, column A first; None where empty)."""
+        grid = _grid_rows(self.sheets.get(sheet, {}))
+        if not grid:
+            return []
+        width = max(max(r) for r in grid.values())
+        return [tuple(grid.get(n, {}).get(c) for c in range(1, width + 1))
+                for n in range(1, max(grid) + 1)]
+
 
 # --- A1 helpers ----------------------------------------------------------------------------------
 
