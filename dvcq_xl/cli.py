@@ -20,10 +20,10 @@ from rich.table import Column, Table
 
 from . import __version__
 from .annotate import annotate_results
-from .consolidate import Consolidation, consolidate
+from .consolidate import Consolidation, consolidate, points_text
 from .demo import DEMO_YEAR, run_demo
 from .errors import DvcqError, OutputError
-from .findings import Report
+from .findings import Report, comma
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths, discover
 from .ranking import write_ranking
@@ -225,7 +225,7 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
         who = f" — {r.agency}" if r.agency else ""
         name = escape(_shown_path(r.path) + who)
         if r.status == "ok":
-            score = (f", {r.self_total:g} điểm ({r.self_class})".replace(".", ",")
+            score = (f", {comma(r.self_total)} điểm ({r.self_class})"
                      if r.self_total is not None else "")
             extra = f", {len(r.warnings)} cảnh báo" if r.warnings else ""
             out.print(f"[green]✔[/] {name}: hợp lệ{escape(score)}{extra}", soft_wrap=True)
@@ -307,7 +307,8 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
                       title=f"Khối: {block} ({len(units)} đơn vị)", title_justify="left")
         for u in units:
             table.add_row(str(u.rank or "—") + (" =" if u.tied else ""), escape(u.agency),
-                          _num(u.self_total), _num(u.review_total), escape(u.class_name),
+                          points_text(u.self_total), points_text(u.review_total),
+                          escape(u.class_name),
                           escape("; ".join(u.notes)))
         out.print(table)
     s = c.summary()
@@ -332,10 +333,6 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
     for note in c.notes:
         out.print(f"  [yellow]![/] {escape(note)}", soft_wrap=True)
     out.print(f"Bảng xếp hạng: {escape(str(written))}", soft_wrap=True)
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}".replace(".", ",")
 
 
 @main.command("report")

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
 from .errors import DvcqError
-from .findings import ERROR, Finding, make
+from .findings import ERROR, Finding, comma, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
 from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR, Rubric, builtin_ids, nfc
 from .template import REVIEW, Agency
@@ -387,7 +387,7 @@ def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name:
             continue  # not scored yet (a superior-only tiêu chí before the review): not "low"
         got = sum(v or 0 for v in scored)
         if got < rules.criterion_floor * item.max_points - _EPS:
-            low.append(f"{item.title or item.code} đạt {_points(got)}/{_points(item.max_points)}")
+            low.append(f"{item.title or item.code} đạt {points_text(got)}/{points_text(item.max_points)}")
     if not low:
         return class_name, []
     index = max(rubric.band_index(class_name), rubric.band_index(rules.criterion_floor_class))
@@ -397,14 +397,13 @@ def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name:
     return capped, [note]
 
 
-def _points(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:g}".replace(".", ",")
+def points_text(value: float | None) -> str:
+    """Points in a note or on the terminal: "94,5"; "—" when there are none."""
+    return "—" if value is None else comma(value)
 
 
 def _percent(share: float) -> str:
-    return f"{share * 100:g} %".replace(".", ",")
+    return f"{comma(share * 100)} %"
 
 
 def apply_quotas(rubric: Rubric, units: list[Unit]) -> list[str]:
@@ -433,7 +432,7 @@ def apply_quotas(rubric: Rubric, units: list[Unit]) -> list[str]:
         if len(tied_at_cut) > 1 and any(u in holders[:allowed] for u in tied_at_cut):
             names = ", ".join(u.agency for u in tied_at_cut)
             notes.append(f"Khối «{units[0].block}»: {len(tied_at_cut)} đơn vị đồng "
-                         f"{_points(cut)} điểm tại ngưỡng tỷ lệ «{band.name}» ({names}); "
+                         f"{points_text(cut)} điểm tại ngưỡng tỷ lệ «{band.name}» ({names}); "
                          f"cả nhóm được xếp «{lower}» để không vượt tỷ lệ — Hội đồng thi đua "
                          f"xem xét.")
             for u in tied_at_cut:
@@ -703,7 +702,7 @@ def _compare(out: Consolidation, prior: list[PriorUnit]) -> None:
         parts = []
         if p.score is not None:
             diff = round(u.final_score - p.score, 6)
-            parts.append(f"{'+' if diff > 0 else ''}{_points(diff)} điểm" if diff else
+            parts.append(f"{'+' if diff > 0 else ''}{points_text(diff)} điểm" if diff else
                          "bằng điểm")
         if p.class_name and p.class_name != u.class_name:
             parts.append(f"{p.class_name} → {u.class_name}")
@@ -726,5 +725,5 @@ def file_digest(path: str | Path) -> tuple[str, int]:
 
 __all__ = ["Consolidation", "ConsolidationError", "Unit", "Change", "Rejected", "Missing",
            "Unknown", "Duplicate", "PriorUnit", "RosterIndex", "consolidate", "final_values",
-           "criterion_floor", "apply_quotas", "leaf_label", "rank_block", "name_key", "sort_key",
+           "criterion_floor", "apply_quotas", "leaf_label", "points_text", "rank_block", "name_key", "sort_key",
            "read_previous", "file_digest", "NO_BLOCK"]

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DvcqError
-from .findings import ERROR
+from .findings import ERROR, comma
 from .intake import FileResult, check_workbook
 from .reader import read_book
 from .roster import ROSTER_SHEET
@@ -74,7 +74,7 @@ def verdict(result: FileResult) -> str:
         return (f"Bảng chấm điểm còn {len(result.errors)} lỗi"
                 + (f" và {len(result.warnings)} cảnh báo" if result.warnings else "")
                 + f". Xem trang «{RESULT_SHEET}»; các ô lỗi được tô đỏ.")
-    total = (f" Tổng điểm tự chấm: {result.self_total:g}".replace(".", ",") + " điểm"
+    total = (f" Tổng điểm tự chấm: {comma(result.self_total)} điểm"
              + (f", xếp loại {result.self_class}." if result.self_class else ".")
              if result.self_total is not None else "")
     warn = f" Có {len(result.warnings)} cảnh báo (tô vàng)." if result.warnings else ""

@@ -275,11 +275,16 @@ def make(code: str, **fields: Any) -> Finding:
     return Finding(code=code, severity=severity, message=message, **names)
 
 
+def comma(value: float) -> str:
+    """A number as Vietnamese text writes it: 94.5 -> "94,5", 95.0 -> "95"."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        return comma(value)
     return str(value)
 
 

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
+from .findings import comma
 from .output import atomic_path
 from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR
 
@@ -336,7 +337,7 @@ def _matrix_sheet(ws, st: _Styles, c: Consolidation) -> None:
     col = len(fixed)
     for leaf in leaves:
         ws.merge_range(top, col, top, col + 1,
-                       f"{leaf.code} ({_comma(leaf.max_points)} đ)", st.head)
+                       f"{leaf.code} ({comma(leaf.max_points)} đ)", st.head)
         ws.write_string(head_row, col, "TC", st.head)
         ws.write_string(head_row, col + 1, "XL", st.head)
         ws.write_comment(top, col, leaf_label(c.rubric, leaf.code))
@@ -381,10 +382,6 @@ def _matrix_sheet(ws, st: _Styles, c: Consolidation) -> None:
         ws.autofilter(head_row, 0, head_row + len(c.units), width - 1)
     _print_setup(ws, None)
     ws.repeat_rows(top, head_row)
-
-
-def _comma(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
 
 
 def _mean(values: list[float | None]) -> float | None:

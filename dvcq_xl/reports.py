@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DvcqError
+from .findings import comma
 from .output import atomic_path, ensure_dir, safe_filename
 from .reader import RankingBook, read_ranking
 from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
@@ -199,8 +200,7 @@ def vn_number(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     value = round(float(value), 2)
-    text = f"{int(value)}" if value.is_integer() else f"{value:g}"
-    return text.replace(".", ",")
+    return str(int(value)) if value.is_integer() else comma(value)
 
 
 def signed(value: Any) -> str:
