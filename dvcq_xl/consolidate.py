@@ -608,32 +608,34 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
     values, answers = final_values(rubric, marks)
     score = rubric.score(values, answers, column="review")
     class_name, notes = criterion_floor(rubric, values, score.class_name)
-    self_score = rubric.score(marks.self, marks.self_answers, column="self")
+    self_total = r.self_total  # given whenever the self column is complete and valid
+    if self_total is None:
+        self_total = rubric.score(marks.self, marks.self_answers, column="self").total
     unit = Unit(
         agency=agency.name, agency_code=agency.code, block=agency.block or NO_BLOCK,
         source=r.path, copy=r.copy,
-        self_total=r.self_total if r.self_total is not None else self_score.total,
+        self_total=self_total,
         review_total=r.review_total, final_score=score.total, class_name=class_name,
         values=values, self_values=dict(marks.self), notes=notes,
     )
     if agency.name and r.agency and name_key(agency.name) != name_key(r.agency):
         unit.notes.append(f"Tên trong tệp: «{r.agency}»")
-    superior = [leaf for leaf in rubric.leaves() if leaf.kind == SUPERIOR]
-    if superior and any(values[leaf.code] is None for leaf in superior):
+    if any(values[leaf.code] is None for leaf in rubric.leaves((SUPERIOR,))):
         unit.notes.append("Chưa có điểm do cấp trên chấm")
+    before = len(changes)
     for leaf in rubric.leaves():
         own, review = marks.self.get(leaf.code), marks.review.get(leaf.code)
         if leaf.kind == SUPERIOR or review is None or own is None or abs(own - review) < _EPS:
             continue
         changes.append(Change(unit.agency, unit.agency_code, unit.block, leaf.code,
-                              leaf_label(rubric, leaf.code), own, review, marks.reasons.get(leaf.code, ""),
-                              r.path))
+                              leaf_label(rubric, leaf.code), own, review,
+                              marks.reasons.get(leaf.code, ""), r.path))
     for cond in rubric.conditions:
         own, review = marks.self_answers.get(cond.id), marks.review_answers.get(cond.id)
         if review is not None and review != own:
             changes.append(Change(unit.agency, unit.agency_code, unit.block, cond.id,
                                   cond.question, _yes_no(own), _yes_no(review), "", r.path))
-    unit.rescored = any(c.source == r.path for c in changes)
+    unit.rescored = len(changes) > before
     if unit.rescored:
         unit.notes.append("Tổ kiểm tra chấm lại")
     return unit

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .consolidate import leaf_label
 from .errors import DvcqError
 from .findings import comma
 from .output import atomic_path, ensure_dir, safe_filename
@@ -318,8 +319,6 @@ def notice_items(book: RankingBook, context: dict[str, Any], unit: dict[str, Any
     for i, (code, (own, final)) in enumerate(book.matrix.get(unit["name"], {}).items(), start=1):
         label, top = code, None
         if rubric is not None:
-            from .consolidate import leaf_label
-
             try:
                 label, top = leaf_label(rubric, code), rubric.item(code).max_points
             except KeyError:
