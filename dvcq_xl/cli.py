@@ -25,7 +25,7 @@ from .demo import DEMO_YEAR, run_demo
 from .errors import DvcqError, OutputError
 from .findings import Report, comma
 from .generate import review_copy, templates_for_roster
-from .intake import CheckReport, check_paths, discover
+from .intake import CheckReport, check_paths
 from .ranking import write_ranking
 from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
@@ -196,9 +196,10 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
                                "dvcq check nop/")
     rubrics = [load_rubric(ref) for ref in rubric_refs]
     with _progress() as progress:
-        task = progress.add_task("Đang kiểm tra", total=len(discover(paths)[0]))
+        task = progress.add_task("Đang kiểm tra", total=None)
         report = check_paths(paths, rubrics, year, jobs=jobs,
-                             progress=lambda r: progress.advance(task))
+                             progress=lambda r: progress.advance(task),
+                             found=lambda n: progress.update(task, total=n))
     annotated = annotate_results(report.files, annotate_dir) if annotate_dir else []
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -280,10 +281,11 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     agencies = read_roster(roster) if roster else None
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     with _progress() as progress:
-        task = progress.add_task("Đang đọc và kiểm tra", total=len(discover(paths)[0]))
+        task = progress.add_task("Đang đọc và kiểm tra", total=None)
         result = consolidate(paths, roster=agencies, rubric=rubric, year=year,
                              previous=previous, jobs=jobs,
-                             progress=lambda r: progress.advance(task))
+                             progress=lambda r: progress.advance(task),
+                             found=lambda n: progress.update(task, total=n))
     written = write_ranking(result, output)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -474,6 +474,7 @@ def consolidate(
     previous: str | Path | None = None,
     jobs: int | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    found: Callable[[int], None] | None = None,
 ) -> Consolidation:
     """Check every workbook under ``paths`` and consolidate the valid ones into a ranking.
 
@@ -481,7 +482,8 @@ def consolidate(
     year are rejected. Raises :class:`ConsolidationError` when no file can be ranked.
     """
     prior = read_previous(previous) if previous else None
-    report = check_paths(paths, [rubric] if rubric else [], year, jobs=jobs, progress=progress)
+    report = check_paths(paths, [rubric] if rubric else [], year, jobs=jobs, progress=progress,
+                         found=found)
     files = report.files
     rubric = rubric or _round_rubric(files)
     valid = [r for r in files if r.status == OK]

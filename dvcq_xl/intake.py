@@ -325,12 +325,17 @@ def check_paths(
     *,
     jobs: int | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    found: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """Check every workbook under ``paths``; results in the order the files were found.
 
     With many files, reading runs in ``jobs`` processes (default: the number of cores).
+    ``found`` is told how many files there are before the first is read, ``progress`` is called
+    with each result (a progress bar's total and steps).
     """
     files, skipped = discover(paths)
+    if found:  # how many files there are, before the first is read (a progress bar's total)
+        found(len(files))
     report = CheckReport(skipped=skipped)
     jobs = jobs or os.cpu_count() or 1
     tasks = [(str(p), tuple(rubrics), year) for p in files]

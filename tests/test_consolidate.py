@@ -415,3 +415,12 @@ def test_inputs_are_never_modified_and_parallel_reading_agrees(round_dir, round_
     assert state() == before
     assert parallel.flat() == round_result.flat()
     assert parallel.to_dict() == round_result.to_dict()
+
+
+def test_progress_is_told_the_total_first_then_each_file(round_dir):
+    events = []
+    consolidate([round_dir], roster=ROSTER, year=2025, jobs=1,
+                found=lambda n: events.append(("found", n)),
+                progress=lambda r: events.append(("file", r.path)))
+    files = [e for e in events if e[0] == "file"]
+    assert events[0] == ("found", len(files)) and len(files) == 10  # ghi-chu.txt is skipped
