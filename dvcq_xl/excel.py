@@ -200,14 +200,28 @@ ACTIONS = {"templates": "Kết quả - Tạo mẫu", "consolidate": "Kết quả
            "reports": "Kết quả - Báo cáo"}
 
 
+#: the control workbook's buttons: (macro in macros/DvcqDieuKhien.bas, caption, what it does)
+CONTROL_BUTTONS = (
+    ("TaoMau", "Tạo mẫu", "Tạo bảng chấm điểm đã khóa cho mọi cơ quan của trang «Danh sách»."),
+    ("TongHop", "Tổng hợp", "Kiểm tra các tệp trong thư mục «inbox» và ghi bảng xếp hạng."),
+    ("XuatBaoCao", "Xuất báo cáo", "Ghi báo cáo, dự thảo quyết định, thông báo (Word)."),
+)
+
+
 def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = None):
-    """The Sở's control workbook: «Cài đặt» (Khóa | Giá trị | Ý nghĩa) and «Danh sách»."""
+    """The Sở's control workbook: «Cài đặt» (Khóa | Giá trị | Ý nghĩa) and «Danh sách».
+
+    A ``.xlsm`` path gives the macro-enabled workbook, with the buttons «Tạo mẫu», «Tổng hợp»
+    and «Xuất báo cáo» on «Cài đặt» (:data:`CONTROL_BUTTONS`); ``.xlsx`` the same sheets alone.
+    """
     import xlsxwriter
 
     from .output import atomic_path
     from .roster import add_roster_sheet
+    from .vba import CONTROL_MODULES, attach, insert_button
 
     values = values or {}
+    macros = Path(path).suffix.lower() == ".xlsm"
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False})
@@ -230,7 +244,24 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 50)
         ws.set_column(2, 2, 60)
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        if macros:
+            ws.set_column(3, 3, 17)
+            ws.set_column(4, 4, 44)
+            note = wb.add_format({"italic": True, "font_name": "Times New Roman",
+                                  "text_wrap": True, "valign": "top"})
+            for i, (macro, caption, meaning) in enumerate(CONTROL_BUTTONS):
+                insert_button(ws, f"D{4 + 3 * i}", macro, caption, width=120, height=40)
+                ws.write_string(3 + 3 * i, 4, meaning, note)
+            ws.write_string(3 + 3 * len(CONTROL_BUTTONS), 4,
+                            "Đường dẫn thư mục có thể ghi tương đối so với thư mục của sổ này. "
+                            "Kết quả mỗi nút ghi ở trang «Kết quả - …», có đường dẫn mở tệp.",
+                            note)
         add_roster_sheet(wb, agencies)
+        if macros:
+            attach(wb, CONTROL_MODULES)
         wb.close()
     return path
 

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import xlsxwriter
 
 from . import __version__
+from .errors import OutputError
 from .output import atomic_path
 from .rubric import (
     BONUS,
@@ -40,11 +41,14 @@ from .rubric import (
     Rubric,
     num,
 )
+from .vba import TEMPLATE_MODULES, attach, insert_button
 
 SHEET = "Bảng chấm điểm"
 GUIDE = "Hướng dẫn"
 META = "dvcq"
 DEFAULT_PASSWORD = "dvcq"
+#: the «Kiểm tra» button of the macro-enabled template: the macro it runs (macros/DvcqKiemTra.bas)
+BUTTON_MACRO, BUTTON_CAPTION, BUTTON_CELL = "KiemTra", "Kiểm tra", "K6"
 AGENCY, REVIEW = "agency", "review"
 META_KEYS = ("rubric_id", "rubric_version", "rubric_hash", "year", "copy", "toolkit_version")
 
@@ -462,6 +466,7 @@ class _Ctx:
     layout: Layout
     bp: dict[str, Any] = field(default_factory=dict)
     print_last: int = 0
+    macros: bool = False
 
     @property
     def review(self) -> bool:
@@ -863,6 +868,12 @@ def _step_guide(ctx: _Ctx) -> None:
             "5. Các mục ghi «Do cấp trên chấm» cơ quan không tự chấm; không tính vào tổng tự chấm.",
             "6. Lưu tệp ở dạng .xlsx, giữ nguyên tên trang tính và không chèn, xóa dòng.",
         ]
+    if ctx.macros:
+        steps = [s.replace("dạng .xlsx", "dạng .xlsm") for s in steps]
+        steps.append(f"{len(steps) + 1}. Nút «{BUTTON_CAPTION}» (bên phải dòng «Tự chấm») kiểm tra "
+                     "cả bảng như Sở Nội vụ sẽ kiểm tra: kết quả ở trang «Kết quả kiểm tra», "
+                     "ô lỗi tô đỏ. Nút cần Python và xlwings trên máy (xem hướng dẫn cài đặt); "
+                     "không có thì dòng «Tự chấm» vẫn cho biết còn gì chưa đúng.")
     lines += [(s, f()) for s in steps]
     lines += [("", f()), ("Cách tính điểm và xếp loại", f(bold=True))]
     if r.total_rule_text:
@@ -882,6 +893,13 @@ def _step_guide(ctx: _Ctx) -> None:
     g.protect(ctx.password, {"select_locked_cells": True, "select_unlocked_cells": True})
     g.set_paper(9)
     g.fit_to_pages(1, 0)
+
+
+def _step_button(ctx: _Ctx) -> None:
+    """The «Kiểm tra» button, beside the live status lines, outside the print area."""
+    if ctx.macros:
+        insert_button(ctx.ws, BUTTON_CELL, BUTTON_MACRO, BUTTON_CAPTION,
+                      description="Kiểm tra bảng chấm điểm (dvcq_xl)")
 
 
 def _step_meta(ctx: _Ctx) -> None:
@@ -909,6 +927,7 @@ STEPS = (
     _step_conditional_formats,
     _step_protection,
     _step_print_setup,
+    _step_button,
     _step_guide,
     _step_meta,
 )
@@ -923,14 +942,19 @@ def render_template(
     mode: str = AGENCY,
     fill: Fill | None = None,
     password: str = DEFAULT_PASSWORD,
+    macros: bool = False,
 ) -> Path:
     """Write the locked score workbook for ``agency`` (atomically) and return its path.
 
     ``mode`` is ``"agency"`` (self scores, evidence and conditions unlocked) or ``"review"`` (the
     inspection team's copy: the agency's entries locked, review scores and reasons unlocked).
+    ``macros`` makes the ``.xlsm`` variant: the same sheet plus the «Kiểm tra» button.
     """
     agency = agency or Agency()
     fill = fill or Fill()
+    if macros and Path(path).suffix.lower() != ".xlsm":
+        raise OutputError(f"Bảng chấm điểm có nút «{BUTTON_CAPTION}» phải là tệp .xlsm "
+                          f"(không phải {Path(path).name}).")
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_numbers": False,
@@ -941,9 +965,11 @@ def render_template(
         ws = wb.add_worksheet(SHEET)
         layout = plan_layout(rubric)
         ctx = _Ctx(rubric, year, agency, mode, fill, password, wb, ws, _Formats(wb), layout,
-                   blueprint(rubric, layout))
+                   blueprint(rubric, layout), macros=macros)
         for step in STEPS:
             step(ctx)
+        if macros:
+            attach(wb, TEMPLATE_MODULES)
         wb.close()
         lock_structure(tmp, password)
     return Path(path)

@@ -86,7 +86,8 @@ class LibreOffice:
         return self.convert(files, "xlsx", out_dir)
 
     def edit(self, jobs: list[dict]) -> list[Path]:
-        """Open each ``src`` in LibreOffice, apply ``ops`` (see lo_edit.py), save ``dst``."""
+        """Open each ``src`` in LibreOffice, apply ``ops`` (see lo_edit.py), save ``dst``; or
+        write what LibreOffice read of it to ``inspect`` (JSON)."""
         python = find_uno_python()
         if python is None:
             raise RuntimeError("no Python with the uno module (install python3-uno)")
@@ -95,7 +96,7 @@ class LibreOffice:
         script = Path(__file__).with_name("lo_edit.py")
         result = subprocess.run([python, str(script), str(spec), self.profile.as_uri(),
                                  self.soffice], capture_output=True, text=True, timeout=900)
-        outputs = [Path(job["dst"]) for job in jobs]
+        outputs = [Path(job.get("dst") or job["inspect"]) for job in jobs]
         missing = [p for p in outputs if not p.exists()]
         if result.returncode != 0 or missing:
             raise RuntimeError(f"LibreOffice edit failed ({missing}): {result.stderr[-2000:]}")

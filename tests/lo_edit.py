@@ -2,7 +2,9 @@
 
 Run by the system Python that has the ``uno`` module (Debian's python3-uno), not by the test's
 interpreter: ``python3 lo_edit.py JOBS.json PROFILE_URL SOFFICE``. Each job opens ``src``, applies
-its operations in order, recalculates and saves ``dst`` as xlsx (or xls).
+its operations in order, recalculates and saves ``dst`` as xlsx (or xls). A job with ``inspect``
+writes there, as JSON, what LibreOffice made of the file: its sheets, the Basic libraries and
+modules it imported (the VBA project), and each form control with the script its click runs.
 """
 
 import json
@@ -65,6 +67,34 @@ def apply(doc, op):
         raise SystemExit(f"unknown operation {kind}")
 
 
+def control_events(control):
+    """The scripts bound to a form control, as (listener, method, type, code)."""
+    form = control.Parent
+    for index in range(form.Count):
+        if form.getByIndex(index) == control:
+            return [[e.ListenerType, e.EventMethod, e.ScriptType, e.ScriptCode]
+                    for e in form.getScriptEvents(index)]
+    return []
+
+
+def inspect(doc):
+    libraries = doc.BasicLibraries
+    report = {"sheets": [doc.Sheets.getByIndex(i).Name for i in range(doc.Sheets.Count)],
+              "libraries": {}, "controls": []}
+    for name in libraries.ElementNames:
+        library = libraries.getByName(name)
+        report["libraries"][name] = {m: library.getByName(m) for m in library.ElementNames}
+    for i in range(doc.Sheets.Count):
+        sheet = doc.Sheets.getByIndex(i)
+        for j in range(sheet.DrawPage.Count):
+            shape = sheet.DrawPage.getByIndex(j)
+            control = getattr(shape, "Control", None)
+            if control is not None:
+                report["controls"].append({"sheet": sheet.Name, "label": control.Label,
+                                           "events": control_events(control)})
+    return report
+
+
 def main():
     jobs = json.load(open(sys.argv[1], encoding="utf-8"))
     proc, desktop = connect(sys.argv[3], sys.argv[2])
@@ -72,9 +102,15 @@ def main():
         for job in jobs:
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(job["src"]), "_blank", 0,
                                                (prop("Hidden", True),))
+            if "inspect" in job:
+                with open(job["inspect"], "w", encoding="utf-8") as out:
+                    json.dump(inspect(doc), out, ensure_ascii=False)
             for op in job.get("ops", []):
                 apply(doc, op)
             doc.calculateAll()
+            if "dst" not in job:
+                doc.close(True)
+                continue
             fmt = job["dst"].rsplit(".", 1)[-1]
             doc.storeToURL(uno.systemPathToFileUrl(job["dst"]),
                            (prop("FilterName", FILTERS[fmt]), prop("Overwrite", True)))
