@@ -31,7 +31,7 @@ from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
-from .template import DEFAULT_PASSWORD, Agency, render_template
+from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, Agency, render_template
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -143,8 +143,11 @@ def _progress() -> Progress:
               help="Tệp .xlsx; với --roster là thư mục.")
 @click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
               help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@click.option("--xlsm", "macros", is_flag=True,
+              help="Tệp .xlsm có nút «Kiểm tra» (chạy trong Excel qua xlwings, xem README).")
 @handles_errors
-def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, password) -> None:
+def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, password,
+                 macros) -> None:
     """Tạo Bảng chấm điểm đã khóa, cho một cơ quan hoặc cho cả danh sách."""
     rubric = load_rubric(rubric_ref)
     if roster:
@@ -152,12 +155,15 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
         with _progress() as progress:
             task = progress.add_task("Đang tạo mẫu", total=len(agencies))
             written = templates_for_roster(rubric, agencies, year, output, password=password,
-                                           progress=lambda a: progress.advance(task))
-        out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {output}")
+                                           progress=lambda a: progress.advance(task),
+                                           macros=macros)
+        out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {escape(str(output))}")
         return
+    macros = macros or Path(output).suffix.lower() == ".xlsm"
     path = render_template(rubric, output, year, Agency(agency, agency_code, block),
-                           password=password)
-    out.print(f"Đã tạo bảng chấm điểm {path}")
+                           password=password, macros=macros)
+    out.print(f"Đã tạo bảng chấm điểm {escape(str(path))}"
+              + (f" (có nút «{BUTTON_CAPTION}»)" if macros else ""), soft_wrap=True)
 
 
 @main.command("review-copy")
@@ -380,7 +386,7 @@ def _print_written(written: list[Path]) -> None:
 
 @main.command("control-workbook")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="Tệp sổ điều khiển sẽ ghi (.xlsx).")
+              help="Tệp sổ điều khiển sẽ ghi: .xlsm có các nút; .xlsx chỉ có các trang.")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Danh sách cơ quan để chép vào trang «Danh sách».")
 @click.option("--rubric", "rubric_ref", default="", help="Bộ tiêu chí của đợt.")
@@ -393,9 +399,11 @@ def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
     agencies = read_roster(roster) if roster else []
     values = {"rubric": rubric_ref, "year": year or "", "inbox": "nop", "output": "ket-qua"}
     write_control_workbook(output, agencies, values)
-    out.print(f"Đã tạo sổ điều khiển {escape(str(output))} ({len(agencies)} cơ quan). Các nút "
-              f"Tạo mẫu, Tổng hợp, Xuất báo cáo trong Excel đang được hoàn thiện; trang «Cài "
-              f"đặt» dùng được ngay với «dvcq report … --settings».", soft_wrap=True)
+    buttons = ("có các nút Tạo mẫu, Tổng hợp, Xuất báo cáo"
+               if Path(output).suffix.lower() == ".xlsm" else
+               "không có nút (muốn có nút, ghi tệp .xlsm)")
+    out.print(f"Đã tạo sổ điều khiển {escape(str(output))} ({len(agencies)} cơ quan), {buttons}. "
+              f"Trang «Cài đặt» cũng dùng được với «dvcq report … --settings».", soft_wrap=True)
 
 
 @main.command("demo")
@@ -429,6 +437,11 @@ def demo_cmd(output: str) -> None:
     print_consolidation(result.consolidation, result.ranking, full=False)
     out.print("\n[bold]Văn bản Word[/] (dvcq report, thể thức NĐ 30/2020):")
     _print_written(result.reports)
+    out.print(f"\n[bold]Trong Excel[/] (cần Python và xlwings trên máy Windows, xem README):\n"
+              f"  Bảng chấm điểm có nút «{BUTTON_CAPTION}»: "
+              f"{escape(str(result.macro_template))}\n"
+              f"  Sổ điều khiển của Sở Nội vụ (nút Tạo mẫu, Tổng hợp, Xuất báo cáo; đặt sẵn cho "
+              f"thư mục này): {escape(str(result.control))}", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

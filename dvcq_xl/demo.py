@@ -15,6 +15,7 @@ from typing import Callable
 
 from .annotate import annotate_results
 from .consolidate import Consolidation, consolidate
+from .excel import write_control_workbook
 from .generate import Written, templates_for_roster
 from .intake import CheckReport, check_paths
 from .output import safe_filename
@@ -71,6 +72,8 @@ class DemoResult:
     consolidation: Consolidation  # the round consolidated
     ranking: Path  # the ranking workbook
     reports: list[Path]  # the Word reports written from it (``bao-cao/``)
+    macro_template: Path  # the score sheet with the «Kiểm tra» button (.xlsm)
+    control: Path  # the Sở's control workbook with its buttons (.xlsm), set up for this folder
 
 
 def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
@@ -144,8 +147,16 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
     if progress:
         progress("Báo cáo")
     reports = write_reports(ranking, out / "bao-cao", DEMO_SETTINGS)
+    if progress:
+        progress("Tệp Excel có nút")
+    macro_template = render_template(rubric, out / f"bang-cham-diem-co-nut-{DEMO_YEAR}.xlsm",
+                                     DEMO_YEAR, macros=True)
+    control = write_control_workbook(out / f"so-dieu-khien-{DEMO_YEAR}.xlsm", agencies, {
+        "rubric": DEMO_RUBRIC, "year": DEMO_YEAR, "inbox": "nop", "output": ".",
+        "province": DEMO_SETTINGS.province, "number": DEMO_SETTINGS.number,
+        "signer_name": DEMO_SETTINGS.signer_name, "launch_letter": DEMO_SETTINGS.launch_letter})
     return DemoResult(out, rubric, templates, submissions, report, marked, reviews, result,
-                      ranking, reports)
+                      ranking, reports, macro_template, Path(control))
 
 
 def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[Path]:

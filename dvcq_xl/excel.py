@@ -17,14 +17,17 @@ is a message box and a summary sheet that says so, never a traceback.
 - a short message box with the verdict.
 
 It never writes a value into the agency's cells. The score sheet is protected: it is unprotected
-with the template's password only to colour cells, and protected again at once (also on error).
+with the template's password only to colour cells, and protected again at once (also on error);
+the workbook's structure likewise, only to replace the result sheet.
 
 xlwings calls made here, beyond those of ``read_book`` (the tests' stand-in provides exactly
 these): ``xlwings.Book.caller()``; ``book.sheets.add(name, before=…)`` and ``(name,
 after=…)``, ``book.sheets[name]`` and ``[index]``,
 ``sheet.delete()``, ``sheet.name``, ``sheet.range(a1)``; a range's ``.value`` (set),
 ``.formula`` (set), ``.color`` (get/set), ``.column_width`` (set), ``.font.bold`` (set);
-``sheet.api.Unprotect(password)`` / ``sheet.api.Protect(Password=…, …)``; ``sheet.activate()``;
+``sheet.api.Unprotect(password)`` / ``sheet.api.Protect(Password=…, …)`` and
+``sheet.api.ProtectContents``; ``book.api.ProtectStructure``, ``book.api.Unprotect(password)`` /
+``book.api.Protect(Password=…, Structure=True, Windows=False)``; ``sheet.activate()``;
 ``book.app.alert(text, title=…)``.
 """
 
@@ -62,7 +65,8 @@ def validate(book: Any = None, password: str = DEFAULT_PASSWORD) -> FileResult:
     _restore_marks(book, password)
     ir = read_book(book)
     result = check_workbook(ir)
-    _write_result_sheet(book, result)
+    with _structure_unlocked(book, password):
+        _write_result_sheet(book, result)
     _mark_cells(book, result, password)
     book.app.alert(verdict(result), title="Kiểm tra bảng chấm điểm")
     return result
@@ -125,6 +129,25 @@ def _targets(result: FileResult) -> list[tuple[str, str, tuple[int, int, int]]]:
             if seen.get((f.sheet, f.cell)) != RED:
                 seen[(f.sheet, f.cell)] = colour
     return [(sheet, cell, colour) for (sheet, cell), colour in seen.items()]
+
+
+@contextlib.contextmanager
+def _structure_unlocked(book, password: str):
+    """The workbook's structure unlocked for the duration (the template locks it so that sheets
+    cannot be renamed or deleted by mistake; adding the result sheet needs it open), locked
+    again afterwards, also on error."""
+    was = False
+    try:
+        was = bool(book.api.ProtectStructure)
+    except Exception:  # noqa: BLE001 - platforms without the COM property
+        pass
+    if was:
+        book.api.Unprotect(password)
+    try:
+        yield
+    finally:
+        if was:
+            book.api.Protect(Password=password, Structure=True, Windows=False)
 
 
 @contextlib.contextmanager
@@ -285,6 +308,30 @@ def _need(raw: dict[str, Any], key: str) -> Any:
     return value
 
 
+def _path(book, raw: dict[str, Any], key: str) -> Path:
+    """A folder or file of «Cài đặt»; a relative one is taken from the control workbook's folder
+    (Python does not run there). A workbook opened from OneDrive or SharePoint has a web
+    address, not a folder, so its paths must be written out in full."""
+    path = Path(str(_need(raw, key)).strip())
+    if path.is_absolute():
+        return path
+    home = str(book.fullname)
+    if "://" in home:
+        raise DvcqError(f"Sổ điều khiển đang mở từ OneDrive/SharePoint ({home}), nên «{key}» ở "
+                        f"trang «{SETTINGS_SHEET}» phải là đường dẫn đầy đủ trên máy, ví dụ "
+                        f"C:\\DVCQ\\{path}.")
+    return Path(home).parent / path
+
+
+def _rubric(book, raw: dict[str, Any]):
+    """The round's rubric: a built-in id, or a file (relative to the control workbook)."""
+    from .rubric import load_rubric
+
+    ref = str(_need(raw, "rubric")).strip()
+    looks_like_file = Path(ref).suffix.lower() in (".yaml", ".yml", ".xlsx", ".xlsm")
+    return load_rubric(_path(book, raw, "rubric") if looks_like_file else ref)
+
+
 def _year(raw: dict[str, Any]) -> int:
     value = _need(raw, "year")
     try:
@@ -347,10 +394,9 @@ def _button(action: str):
 def make_templates(book, raw: dict[str, Any], agencies: list):
     """Button «Tạo mẫu»: a locked template for every agency of «Danh sách»."""
     from .generate import templates_for_roster
-    from .rubric import load_rubric
 
-    rubric = load_rubric(str(_need(raw, "rubric")))
-    folder = Path(str(_need(raw, "output"))) / "mau"
+    rubric = _rubric(book, raw)
+    folder = _path(book, raw, "output") / "mau"
     written = templates_for_roster(rubric, agencies, _year(raw), folder,
                                    password=str(raw.get("password") or DEFAULT_PASSWORD))
     lines = [("Số mẫu đã tạo", len(written)), ("Thư mục", _link(folder))]
@@ -365,13 +411,13 @@ def consolidate_inbox(book, raw: dict[str, Any], agencies: list):
     """Button «Tổng hợp»: check the inbox, consolidate, write the ranking workbook."""
     from .consolidate import consolidate
     from .ranking import write_ranking
-    from .rubric import load_rubric
 
     year = _year(raw)
-    rubric = load_rubric(str(_need(raw, "rubric")))
-    out = Path(str(_need(raw, "output")))
+    rubric = _rubric(book, raw)
+    out = _path(book, raw, "output")
+    inbox = _path(book, raw, "inbox")
     out.mkdir(parents=True, exist_ok=True)
-    result = consolidate([str(_need(raw, "inbox"))], roster=agencies, rubric=rubric, year=year)
+    result = consolidate([str(inbox)], roster=agencies, rubric=rubric, year=year)
     ranking = write_ranking(result, out / f"xep-hang-{year}.xlsx")
     s = result.summary()
     lines = [("Bảng xếp hạng", _link(ranking)), ("Số tệp đã đọc", s["files"]),
@@ -391,7 +437,7 @@ def write_round_reports(book, raw: dict[str, Any], agencies: list):
     """Button «Xuất báo cáo»: the Word documents from the ranking workbook of the year."""
     from .reports import settings_from, write_reports
 
-    out = Path(str(_need(raw, "output")))
+    out = _path(book, raw, "output")
     settings = settings_from(raw, SETTINGS_SHEET, frozenset(ROUND_KEYS))
     written = write_reports(out / f"xep-hang-{_year(raw)}.xlsx", out / "bao-cao", settings)
     lines = [("Số văn bản", len(written))] + [(p.name, _link(p)) for p in written]

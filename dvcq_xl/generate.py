@@ -31,18 +31,22 @@ def templates_for_roster(
     *,
     password: str = DEFAULT_PASSWORD,
     progress: Callable[[Agency], None] | None = None,
+    macros: bool = False,
 ) -> list[Written]:
     """Write one personalised template per agency into ``out_dir``.
 
     File names are ASCII, made from the agency code (else the name), unique case-insensitively,
-    so no text from the roster can leave ``out_dir`` or hit a reserved name.
+    so no text from the roster can leave ``out_dir`` or hit a reserved name. ``macros`` writes
+    the ``.xlsm`` variant with the «Kiểm tra» button.
     """
     folder = ensure_dir(out_dir)
     taken: set[str] = set()
     written = []
+    suffix = ".xlsm" if macros else ".xlsx"
     for agency in agencies:
-        name = safe_filename(f"{agency.code or agency.name}-{year}", ".xlsx", taken)
-        path = render_template(rubric, folder / name, year, agency, password=password)
+        name = safe_filename(f"{agency.code or agency.name}-{year}", suffix, taken)
+        path = render_template(rubric, folder / name, year, agency, password=password,
+                               macros=macros)
         written.append(Written(agency, path))
         if progress:
             progress(agency)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,33 @@ def test_roster_problems_are_located(tmp_path):
         ("roster-code-duplicate", "A5"), ("roster-row-invalid", "A6")]
 
 
+@pytest.mark.parametrize("args, names", [
+    (["--xlsm"], ["syt-2026.xlsm", "xap-2026.xlsm"]),
+    ([], ["syt-2026.xlsx", "xap-2026.xlsx"]),
+])
+def test_template_for_roster_with_the_button(tmp_path, args, names):
+    roster = write_roster([Agency("Sở Y tế", "SYT", "Sở, ban, ngành"),
+                           Agency("UBND xã An Phú", "XAP", "UBND cấp xã")], tmp_path / "ds.xlsx")
+    result = run("template", "--rubric", "vi-du-minh-hoa", "--year", "2026", "--roster",
+                 str(roster), "-o", str(tmp_path / "out"), *args)
+    assert result.exit_code == 0, result.output
+    files = sorted((tmp_path / "out").iterdir())
+    assert [f.name for f in files] == names
+    for f in files:
+        with zipfile.ZipFile(f) as package:
+            assert ("xl/vbaProject.bin" in package.namelist()) == bool(args)
+
+
+def test_template_with_the_button_needs_an_xlsm_name(tmp_path):
+    result = run("template", "--rubric", "vi-du-minh-hoa", "--year", "2026", "--xlsm",
+                 "-o", str(tmp_path / "mau.xlsx"))
+    assert result.exit_code == 2 and "phải là tệp .xlsm" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.iterdir())
+    result = run("template", "--rubric", "vi-du-minh-hoa", "--year", "2026",
+                 "-o", str(tmp_path / "mau.xlsm"))  # the name alone asks for the button
+    assert result.exit_code == 0 and "có nút «Kiểm tra»" in result.output
+
+
 def test_demo_writes_the_round(tmp_path):
     result = run("demo", "-o", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
@@ -156,6 +184,11 @@ def test_demo_writes_the_round(tmp_path):
     assert syt["Điểm Tổ kiểm tra"] == syt["Điểm tự chấm"] - 1 == syt["Điểm xếp loại"]
     assert "Sở Nội vụ: tính snv-2025-tu-cham-gui-lai.xlsx" in result.output
     assert (tmp_path / "demo" / "bao-cao" / "bao-cao-ket-qua-dvcq-2025.docx").is_file()
+    # and the Excel side: the score sheet with its button, the Sở's control workbook
+    assert read_workbook(tmp_path / "demo" / "bang-cham-diem-co-nut-2025.xlsm").rubric_id == (
+        rubric.id)
+    assert "bang-cham-diem-co-nut-2025.xlsm" in result.output
+    assert "so-dieu-khien-2025.xlsm" in result.output
     # deterministic: a second run writes the same entries
     run("demo", "-o", str(tmp_path / "again"))
     again = read_workbook(tmp_path / "again" / "nop" / "sxd-2025-tu-cham.xlsx")
@@ -305,3 +338,8 @@ def test_control_workbook_command(tmp_path):
     assert [c.value for c in wb["Danh sách"][2]] == [1, "SYT", "Sở Y tế", "Sở, ban, ngành"]
     keys = {r[0].value: r[1].value for r in wb["Cài đặt"].iter_rows(min_row=4)}
     assert keys["rubric"] == "bac-giang-274-2017" and keys["year"] == 2025
+    assert "không có nút" in result.output
+    result = run("control-workbook", "-o", str(tmp_path / "dk.xlsm"))
+    assert result.exit_code == 0 and "có các nút Tạo mẫu, Tổng hợp, Xuất báo cáo" in result.output
+    with zipfile.ZipFile(tmp_path / "dk.xlsm") as package:
+        assert "xl/vbaProject.bin" in package.namelist()

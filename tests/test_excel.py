@@ -1,254 +1,20 @@
-"""The «Kiểm tra» button's Python side, on Linux without Excel.
-
-``FakeBook`` stands in for the xlwings calls that ``dvcq_xl.reader.read_book`` and
-``dvcq_xl.excel`` document, and nothing more: a workbook opened from a real generated file,
-whose cells can be edited as a clerk would (unsaved), with Excel's behaviours that matter here:
-numbers handed over as floats, a leading apostrophe making text, and formatting a protected
-sheet failing.
-"""
+"""The Python side of the buttons, on Linux without Excel, through ``FakeBook``
+(``tests/xlwings_stand_in.py``): the «Kiểm tra» button and the control workbook's buttons."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter
 
 from dvcq_xl.excel import MEMO_CELL, RED, RESULT_SHEET, validate
 from dvcq_xl.rubric import builtin_rubric
-from dvcq_xl.template import DEFAULT_PASSWORD, SHEET
+from dvcq_xl.template import SHEET
 
 from .helpers import cell_of, full_fill, make_filled
+from .xlwings_stand_in import FakeBook
 
 BG = builtin_rubric("bac-giang-274-2017")
-
-
-class ProtectedError(Exception):
-    """What Excel's COM raises when a protected sheet is formatted."""
-
-
-def _rc(a1: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", a1)
-    return int(m.group(2)), column_index_from_string(m.group(1))
-
-
-class FakeFont:
-    def __init__(self, rng):
-        self._rng = rng
-
-    @property
-    def bold(self):
-        return self._rng.sheet.bold.get(self._rng.cells()[0], False)
-
-    @bold.setter
-    def bold(self, value):
-        for rc in self._rng.cells():
-            self._rng.sheet.bold[rc] = value
-
-
-class FakeRange:
-    def __init__(self, sheet, a1: str):
-        self.sheet = sheet
-        first, _, last = a1.partition(":")
-        self.row, self.column = _rc(first)
-        self.last_row, self.last_column = _rc(last) if last else (self.row, self.column)
-        self.font = FakeFont(self)
-
-    @property
-    def address(self):
-        a = f"${get_column_letter(self.column)}${self.row}"
-        if (self.last_row, self.last_column) != (self.row, self.column):
-            a += f":${get_column_letter(self.last_column)}${self.last_row}"
-        return a
-
-    def cells(self):
-        return [(r, c) for r in range(self.row, self.last_row + 1)
-                for c in range(self.column, self.last_column + 1)]
-
-    def _grid(self, key):
-        rows = [[self.sheet.cells.get((r, c), {}).get(key)
-                 for c in range(self.column, self.last_column + 1)]
-                for r in range(self.row, self.last_row + 1)]
-        if len(rows) == 1 and len(rows[0]) == 1:
-            return rows[0][0]
-        return rows
-
-    @property
-    def value(self):
-        return self._grid("value")
-
-    @value.setter
-    def value(self, value):
-        values = value if isinstance(value, list) else [value]
-        for k, v in enumerate(values):
-            cell = self.sheet.cells.setdefault((self.row, self.column + k), {})
-            if isinstance(v, str) and v.startswith("'"):
-                v = v[1:]  # Excel's text prefix
-            elif isinstance(v, int) and not isinstance(v, bool):
-                v = float(v)
-            cell["value"], cell["formula"] = v, None
-
-    @property
-    def formula(self):
-        rows = [[(self.sheet.cells.get((r, c), {}).get("formula")
-                  or _shown(self.sheet.cells.get((r, c), {}).get("value")))
-                 for c in range(self.column, self.last_column + 1)]
-                for r in range(self.row, self.last_row + 1)]
-        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
-
-    @formula.setter
-    def formula(self, text):
-        cell = self.sheet.cells.setdefault((self.row, self.column), {})
-        cell["formula"], cell["value"] = text, None
-
-    @property
-    def color(self):
-        return self.sheet.cells.get((self.row, self.column), {}).get("color")
-
-    @color.setter
-    def color(self, rgb):
-        if self.sheet.api.ProtectContents:
-            raise ProtectedError("The cell is on a protected sheet.")
-        for rc in self.cells():
-            self.sheet.cells.setdefault(rc, {})["color"] = rgb
-
-    @property
-    def column_width(self):
-        return self.sheet.widths.get(self.column)
-
-    @column_width.setter
-    def column_width(self, width):
-        self.sheet.widths[self.column] = width
-
-
-def _shown(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-class FakeApi:
-    def __init__(self, protected: bool):
-        self.ProtectContents = protected
-        self.calls: list[str] = []
-
-    def Unprotect(self, password):  # noqa: N802 - COM names
-        if password != DEFAULT_PASSWORD:
-            raise ProtectedError("wrong password")
-        self.ProtectContents = False
-        self.calls.append("unprotect")
-
-    def Protect(self, Password=None, **kwargs):  # noqa: N802, N803 - COM names
-        self.ProtectContents = True
-        self.calls.append("protect")
-
-
-class FakeSheet:
-    def __init__(self, book, name, protected=False):
-        self.book, self.name = book, name
-        self.cells: dict[tuple[int, int], dict] = {}
-        self.bold: dict = {}
-        self.widths: dict = {}
-        self.api = FakeApi(protected)
-
-    def range(self, a1):
-        return FakeRange(self, a1)
-
-    @property
-    def used_range(self):
-        filled = [rc for rc, c in self.cells.items() if c.get("value") is not None
-                  or c.get("formula")]
-        rows = [r for r, _ in filled] or [1]
-        cols = [c for _, c in filled] or [1]
-        return FakeRange(self, f"A1:{get_column_letter(max(cols))}{max(rows)}")
-
-    def delete(self):
-        self.book.sheets.items.remove(self)
-
-    def activate(self):
-        self.book.active = self.name
-
-
-class FakeSheets:
-    def __init__(self, book):
-        self.book, self.items = book, []
-
-    def __iter__(self):
-        return iter(list(self.items))
-
-    def __getitem__(self, key):
-        if isinstance(key, int):
-            return self.items[key]
-        for s in self.items:
-            if s.name == key:
-                return s
-        raise KeyError(key)
-
-    def add(self, name, before=None, after=None):
-        if any(s.name == name for s in self.items):
-            raise ValueError(f"Sheet named '{name}' already present in workbook")
-        sheet = FakeSheet(self.book, name)
-        if before is not None:
-            at = self.items.index(before)
-        elif after is not None:
-            at = self.items.index(after) + 1
-        else:  # Excel adds before the active sheet; tests do not rely on it
-            at = 0
-        self.items.insert(at, sheet)
-        return sheet
-
-
-class FakeName:
-    def __init__(self, book, name, sheet, a1):
-        self.name, self._book, self._sheet, self._a1 = name, book, sheet, a1
-
-    @property
-    def refers_to_range(self):
-        return self._book.sheets[self._sheet].range(self._a1)
-
-
-class FakeApp:
-    def __init__(self):
-        self.alerts: list[tuple[str, str]] = []
-
-    def alert(self, text, title=""):
-        self.alerts.append((text, title))
-
-
-class FakeBook:
-    """A workbook «open in Excel», made from a real file written by the toolkit."""
-
-    def __init__(self, path):
-        self.fullname = str(path)
-        self.app = FakeApp()
-        self.sheets = FakeSheets(self)
-        self.names: list[FakeName] = []
-        wb = load_workbook(path)
-        for ws in wb.worksheets:
-            sheet = FakeSheet(self, ws.title, protected=bool(ws.protection.sheet))
-            self.sheets.items.append(sheet)
-            for row in ws.iter_rows():
-                for c in row:
-                    if c.value is None:
-                        continue
-                    if c.data_type == "f":
-                        sheet.cells[(c.row, c.column)] = {"formula": str(c.value), "value": None}
-                    else:
-                        v = float(c.value) if isinstance(c.value, int) and not isinstance(
-                            c.value, bool) else c.value
-                        sheet.cells[(c.row, c.column)] = {"value": v}
-        for name, defn in wb.defined_names.items():
-            for title, coord in defn.destinations:
-                self.names.append(FakeName(self, name, title, coord.split(":")[0]))
-                break
-
-    def type_into(self, name: str, value):
-        """A clerk types into a named cell (the workbook is not saved)."""
-        cell = next(n for n in self.names if n.name == name).refers_to_range
-        cell.sheet.cells[(cell.row, cell.column)] = {"value": value}
 
 
 @pytest.fixture
@@ -283,6 +49,8 @@ def test_clean_workbook(clean):
     assert text.startswith("Bảng chấm điểm hợp lệ") and "100 điểm" in text
     score = clean.sheets[SHEET]
     assert score.cells == before and score.api.ProtectContents  # nothing changed, still locked
+    # the structure was opened only to add the result sheet, and is locked again
+    assert clean.api.ProtectStructure and clean.api.calls == ["unprotect", "protect"]
 
 
 def test_faulty_workbook_lists_links_and_marks(faulty):
@@ -401,6 +169,37 @@ def test_control_workbook_errors_are_messages(control):
     assert _summary(book, ACTIONS["consolidate"])["Lỗi"].startswith("Chưa điền «inbox»")
 
 
+def _set(book, key, value):
+    settings = book.sheets["Cài đặt"]
+    row = next(r for (r, c), cell in settings.cells.items() if c == 1 and cell.get("value") == key)
+    settings.cells[(row, 2)] = {"value": value}
+
+
+def test_control_workbook_paths_are_relative_to_it_not_to_python(control, monkeypatch):
+    from dvcq_xl.excel import make_templates
+
+    book, tmp = control
+    _set(book, "output", "ket-qua-2")  # as «dvcq control-workbook» writes them: relative
+    elsewhere = tmp / "python-chay-o-day"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # RunPython starts Python in its own folder
+    written = make_templates(book)
+    assert [w.path.parent for w in written] == [tmp / "ket-qua-2" / "mau"] * 2
+    assert not any(elsewhere.iterdir())
+
+
+def test_control_workbook_on_onedrive_asks_for_full_paths(control):
+    from dvcq_xl.excel import ACTIONS, consolidate_inbox
+
+    book, tmp = control
+    book.fullname = "https://congty-my.sharepoint.com/personal/snv/Documents/dieu-khien.xlsm"
+    _set(book, "inbox", "nop")
+    assert consolidate_inbox(book) is None
+    message = _summary(book, ACTIONS["consolidate"])["Lỗi"]
+    assert "OneDrive/SharePoint" in message and "«inbox»" in message
+    assert "đường dẫn đầy đủ" in book.app.alerts[-1][0]
+
+
 def test_every_macro_calls_an_entry_point_that_exists():
     from pathlib import Path
 
@@ -425,3 +224,19 @@ def test_control_workbook_settings_serve_dvcq_report(tmp_path):
         "rubric": "bac-giang-274-2017", "year": 2025, "province": "Quảng Ngãi", "number": 7})
     s = load_settings(path)  # its own keys (rubric, year, folders) are not the reports'
     assert (s.province, s.number, s.superior) == ("Quảng Ngãi", "7", "UBND TỈNH QUẢNG NGÃI")
+
+
+def test_the_demo_control_workbook_runs_on_the_demo_folder(tmp_path, monkeypatch):
+    """As «dvcq demo» writes it, «Tổng hợp» consolidates the demo's inbox beside it."""
+    from dvcq_xl.demo import run_demo
+    from dvcq_xl.excel import ACTIONS, consolidate_inbox
+    from dvcq_xl.reader import read_ranking_rows
+
+    demo = run_demo(tmp_path / "demo")
+    (tmp_path / "demo" / "xep-hang-2025.xlsx").unlink()
+    monkeypatch.chdir(tmp_path)
+    book = FakeBook(demo.control)
+    result = consolidate_inbox(book)
+    assert len(result.units) == 36 and len(result.rejected) == 5  # the planted mistakes
+    assert len(read_ranking_rows(tmp_path / "demo" / "xep-hang-2025.xlsx")) == 36
+    assert _summary(book, ACTIONS["consolidate"])["Đơn vị được xếp hạng"] == 36.0
