@@ -59,29 +59,65 @@ def _caller():
     return xlwings.Book.caller()
 
 
-def validate(book: Any = None, password: str = DEFAULT_PASSWORD) -> FileResult:
-    """The «Kiểm tra» button: check the open workbook and show the result inside Excel."""
+class _Locked(Exception):
+    """The workbook or a sheet is locked with a password other than the one we were given."""
+
+
+#: how many findings the message box lists when the result sheet cannot be written
+LISTED = 12
+ALERT_TITLE = "Kiểm tra bảng chấm điểm"
+
+
+def validate(book: Any = None, password: str = DEFAULT_PASSWORD) -> FileResult | None:
+    """The «Kiểm tra» button: check the open workbook and show the result inside Excel.
+
+    A workbook locked with another password (``dvcq template --password``) is still checked;
+    the findings are then listed in the message box, since nothing can be written into it.
+    """
     book = book if book is not None else _caller()
-    _restore_marks(book, password)
-    ir = read_book(book)
-    result = check_workbook(ir)
-    with _structure_unlocked(book, password):
-        _write_result_sheet(book, result)
-    _mark_cells(book, result, password)
-    book.app.alert(verdict(result), title="Kiểm tra bảng chấm điểm")
+    try:
+        result = check_workbook(read_book(book))
+    except Exception as exc:  # noqa: BLE001 - shown in Excel instead of a traceback
+        book.app.alert(f"Không kiểm tra được bảng chấm điểm ({type(exc).__name__}: {exc}). "
+                       f"Hãy lưu tệp và kiểm tra bằng lệnh «dvcq check», hoặc gửi tệp cho Sở "
+                       f"Nội vụ.", title=ALERT_TITLE)
+        return None
+    try:
+        _restore_marks(book, password)
+        with _structure_unlocked(book, password):
+            _write_result_sheet(book, result)
+        _mark_cells(book, result, password)
+    except _Locked:
+        book.app.alert(listing(result), title=ALERT_TITLE)
+        return result
+    book.app.alert(verdict(result), title=ALERT_TITLE)
     return result
 
 
-def verdict(result: FileResult) -> str:
-    """One line for the message box."""
+def listing(result: FileResult) -> str:
+    """The verdict with the findings themselves, for a workbook we cannot write into."""
+    lines = [verdict(result, marked=False)]
+    for f in result.findings[:LISTED]:
+        where = f"{f.sheet}!{f.cell}: " if f.sheet and f.cell else ""
+        lines.append(f"- {where}{f.message}")
+    if len(result.findings) > LISTED:
+        lines.append(f"… và {len(result.findings) - LISTED} mục khác.")
+    lines.append("(Sổ được khóa bằng mật khẩu khác mật khẩu mặc định nên không ghi được trang "
+                 f"«{RESULT_SHEET}» và không tô màu ô.)")
+    return "\n".join(lines)
+
+
+def verdict(result: FileResult, marked: bool = True) -> str:
+    """One line for the message box (``marked``: the result sheet and the fills were written)."""
     if result.errors:
         return (f"Bảng chấm điểm còn {len(result.errors)} lỗi"
                 + (f" và {len(result.warnings)} cảnh báo" if result.warnings else "")
-                + f". Xem trang «{RESULT_SHEET}»; các ô lỗi được tô đỏ.")
+                + (f". Xem trang «{RESULT_SHEET}»; các ô lỗi được tô đỏ." if marked else "."))
     total = (f" Tổng điểm tự chấm: {comma(result.self_total)} điểm"
              + (f", xếp loại {result.self_class}." if result.self_class else ".")
              if result.self_total is not None else "")
-    warn = f" Có {len(result.warnings)} cảnh báo (tô vàng)." if result.warnings else ""
+    warn = (f" Có {len(result.warnings)} cảnh báo" + (" (tô vàng)." if marked else ".")
+            if result.warnings else "")
     return "Bảng chấm điểm hợp lệ, có thể gửi." + total + warn
 
 
@@ -142,7 +178,10 @@ def _structure_unlocked(book, password: str):
     except Exception:  # noqa: BLE001 - platforms without the COM property
         pass
     if was:
-        book.api.Unprotect(password)
+        try:
+            book.api.Unprotect(password)
+        except Exception as exc:  # noqa: BLE001 - COM error: wrong password
+            raise _Locked from exc
     try:
         yield
     finally:
@@ -160,7 +199,10 @@ def _unprotected(book, sheet_name: str, password: str):
     except Exception:  # noqa: BLE001 - platforms without the COM property
         pass
     if was:
-        sheet.api.Unprotect(password)
+        try:
+            sheet.api.Unprotect(password)
+        except Exception as exc:  # noqa: BLE001 - COM error: wrong password
+            raise _Locked from exc
     try:
         yield sheet
     finally:
@@ -383,6 +425,14 @@ def _button(action: str):
                 lines = [("Lỗi", exc.message)] + [("", str(f)) for f in exc.findings[:50]]
                 _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", lines)
                 book.app.alert(exc.message, title="dvcq")
+                return None
+            except Exception as exc:  # noqa: BLE001 - a message in Excel, not a traceback
+                message = (f"Lỗi ngoài dự kiến ({type(exc).__name__}: {exc}). Kiểm tra các "
+                           f"đường dẫn ở trang «{SETTINGS_SHEET}», đóng các tệp kết quả đang mở "
+                           f"trong Excel rồi bấm lại; nếu vẫn lỗi, chạy lệnh dvcq tương ứng để "
+                           f"xem chi tiết.")
+                _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", [("Lỗi", message)])
+                book.app.alert(message, title="dvcq")
                 return None
 
         return run

@@ -82,6 +82,31 @@ def test_running_twice_replaces_and_fixing_restores_the_fill(faulty):
     assert faulty.sheets[RESULT_SHEET].range(MEMO_CELL).value == "[]"
 
 
+def test_a_workbook_locked_with_another_password_is_still_checked(faulty):
+    """Templates made with «--password»: the findings are listed in the message box."""
+    before = [s.name for s in faulty.sheets]
+    result = validate(faulty, password="khong-phai-mat-khau")
+    assert [f.code for f in result.errors] == ["score-above-max"]
+    text, _title = faulty.app.alerts[-1]
+    assert text.startswith("Bảng chấm điểm còn 1 lỗi.")
+    assert f"{SHEET}!{cell_of(BG, 'dvcq_self_2_1')}: " in text and "vượt điểm chuẩn 5" in text
+    assert "mật khẩu khác" in text
+    assert [s.name for s in faulty.sheets] == before and faulty.api.ProtectStructure
+    assert faulty.sheets[SHEET].api.ProtectContents
+
+
+def test_a_workbook_that_cannot_be_read_is_a_message_not_a_traceback(clean, monkeypatch):
+    import dvcq_xl.excel as excel
+
+    def broken(book):
+        raise ValueError("ô bị hỏng")
+
+    monkeypatch.setattr(excel, "read_book", broken)
+    assert validate(clean) is None
+    text, _title = clean.app.alerts[-1]
+    assert "Không kiểm tra được" in text and "ô bị hỏng" in text and "dvcq check" in text
+
+
 def test_unsaved_text_typed_into_a_score_is_found(clean):
     clean.type_into("dvcq_self_1_1", "5 điểm")
     result = validate(clean)
@@ -167,6 +192,21 @@ def test_control_workbook_errors_are_messages(control):
     text, _title = book.app.alerts[-1]
     assert "Chưa điền «inbox»" in text
     assert _summary(book, ACTIONS["consolidate"])["Lỗi"].startswith("Chưa điền «inbox»")
+
+
+def test_control_workbook_unexpected_errors_are_messages(control, monkeypatch):
+    import dvcq_xl.generate as generate
+    from dvcq_xl.excel import ACTIONS, make_templates
+
+    def busy(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "sa-2025.xlsx")
+
+    monkeypatch.setattr(generate, "templates_for_roster", busy)  # e.g. a file open in Excel
+    book, _tmp = control
+    assert make_templates(book) is None
+    message = _summary(book, ACTIONS["templates"])["Lỗi"]
+    assert message.startswith("Lỗi ngoài dự kiến (PermissionError") and "sa-2025.xlsx" in message
+    assert book.app.alerts[-1][0] == message
 
 
 def _set(book, key, value):
