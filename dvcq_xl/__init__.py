@@ -5,8 +5,8 @@ Spreadsheet in, spreadsheet out: a rubric (the province's decision, as data) giv
 names (or by their familiar layout), every total recomputed, every problem reported as a located
 finding, and a marked-up copy written to send back; a round is consolidated into a ranking
 workbook per block (classes, quotas, ties, missing and rejected files, audit trail), from which
-the Word documents of the round are written (NĐ 30/2020); Excel's buttons call
-:mod:`dvcq_xl.excel`.
+the Word documents of the round are written (NĐ 30/2020); the ``.xlsm`` variants carry buttons
+(:mod:`dvcq_xl.vba`) that call :mod:`dvcq_xl.excel` inside Excel.
 """
 
 __version__ = "0.1.0"
@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from .annotate import annotate, annotate_results  # noqa: E402
 from .checks import CHECKS, run_checks  # noqa: E402
 from .consolidate import Consolidation, ConsolidationError, Unit, consolidate  # noqa: E402
+from .excel import write_control_workbook  # noqa: E402
 from .errors import DvcqError, OutputError, RosterError, RubricError, WorkbookError  # noqa: E402
 from .findings import MESSAGES, Finding, Report  # noqa: E402
 from .generate import resolve_rubric, review_copy, templates_for_roster  # noqa: E402
@@ -30,6 +31,7 @@ from .rubric import (  # noqa: E402
 )
 from .rubric_workbook import export_rubric_workbook, load_rubric_workbook  # noqa: E402
 from .template import Agency, Fill, contract_names, render_template  # noqa: E402
+from .vba import vba_project  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -43,5 +45,5 @@ __all__ = [
     "WorkbookError", "WorkbookIR", "build_rubric", "builtin_ids", "builtin_rubric",
     "contract_names", "export_rubric_workbook", "load_rubric", "load_rubric_workbook",
     "read_roster", "read_workbook", "render_template", "resolve_rubric", "review_copy",
-    "templates_for_roster", "write_roster",
+    "templates_for_roster", "write_roster", "write_control_workbook", "vba_project",
 ]

@@ -159,7 +159,7 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
                                            macros=macros)
         out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {escape(str(output))}")
         return
-    macros = macros or Path(output).suffix.lower() == ".xlsm"
+    macros = macros or Path(output).suffix.lower() == ".xlsm"  # as render_template does
     path = render_template(rubric, output, year, Agency(agency, agency_code, block),
                            password=password, macros=macros)
     out.print(f"Đã tạo bảng chấm điểm {escape(str(path))}"

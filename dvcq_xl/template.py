@@ -948,10 +948,12 @@ def render_template(
 
     ``mode`` is ``"agency"`` (self scores, evidence and conditions unlocked) or ``"review"`` (the
     inspection team's copy: the agency's entries locked, review scores and reasons unlocked).
-    ``macros`` makes the ``.xlsm`` variant: the same sheet plus the «Kiểm tra» button.
+    ``macros`` makes the ``.xlsm`` variant: the same sheet plus the «Kiểm tra» button; a
+    ``.xlsm`` name always gets it (Excel refuses a macro-free package under that name).
     """
     agency = agency or Agency()
     fill = fill or Fill()
+    macros = macros or Path(path).suffix.lower() == ".xlsm"
     if macros and Path(path).suffix.lower() != ".xlsm":
         raise OutputError(f"Bảng chấm điểm có nút «{BUTTON_CAPTION}» phải là tệp .xlsm "
                           f"(không phải {Path(path).name}).")

@@ -209,6 +209,17 @@ def test_a_saved_result_sheet_keeps_the_project_and_passes_the_check(variants, t
     assert result.status == "ok" and result.self_total == 100
 
 
+def test_an_xlsm_review_copy_gets_the_button_too(variants, tmp_path):
+    """A review copy (or any template) named .xlsm is a real macro-enabled package."""
+    from dvcq_xl.generate import review_copy
+
+    out = review_copy(variants[1], tmp_path / "stp-to-kiem-tra.xlsm")
+    parts = _parts(out)
+    assert MACRO_ENABLED in parts["[Content_Types].xml"].decode()
+    assert _buttons(parts) == [(BUTTON_CAPTION, BUTTON_MACRO)]
+    assert read_workbook(out).text("dvcq_copy") == "review"
+
+
 def test_macro_template_needs_an_xlsm_name(bac_giang, tmp_path):
     with pytest.raises(OutputError, match=r"phải là tệp \.xlsm"):
         render_template(bac_giang, tmp_path / "mau.xlsx", 2025, macros=True)
