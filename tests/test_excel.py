@@ -53,6 +53,17 @@ def test_clean_workbook(clean):
     assert clean.api.ProtectStructure and clean.api.calls == ["unprotect", "protect"]
 
 
+def test_the_button_of_the_xlsm_template(tmp_path):
+    """The macro-enabled template, with its hidden xlwings.conf sheet, checks the same."""
+    book = FakeBook(make_filled(BG, tmp_path / "sach.xlsm",
+                                fill=full_fill(BG, self_scores={"2.1": 6})))
+    assert "xlwings.conf" in [s.name for s in book.sheets]
+    result = validate(book)
+    assert [f.code for f in result.errors] == ["score-above-max"]
+    assert book.sheets[0].name == RESULT_SHEET and book.api.ProtectStructure
+    assert book.sheets[SHEET].range(cell_of(BG, "dvcq_self_2_1")).color == RED
+
+
 def test_faulty_workbook_lists_links_and_marks(faulty):
     result = validate(faulty)
     assert [f.code for f in result.errors] == ["score-above-max"]
