@@ -168,47 +168,39 @@ def _targets(result: FileResult) -> list[tuple[str, str, tuple[int, int, int]]]:
 
 
 @contextlib.contextmanager
-def _structure_unlocked(book, password: str):
-    """The workbook's structure unlocked for the duration (the template locks it so that sheets
-    cannot be renamed or deleted by mistake; adding the result sheet needs it open), locked
-    again afterwards, also on error."""
+def _opened(api, flag: str, password: str, **protect):
+    """Protection (``flag``: the COM property that says it is on) lifted for the duration and put
+    back afterwards, also on error; a wrong password is :class:`_Locked`."""
     was = False
     try:
-        was = bool(book.api.ProtectStructure)
+        was = bool(getattr(api, flag))
     except Exception:  # noqa: BLE001 - platforms without the COM property
         pass
     if was:
         try:
-            book.api.Unprotect(password)
+            api.Unprotect(password)
         except Exception as exc:  # noqa: BLE001 - COM error: wrong password
             raise _Locked from exc
     try:
         yield
     finally:
         if was:
-            book.api.Protect(Password=password, Structure=True, Windows=False)
+            api.Protect(Password=password, **protect)
+
+
+def _structure_unlocked(book, password: str):
+    """The workbook's structure unlocked (the template locks it so that sheets cannot be renamed
+    or deleted by mistake; replacing the result sheet needs it open)."""
+    return _opened(book.api, "ProtectStructure", password, Structure=True, Windows=False)
 
 
 @contextlib.contextmanager
 def _unprotected(book, sheet_name: str, password: str):
     """The sheet unprotected for the duration, protected again afterwards (also on error)."""
     sheet = book.sheets[sheet_name]
-    was = False
-    try:
-        was = bool(sheet.api.ProtectContents)
-    except Exception:  # noqa: BLE001 - platforms without the COM property
-        pass
-    if was:
-        try:
-            sheet.api.Unprotect(password)
-        except Exception as exc:  # noqa: BLE001 - COM error: wrong password
-            raise _Locked from exc
-    try:
+    with _opened(sheet.api, "ProtectContents", password, DrawingObjects=True, Contents=True,
+                 Scenarios=True):
         yield sheet
-    finally:
-        if was:
-            sheet.api.Protect(Password=password, DrawingObjects=True, Contents=True,
-                              Scenarios=True)
 
 
 def _mark_cells(book, result: FileResult, password: str) -> None:

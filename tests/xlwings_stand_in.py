@@ -122,18 +122,22 @@ def _shown(value):
 
 
 class FakeApi:
-    def __init__(self, protected: bool):
-        self.ProtectContents = protected
+    """A protection as Excel's COM shows it: ``flag`` is ProtectContents on a sheet,
+    ProtectStructure on a workbook."""
+
+    def __init__(self, flag: str, on: bool):
+        self.flag = flag
+        setattr(self, flag, on)
         self.calls: list[str] = []
 
     def Unprotect(self, password):  # noqa: N802 - COM names
         if password != DEFAULT_PASSWORD:
             raise ProtectedError("wrong password")
-        self.ProtectContents = False
+        setattr(self, self.flag, False)
         self.calls.append("unprotect")
 
     def Protect(self, Password=None, **kwargs):  # noqa: N802, N803 - COM names
-        self.ProtectContents = True
+        setattr(self, self.flag, True)
         self.calls.append("protect")
 
 
@@ -143,7 +147,7 @@ class FakeSheet:
         self.cells: dict[tuple[int, int], dict] = {}
         self.bold: dict = {}
         self.widths: dict = {}
-        self.api = FakeApi(protected)
+        self.api = FakeApi("ProtectContents", protected)
 
     def range(self, a1):
         return FakeRange(self, a1)
@@ -205,24 +209,6 @@ class FakeName:
         return self._book.sheets[self._sheet].range(self._a1)
 
 
-class FakeBookApi:
-    """The workbook's structure protection, as Excel's COM shows it."""
-
-    def __init__(self, locked: bool):
-        self.ProtectStructure = locked
-        self.calls: list[str] = []
-
-    def Unprotect(self, password):  # noqa: N802 - COM names
-        if password != DEFAULT_PASSWORD:
-            raise ProtectedError("wrong password")
-        self.ProtectStructure = False
-        self.calls.append("unprotect")
-
-    def Protect(self, Password=None, Structure=False, Windows=False):  # noqa: N802, N803
-        self.ProtectStructure = bool(Structure)
-        self.calls.append("protect")
-
-
 class FakeApp:
     def __init__(self):
         self.alerts: list[tuple[str, str]] = []
@@ -240,7 +226,7 @@ class FakeBook:
         self.sheets = FakeSheets(self)
         self.names: list[FakeName] = []
         wb = load_workbook(path)
-        self.api = FakeBookApi(bool(wb.security and wb.security.lockStructure))
+        self.api = FakeApi("ProtectStructure", bool(wb.security and wb.security.lockStructure))
         for ws in wb.worksheets:
             sheet = FakeSheet(self, ws.title, protected=bool(ws.protection.sheet))
             self.sheets.items.append(sheet)
