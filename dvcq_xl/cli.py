@@ -393,7 +393,8 @@ def _print_written(written: list[Path]) -> None:
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Năm đánh giá.")
 @handles_errors
 def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
-    """Tạo sổ điều khiển của Sở Nội vụ: trang «Cài đặt» và «Danh sách»."""
+    """Tạo sổ điều khiển của Sở Nội vụ: trang «Cài đặt», «Danh sách» và (tệp .xlsm) các nút
+    Tạo mẫu, Tổng hợp, Xuất báo cáo."""
     from .excel import write_control_workbook
 
     agencies = read_roster(roster) if roster else []
