@@ -306,7 +306,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         ws.fit_to_pages(1, 0)
         if macros:
             ws.set_column(3, 3, 17)
-            ws.set_column(4, 4, 44)
+            ws.set_column(4, 4, 62)
             note = wb.add_format({"italic": True, "font_name": "Times New Roman",
                                   "text_wrap": True, "valign": "top"})
             for i, (macro, caption, meaning) in enumerate(CONTROL_BUTTONS):
