@@ -199,6 +199,44 @@ def check_protection(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         yield make("protection-removed", path=ir.path, sheet=sheet)
 
 
+def code_lines(source: str) -> list[str]:
+    """The lines of VBA that do something: no attributes, options, comments or blank lines;
+    case and spacing folded (the VBA editor re-cases identifiers across a project)."""
+    lines = []
+    for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        text = " ".join(line.split()).lower()
+        if text and not text.startswith(("attribute ", "option ", "'", "rem ")):
+            lines.append(text)
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _our_macros() -> dict[str, list[str]]:
+    from .vba import TEMPLATE_MODULES, module_source
+
+    return {stem: code_lines(module_source(stem)) for stem in TEMPLATE_MODULES}
+
+
+@check("macros", "macros-foreign")
+def check_macros(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """A macro-enabled file may carry macros the toolkit did not write (a Workbook_Open in
+    ThisWorkbook, a module of its own): whoever opens it in Excel must not enable them. Ours must
+    be ours line for line; every other module (the sheets' and the workbook's) must hold no code.
+    """
+    if not ir.macros:
+        return
+    ours, odd = _our_macros(), {}
+    for name, source in sorted(ir.macros.items()):
+        lines = code_lines(source)
+        if name in ours and lines != ours[name]:
+            odd[name] = f"mô-đun «{name}» đã bị sửa"
+        elif name not in ours and lines:
+            odd[name] = f"mô-đun «{name}» có {len(lines)} dòng mã"
+    if odd:
+        yield make("macros-foreign", path=ir.path, item=", ".join(odd),
+                   detail="; ".join(odd.values()))
+
+
 @check("template", "template-modified")
 def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """Formulas, Chuẩn values, item texts and the row structure must be the template's.

@@ -137,6 +137,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "agency-missing": (ERROR, "Chưa ghi tên cơ quan, đơn vị (ô {cell})."),
     "template-modified": (ERROR, "Mẫu đã bị sửa: {detail}."),
+    "macros-foreign": (
+        WARNING,
+        "Tệp có macro không do dvcq_xl tạo: {detail}. Đừng bật macro (Enable Content) khi mở tệp "
+        "này trong Excel; điểm vẫn được đọc bình thường.",
+    ),
+    "macros-unreadable": (
+        WARNING,
+        "Không đọc được phần macro của tệp ({detail}). Đừng bật macro (Enable Content) khi mở "
+        "tệp này trong Excel; điểm vẫn được đọc bình thường.",
+    ),
     "protection-removed": (
         WARNING,
         "Trang «{sheet}» đã bị bỏ khóa bảo vệ; các công thức và điểm chuẩn có thể đã bị sửa.",

@@ -93,6 +93,8 @@ class WorkbookIR:
     protected: dict[str, bool] = field(default_factory=dict)
     formulas_known: bool = True
     layout_matched: bool = False
+    #: VBA module name -> source text, for a macro-enabled file (None: the file has no macros)
+    macros: dict[str, str] | None = None
     notes: list[Finding] = field(default_factory=list)  # warnings raised while reading
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data
 
@@ -511,6 +513,15 @@ def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
                 grid, protected = _sheet_cells(title, sheet_data, strings, dates, epoch_1904)
                 ir.sheets[title] = grid
                 ir.protected[title] = protected
+            project = next((t for k, t in rels.values() if k.endswith("/vbaProject")), None)
+            if project and project in zf.namelist():
+                try:
+                    ir.macros = read_macros(zf.read(project))
+                except Exception as exc:  # noqa: BLE001 - a damaged or hostile VBA project
+                    ir.macros = {}
+                    ir.notes.append(make("macros-unreadable", path=source, detail=str(exc)
+                                         if isinstance(exc, _MacroLimit) else "phần macro "
+                                         f"bị hỏng ({type(exc).__name__})"))
         except WorkbookError:
             raise
         except Exception as exc:  # noqa: BLE001 - damaged parts fail in many ways
@@ -518,6 +529,41 @@ def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
                               ) from None
     _bind_names(ir)
     return ir
+
+
+#: limits on the VBA project of a submitted file: ours is ~35 KB and one Excel saved ~200 KB
+MAX_VBA_BYTES = 4 * 1024 * 1024
+MAX_VBA_DIR_BYTES = 32 * 1024  # compressed; the decompressed size stays bounded by it
+MAX_MODULE_TEXT = 1024 * 1024  # per module, decompressed
+
+
+class _MacroLimit(ValueError):
+    """A VBA project beyond what a score sheet can carry."""
+
+
+def read_macros(data: bytes) -> dict[str, str]:
+    """Module name -> source of a ``vbaProject.bin`` (the text only; nothing is compiled or run).
+
+    Sizes are bounded before anything is decompressed (a compressed stream can expand ~1,000
+    times), and each module is decompressed only up to :data:`MAX_MODULE_TEXT`.
+    """
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import decompress, encoding_for_codepage, parse_vba_project
+
+    if len(data) > MAX_VBA_BYTES:
+        raise _MacroLimit(f"phần macro nặng {len(data) // 1024} KB, bất thường")
+    cfb = CFB.from_bytes(data)
+    if len(cfb.get_stream_in_storage("VBA", "dir")) > MAX_VBA_DIR_BYTES:
+        raise _MacroLimit("danh mục mô-đun macro lớn bất thường")
+    project = parse_vba_project(cfb)
+    encoding = encoding_for_codepage(project.code_page)
+    sources = {}
+    for module in project.modules:
+        stream = cfb.get_stream_in_storage("VBA", module.stream_name)
+        text = decompress(stream[module.text_offset:], stream_name=module.stream_name,
+                          max_bytes=MAX_MODULE_TEXT)
+        sources[module.name] = text.decode(encoding, errors="replace")
+    return sources
 
 
 _SIMPLE_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)"

@@ -313,3 +313,54 @@ def test_readme_documents_every_workbook_code():
                       if not c.startswith(("rubric-", "roster-")) or c == "rubric-mismatch"]
     missing = [c for c in workbook_codes if f"| `{c}` |" not in readme]
     assert missing == []
+
+
+# --- macros of a submitted .xlsm ---------------------------------------------------------------
+
+
+def _with_macros(path, change):
+    """Edit the VBA project of ``path`` as someone with the VBA editor would (pyOpenVBA)."""
+    from pyopenvba import ExcelFile
+
+    with ExcelFile(path) as book:
+        change(book, book.vba_project())
+        book.save()
+    return path
+
+
+@pytest.mark.parametrize("case, change, found", [
+    ("workbook-open", lambda book, p: book.set_module("ThisWorkbook", p.get_module(
+        "ThisWorkbook").source + 'Private Sub Workbook_Open()\r\n    Shell "cmd /c x"\r\nEnd Sub\r\n'),
+     "mô-đun «ThisWorkbook» có 3 dòng mã"),
+    ("own-module", lambda book, p: p.add_module("Module1", 'Sub Auto_Open()\r\n    Kill "C:\\x"\r\n'
+                                                           'End Sub\r\n'),
+     "mô-đun «Module1» có 3 dòng mã"),
+    ("ours-changed", lambda book, p: book.set_module("DvcqKiemTra", p.get_module(
+        "DvcqKiemTra").source.replace("dvcq.validate()", "os.system('x')")),
+     "mô-đun «DvcqKiemTra» đã bị sửa"),
+])
+def test_foreign_macros_are_flagged(tmp_path, case, change, found):
+    path = _with_macros(make_filled(BG, tmp_path / f"{case}.xlsm"), change)
+    result = check_file(path)
+    assert result.status == "ok" and result.self_total == 100  # the scores still count
+    (finding,) = [f for f in result.findings if f.code == "macros-foreign"]
+    assert finding.severity == "warning" and found in finding.message
+    assert "Đừng bật macro" in finding.message
+
+
+@pytest.mark.parametrize("case, change", [
+    # the VBA editor re-cases identifiers and a clerk may add a comment or an empty module
+    ("recased", lambda book, p: book.set_module("DvcqKiemTra", p.get_module(
+        "DvcqKiemTra").source.replace("Public Sub KiemTra()", "public sub   kiemtra()"))),
+    ("comment", lambda book, p: book.set_module("Sheet1", p.get_module("Sheet1").source
+                                                + "' ghi chu\r\nOption Explicit\r\n")),
+    ("empty-module", lambda book, p: p.add_module("Module1", "Option Explicit\r\n")),
+])
+def test_harmless_macro_edits_pass(tmp_path, case, change):
+    path = _with_macros(make_filled(BG, tmp_path / f"{case}.xlsm"), change)
+    assert [f.code for f in check_file(path).findings] == []
+
+
+def test_our_own_xlsm_has_no_macro_finding(tmp_path):
+    result = check_file(make_filled(BG, tmp_path / "sach.xlsm"))
+    assert result.status == "ok" and result.findings == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import random
 import zipfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from dvcq_xl.rubric import builtin_rubric
 from .helpers import make_filled
 
 EX = builtin_rubric("vi-du-minh-hoa")
+BG = builtin_rubric("bac-giang-274-2017")
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +253,59 @@ def test_rows_past_the_limit_are_not_read(tmp_path, good, monkeypatch):
     path.write_bytes(good)
     ir = read_workbook(path)
     assert ir.sheets and all(c.row <= 5 for g in ir.sheets.values() for c in g.values())
+
+
+# --- the VBA project of a macro-enabled file ---------------------------------------------------
+
+
+def _swap_project(src: Path, dst: Path, project: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = project if info.filename == "xl/vbaProject.bin" else zin.read(info)
+            zout.writestr(info, data)
+    return dst
+
+
+def test_macros_are_read_as_text(tmp_path):
+    from dvcq_xl.vba import TEMPLATE_MODULES, module_source
+
+    ir = read_workbook(make_filled(BG, tmp_path / "sach.xlsm"))
+    assert set(ir.macros) == {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4",
+                              *TEMPLATE_MODULES}
+    assert ir.macros["DvcqKiemTra"].replace("\r\n", "\n") == module_source(
+        "DvcqKiemTra").replace("\r\n", "\n")
+    assert read_workbook(make_filled(BG, tmp_path / "sach.xlsx")).macros is None
+
+
+@pytest.mark.parametrize("case, words", [("garbage", "phần macro bị hỏng"),
+                                         ("oversized", "bất thường")])
+def test_a_bad_project_is_a_warning_and_the_scores_still_read(tmp_path, case, words):
+    project = {"garbage": b"\x00" * 3000,
+               # incompressible, or the zip screen stops it first as a bomb
+               "oversized": random.Random(0).randbytes(reader.MAX_VBA_BYTES + 1)}[case]
+    path = _swap_project(make_filled(BG, tmp_path / "sach.xlsm"), tmp_path / f"{case}.xlsm",
+                         project)
+    result = check_file(path)
+    assert result.status == "ok" and result.self_total == 100
+    (note,) = [f for f in result.findings if f.code == "macros-unreadable"]
+    assert words in note.message and note.severity == "warning"
+
+
+def test_damaged_projects_never_stop_the_reading(tmp_path):
+    """Bytes flipped or cut anywhere in the project: the workbook is still read."""
+    from dvcq_xl.vba import TEMPLATE_MODULES, vba_project
+
+    src = make_filled(BG, tmp_path / "sach.xlsm")
+    entries = read_workbook(src).entries(BG, "self")
+    base, rng = vba_project(4, TEMPLATE_MODULES), random.Random(7)
+    for i in range(60):
+        damaged = bytearray(base)
+        if i % 3 == 0:
+            damaged = damaged[:rng.randrange(len(damaged))]
+        else:
+            for _ in range(rng.randint(1, 12)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        ir = read_workbook(_swap_project(src, tmp_path / "hong.xlsm", bytes(damaged)))
+        assert ir.macros is not None and ir.entries(BG, "self") == entries
+        # either the modules were read, or the file says it could not read them
+        assert bool(ir.macros) != any(n.code == "macros-unreadable" for n in ir.notes)
