@@ -545,8 +545,14 @@ def read_macros(data: bytes) -> dict[str, str]:
     """Module name -> source of a ``vbaProject.bin`` (the text only; nothing is compiled or run).
 
     Sizes are bounded before anything is decompressed (a compressed stream can expand ~1,000
-    times), and each module is decompressed only up to :data:`MAX_MODULE_TEXT`.
+    times), and each module is decompressed only up to :data:`MAX_MODULE_TEXT`. A project the
+    toolkit wrote is the same in every file not yet saved by Excel: read once per content.
     """
+    return dict(_macros(data))
+
+
+@lru_cache(maxsize=8)
+def _macros(data: bytes) -> tuple[tuple[str, str], ...]:
     from pyopenvba.cfb import CFB
     from pyopenvba.vba import decompress, encoding_for_codepage, parse_vba_project
 
@@ -563,7 +569,7 @@ def read_macros(data: bytes) -> dict[str, str]:
         text = decompress(stream[module.text_offset:], stream_name=module.stream_name,
                           max_bytes=MAX_MODULE_TEXT)
         sources[module.name] = text.decode(encoding, errors="replace")
-    return sources
+    return tuple(sources.items())
 
 
 _SIMPLE_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)"
