@@ -59,6 +59,7 @@ WIDTHS = {TT: 10, CONTENT: 62, MAX: 8, SELF: 11, REV: 11, EVID: 26, REASON: 18, 
 HEADER_TOP, HEADER_BOTTOM, FIRST_BODY_ROW = 8, 9, 10
 FONT = "Times New Roman"
 LINE_PT = 15.0  # one line of 12 pt text
+GUIDE_WIDTH = 70  # the guide sheet's one column, in characters
 
 # Row state codes computed by the hidden helper columns; the status cell and the conditional
 # formatting read them. 1 empty, 2 not a number / not Có-Không, 3 out of range, 4 off-step,
@@ -839,7 +840,8 @@ def _step_print_setup(ctx: _Ctx) -> None:
 def _step_guide(ctx: _Ctx) -> None:
     g = ctx.wb.add_worksheet(GUIDE)
     f, r = ctx.f, ctx.rubric
-    g.set_column("A:A", 85)
+    # narrow enough for A4 portrait in both engines (LibreOffice does not shrink this sheet)
+    g.set_column("A:A", GUIDE_WIDTH)
     lines: list[tuple[str, Any]] = [
         ("HƯỚNG DẪN ĐIỀN BẢNG CHẤM ĐIỂM", f(bold=True, font_size=14)),
         (f"{r.title} năm {ctx.year}. Bộ tiêu chí: {r.id}, phiên bản {r.version} "
@@ -889,7 +891,7 @@ def _step_guide(ctx: _Ctx) -> None:
                           f(italic=True, font_size=10))]
     for i, (text, fmt) in enumerate(lines):
         g.write(i, 0, text, fmt)
-        g.set_row(i, _height((text, 85)))
+        g.set_row(i, _height((text, GUIDE_WIDTH)))
     g.protect(ctx.password, {"select_locked_cells": True, "select_unlocked_cells": True})
     g.set_paper(9)
     g.fit_to_pages(1, 0)
