@@ -233,3 +233,20 @@ def test_missing_output_folder(bac_giang, tmp_path):
     with pytest.raises(OutputError) as info:
         render_template(bac_giang, tmp_path / "khong-co" / "t.xlsx", 2025)
     assert "không tồn tại" in info.value.message
+
+
+@pytest.mark.libreoffice
+def test_printed_pages_show_the_whole_guide(bac_giang, libreoffice, tmp_path):
+    """Nothing of the guide is cut at the page edge: every line of it is on the printed page."""
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    path = render_template(bac_giang, tmp_path / "mau.xlsm", 2025, macros=True)
+    lines = [str(c.value) for c in load_workbook(path)["Hướng dẫn"]["A"] if c.value]
+    pdf = libreoffice.convert([path], "pdf", tmp_path / "pdf")[0]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    printed = "".join(text.split())  # lines wrap anywhere, also after a hyphen
+    missing = [line for line in lines if "".join(line.split()) not in printed]
+    assert missing == []
