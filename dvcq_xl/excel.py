@@ -203,19 +203,26 @@ def _unprotected(book, sheet_name: str, password: str):
         yield sheet
 
 
-def _mark_cells(book, result: FileResult, password: str) -> None:
-    memo = []
-    by_sheet: dict[str, list[tuple[str, tuple[int, int, int]]]] = {}
-    for sheet, cell, colour in _targets(result):
-        by_sheet.setdefault(sheet, []).append((cell, colour))
+def _paint(book, marks, password: str) -> list[list]:
+    """Give each (sheet, cell, colour) its fill, one unprotect per sheet; sheets that are gone
+    are skipped. Returns [sheet, cell, fill before] of every cell painted."""
+    by_sheet: dict[str, list] = {}
+    for sheet_name, cell, colour in marks:
+        by_sheet.setdefault(sheet_name, []).append((cell, colour))
+    before = []
     for sheet_name, cells in by_sheet.items():
         if _sheet(book, sheet_name) is None:
             continue
         with _unprotected(book, sheet_name, password) as sheet:
             for cell, colour in cells:
                 rng = sheet.range(cell)
-                memo.append([sheet_name, cell, rng.color])
+                before.append([sheet_name, cell, rng.color])
                 rng.color = colour
+    return before
+
+
+def _mark_cells(book, result: FileResult, password: str) -> None:
+    memo = _paint(book, _targets(result), password)
     book.sheets[RESULT_SHEET].range(MEMO_CELL).value = "'" + json.dumps(memo)
 
 
@@ -228,15 +235,8 @@ def _restore_marks(book, password: str) -> None:
         memo = json.loads(str(ws.range(MEMO_CELL).value or "[]").lstrip("'"))
     except ValueError:
         return
-    by_sheet: dict[str, list] = {}
-    for sheet_name, cell, colour in memo:
-        by_sheet.setdefault(sheet_name, []).append((cell, colour))
-    for sheet_name, cells in by_sheet.items():
-        if _sheet(book, sheet_name) is None:
-            continue
-        with _unprotected(book, sheet_name, password) as sheet:
-            for cell, colour in cells:
-                sheet.range(cell).color = tuple(colour) if colour else None
+    _paint(book, [(sheet, cell, tuple(colour) if colour else None)
+                  for sheet, cell, colour in memo], password)
 
 
 # --- the control workbook of the Sở Nội vụ ------------------------------------------------------
