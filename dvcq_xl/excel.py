@@ -121,6 +121,11 @@ def verdict(result: FileResult, marked: bool = True) -> str:
     return "Bảng chấm điểm hợp lệ, có thể gửi." + total + warn
 
 
+def _hyperlink(target: str, label: str) -> str:
+    """A HYPERLINK formula; a double quote would end its string, so it becomes a single one."""
+    return f'=HYPERLINK("{target.replace(chr(34), chr(39))}","{label.replace(chr(34), chr(39))}")'
+
+
 def _sheet(book, name: str):
     try:
         return book.sheets[name]
@@ -144,8 +149,7 @@ def _write_result_sheet(book, result: FileResult) -> None:
         ws.range(f"A{row}").value = [i, "Lỗi" if f.severity == ERROR else "Cảnh báo"]
         if f.sheet and f.cell:
             target = f"#'{f.sheet.replace(chr(39), chr(39) * 2)}'!{f.cell}"
-            label = f"{f.sheet}!{f.cell}".replace('"', "'")
-            ws.range(f"C{row}").formula = f'=HYPERLINK("{target}","{label}")'
+            ws.range(f"C{row}").formula = _hyperlink(target, f"{f.sheet}!{f.cell}")
         else:
             ws.range(f"C{row}").value = "'" + (f.sheet or "")
         # text is written with a leading apostrophe: a message never becomes a formula
@@ -375,9 +379,7 @@ def _year(raw: dict[str, Any]) -> int:
 
 
 def _link(path) -> str:
-    target = str(path).replace('"', "'")
-    label = str(getattr(path, "name", path)).replace('"', "'")
-    return f'=HYPERLINK("{target}","{label}")'
+    return _hyperlink(str(path), str(getattr(path, "name", path)))
 
 
 def _show(book, action: str, title: str, lines: list[tuple[str, Any]]) -> None:
