@@ -918,6 +918,12 @@ def _step_meta(ctx: _Ctx) -> None:
     m.hide()
 
 
+def _step_vba(ctx: _Ctx) -> None:
+    """The macro-enabled variant's VBA project and code names: last, once every sheet exists."""
+    if ctx.macros:
+        attach(ctx.wb, TEMPLATE_MODULES)
+
+
 STEPS = (
     _step_columns,
     _step_title_block,
@@ -932,6 +938,7 @@ STEPS = (
     _step_button,
     _step_guide,
     _step_meta,
+    _step_vba,
 )
 
 
@@ -972,8 +979,6 @@ def render_template(
                    blueprint(rubric, layout), macros=macros)
         for step in STEPS:
             step(ctx)
-        if macros:
-            attach(wb, TEMPLATE_MODULES)
         wb.close()
         lock_structure(tmp, password)
     return Path(path)
