@@ -159,11 +159,12 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
                                            macros=macros)
         out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {escape(str(output))}")
         return
-    macros = macros or Path(output).suffix.lower() == ".xlsm"  # as render_template does
     path = render_template(rubric, output, year, Agency(agency, agency_code, block),
                            password=password, macros=macros)
+    # an .xlsm is always the variant with the button (render_template sees to it)
     out.print(f"Đã tạo bảng chấm điểm {escape(str(path))}"
-              + (f" (có nút «{BUTTON_CAPTION}»)" if macros else ""), soft_wrap=True)
+              + (f" (có nút «{BUTTON_CAPTION}»)" if path.suffix.lower() == ".xlsm" else ""),
+              soft_wrap=True)
 
 
 @main.command("review-copy")
