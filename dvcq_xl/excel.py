@@ -416,18 +416,16 @@ def _button(action: str):
                 raw, agencies = _control(book)
                 return func(book, raw, agencies)
             except DvcqError as exc:
-                lines = [("Lỗi", exc.message)] + [("", str(f)) for f in exc.findings[:50]]
-                _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", lines)
-                book.app.alert(exc.message, title="dvcq")
-                return None
+                message, details = exc.message, [str(f) for f in exc.findings[:50]]
             except Exception as exc:  # noqa: BLE001 - a message in Excel, not a traceback
-                message = (f"Lỗi ngoài dự kiến ({type(exc).__name__}: {exc}). Kiểm tra các "
-                           f"đường dẫn ở trang «{SETTINGS_SHEET}», đóng các tệp kết quả đang mở "
-                           f"trong Excel rồi bấm lại; nếu vẫn lỗi, chạy lệnh dvcq tương ứng để "
-                           f"xem chi tiết.")
-                _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC", [("Lỗi", message)])
-                book.app.alert(message, title="dvcq")
-                return None
+                message, details = (f"Lỗi ngoài dự kiến ({type(exc).__name__}: {exc}). Kiểm "
+                                    f"tra các đường dẫn ở trang «{SETTINGS_SHEET}», đóng các tệp "
+                                    f"kết quả đang mở trong Excel rồi bấm lại; nếu vẫn lỗi, chạy "
+                                    f"lệnh dvcq tương ứng để xem chi tiết."), []
+            _show(book, action, "KHÔNG THỰC HIỆN ĐƯỢC",
+                  [("Lỗi", message)] + [("", detail) for detail in details])
+            book.app.alert(message, title="dvcq")
+            return None
 
         return run
 
