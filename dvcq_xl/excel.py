@@ -308,6 +308,8 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         ws.set_paper(9)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
+        # the settings table only: the buttons and their notes are for the screen
+        ws.print_area(0, 0, 2 + len(ROUND_KEYS) + len(REPORT_KEYS), 2)
         if macros:
             ws.set_column(3, 3, 17)
             ws.set_column(4, 4, 62)
