@@ -134,4 +134,7 @@ def add_roster_sheet(wb, agencies: Iterable[Agency]):
     ws.set_column(3, 3, 24)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(i, 1), 3)
+    ws.set_paper(9)  # A4, one page wide, the header on every page
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
     return ws
