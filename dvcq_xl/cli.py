@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
-from . import __version__
+from . import __version__, i18n
 from .annotate import annotate_results
 from .consolidate import Consolidation, consolidate, points_text
 from .demo import DEMO_YEAR, run_demo
@@ -32,6 +32,9 @@ from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
 from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, Agency, render_template
+
+# click's own messages, help and usage lines in Vietnamese; before the commands below exist
+i18n.install()
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -62,7 +65,7 @@ def handles_errors(func):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=i18n.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dvcq")
 def main() -> None:
     """Chấm điểm, xếp loại công tác dân vận chính quyền bằng Excel."""
@@ -87,19 +90,19 @@ def rubric_group() -> None:
 
 
 @rubric_group.command("export")
-@click.argument("rubric_id")
+@click.argument("rubric_id", metavar="MÃ")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="Tệp .xlsx sẽ ghi.")
+              metavar="TỆP", help="Tệp .xlsx sẽ ghi.")
 @handles_errors
 def rubric_export(rubric_id: str, output: str) -> None:
-    """Ghi bộ tiêu chí RUBRIC_ID (hoặc một tệp) thành bảng tính để sửa trong Excel."""
+    """Ghi bộ tiêu chí MÃ (hoặc một tệp) thành bảng tính để sửa trong Excel."""
     rubric = load_rubric(rubric_id)
     path = export_rubric_workbook(rubric, output)
     out.print(f"Đã ghi bộ tiêu chí {rubric.id} vào {path}")
 
 
 @rubric_group.command("check")
-@click.argument("file", type=click.Path())
+@click.argument("file", type=click.Path(), metavar="TỆP")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def rubric_check(file: str, as_json: bool) -> None:
     """Kiểm tra một tệp bộ tiêu chí (.yaml hoặc .xlsx). Thoát 0 nếu hợp lệ, 1 nếu có lỗi."""
@@ -131,17 +134,18 @@ def _progress() -> Progress:
 
 
 @main.command("template")
-@click.option("--rubric", "rubric_ref", required=True,
+@click.option("--rubric", "rubric_ref", required=True, metavar="BỘ_TIÊU_CHÍ",
               help="Mã bộ tiêu chí có sẵn (xem «dvcq rubrics») hoặc đường dẫn tệp .yaml/.xlsx.")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="Năm đánh giá.")
-@click.option("--agency", default="", help="Tên cơ quan (để trống: cơ quan tự ghi).")
-@click.option("--agency-code", default="", help="Mã cơ quan.")
-@click.option("--block", default="", help="Khối.")
-@click.option("--roster", type=click.Path(dir_okay=False),
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), metavar="NĂM",
+              help="Năm đánh giá.")
+@click.option("--agency", default="", metavar="TÊN", help="Tên cơ quan (để trống: cơ quan tự ghi).")
+@click.option("--agency-code", default="", metavar="MÃ", help="Mã cơ quan.")
+@click.option("--block", default="", metavar="KHỐI", help="Khối.")
+@click.option("--roster", type=click.Path(dir_okay=False), metavar="TỆP",
               help="Danh sách cơ quan (.xlsx: Mã | Tên cơ quan | Khối): mỗi cơ quan một tệp.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(),
+@click.option("-o", "--output", "output", required=True, type=click.Path(), metavar="ĐƯỜNG_DẪN",
               help="Tệp .xlsx; với --roster là thư mục.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
               help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
 @click.option("--xlsm", "macros", is_flag=True,
               help="Tệp .xlsm có nút «Kiểm tra» (chạy trong Excel qua xlwings, xem README).")
@@ -168,10 +172,13 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
 
 
 @main.command("review-copy")
-@click.argument("filled", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
-@click.option("--rubric", "rubric_ref", default=None, help="Tệp bộ tiêu chí, nếu không có sẵn.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True)
+@click.argument("filled", type=click.Path(exists=True, dir_okay=False), metavar="BÀI_NỘP")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              metavar="TỆP", help="Tệp bản chấm của Tổ kiểm tra sẽ ghi (.xlsx).")
+@click.option("--rubric", "rubric_ref", default=None, metavar="TỆP",
+              help="Tệp bộ tiêu chí, nếu không có sẵn.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
+              help="Mật khẩu khóa trang tính của bản chấm (chống sửa nhầm, không phải bảo mật).")
 @handles_errors
 def review_copy_cmd(filled, output, rubric_ref, password) -> None:
     """Tạo bản chấm của Tổ kiểm tra từ bảng cơ quan đã nộp (giữ và khóa phần tự chấm)."""
@@ -181,15 +188,16 @@ def review_copy_cmd(filled, output, rubric_ref, password) -> None:
 
 
 @main.command("check")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--rubric", "rubric_refs", multiple=True,
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[ĐƯỜNG_DẪN]...")
+@click.option("--rubric", "rubric_refs", multiple=True, metavar="TỆP",
               help="Tệp bộ tiêu chí (.yaml/.xlsx) ngoài các bộ có sẵn; dùng được nhiều lần.")
-@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="NĂM",
               help="Năm đánh giá của đợt: tệp của năm khác bị báo lỗi.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (xem README).")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
+              metavar="THƯ_MỤC",
               help="Thư mục ghi bản sao đánh dấu lỗi của từng tệp có lỗi (để gửi lại cơ quan).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
 @handles_errors
 def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
@@ -257,19 +265,20 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
 
 
 @main.command("consolidate")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[ĐƯỜNG_DẪN]...")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="Tệp bảng xếp hạng (.xlsx) sẽ ghi.")
-@click.option("--roster", type=click.Path(dir_okay=False), default=None,
+              metavar="TỆP", help="Tệp bảng xếp hạng (.xlsx) sẽ ghi.")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None, metavar="TỆP",
               help="Danh sách cơ quan (.xlsx: Mã | Tên cơ quan | Khối) để đối chiếu ai chưa nộp.")
-@click.option("--rubric", "rubric_ref", default=None,
+@click.option("--rubric", "rubric_ref", default=None, metavar="BỘ_TIÊU_CHÍ",
               help="Bộ tiêu chí của đợt (mã có sẵn hoặc tệp); mặc định: bộ của đa số tệp.")
-@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="NĂM",
               help="Năm đánh giá của đợt; mặc định: năm của đa số tệp.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False), default=None,
+              metavar="TỆP",
               help="Bảng xếp hạng năm trước (do dvcq tạo) để so sánh điểm và xếp loại.")
 @click.option("--json", "as_json", is_flag=True, help="In tóm tắt dạng JSON (xem README).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
 @handles_errors
 def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, jobs) -> None:
@@ -345,21 +354,23 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
 
 
 @main.command("report")
-@click.argument("what", nargs=-1, required=True, metavar="RANKING.xlsx | agency FILLED.xlsx")
-@click.option("-o", "--output", "output", required=True, type=click.Path(),
+@click.argument("what", nargs=-1, required=True, metavar="XẾP_HẠNG.xlsx | agency BÀI_NỘP.xlsx")
+@click.option("-o", "--output", "output", required=True, type=click.Path(), metavar="ĐƯỜNG_DẪN",
               help="Thư mục ghi các văn bản (với bảng xếp hạng) hoặc tệp .docx (với agency).")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False), default=None,
+              metavar="TỆP",
               help="Cài đặt của đợt: tệp .yaml (khóa: giá trị) hoặc .xlsx có trang «Cài đặt».")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
+              metavar="THƯ_MỤC",
               help="Thư mục mẫu .docx đã sửa (mặc định: mẫu kèm theo).")
 @handles_errors
 def report_cmd(what, output, settings_path, templates) -> None:
     """Viết văn bản Word (thể thức NĐ 30/2020).
 
     \b
-    dvcq report RANKING.xlsx -o THƯ_MỤC     báo cáo tổng hợp, dự thảo quyết định,
+    dvcq report XẾP_HẠNG.xlsx -o THƯ_MỤC    báo cáo tổng hợp, dự thảo quyết định,
                                            thông báo kết quả cho từng cơ quan
-    dvcq report agency FILLED.xlsx -o F.docx  báo cáo của một cơ quan, kèm bảng điểm
+    dvcq report agency BÀI_NỘP.xlsx -o F.docx  báo cáo của một cơ quan, kèm bảng điểm
     """
     settings = load_settings(settings_path) if settings_path else None
     if what[0] == "agency":
@@ -387,11 +398,14 @@ def _print_written(written: list[Path]) -> None:
 
 @main.command("control-workbook")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              metavar="TỆP",
               help="Tệp sổ điều khiển sẽ ghi: .xlsm có các nút; .xlsx chỉ có các trang.")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Danh sách cơ quan để chép vào trang «Danh sách».")
-@click.option("--rubric", "rubric_ref", default="", help="Bộ tiêu chí của đợt.")
-@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="Năm đánh giá.")
+              metavar="TỆP", help="Danh sách cơ quan để chép vào trang «Danh sách».")
+@click.option("--rubric", "rubric_ref", default="", metavar="BỘ_TIÊU_CHÍ",
+              help="Bộ tiêu chí của đợt.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="NĂM",
+              help="Năm đánh giá.")
 @handles_errors
 def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
     """Tạo sổ điều khiển của Sở Nội vụ: trang «Cài đặt», «Danh sách» và (tệp .xlsm) các nút
@@ -410,7 +424,7 @@ def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
 
 @main.command("demo")
 @click.option("-o", "--output", "output", default="dvcq-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Thư mục ghi kết quả.")
+              type=click.Path(file_okay=False), metavar="THƯ_MỤC", help="Thư mục ghi kết quả.")
 @handles_errors
 def demo_cmd(output: str) -> None:
     """Chạy thử cả vòng chấm điểm trên dữ liệu mẫu kèm theo."""
