@@ -11,27 +11,69 @@ the Word documents of the round are written (NĐ 30/2020); the ``.xlsm`` variant
 
 __version__ = "0.1.0"
 
-from .annotate import annotate, annotate_results  # noqa: E402
-from .checks import CHECKS, run_checks  # noqa: E402
-from .consolidate import Consolidation, ConsolidationError, Unit, consolidate  # noqa: E402
-from .excel import write_control_workbook  # noqa: E402
-from .errors import DvcqError, OutputError, RosterError, RubricError, WorkbookError  # noqa: E402
-from .findings import MESSAGES, Finding, Report  # noqa: E402
-from .generate import resolve_rubric, review_copy, templates_for_roster  # noqa: E402
-from .intake import CheckReport, FileResult, check_file, check_paths, check_workbook  # noqa: E402
-from .ranking import write_ranking  # noqa: E402
-from .reports import (  # noqa: E402
-    ReportError, Settings, load_settings, write_agency_report, write_reports,
-)
-from .reader import WorkbookIR, read_ranking_rows, read_workbook  # noqa: E402
-from .roster import read_roster, write_roster  # noqa: E402
-from .rubric import (  # noqa: E402
-    Band, Condition, Decision, Item, Rubric, Rules, Score, build_rubric, builtin_ids,
-    builtin_rubric, load_rubric,
-)
-from .rubric_workbook import export_rubric_workbook, load_rubric_workbook  # noqa: E402
-from .template import Agency, Fill, contract_names, render_template  # noqa: E402
-from .vba import vba_project  # noqa: E402
+import importlib
+import sys
+import types
+
+#: public name -> the module that defines it. Imported on first use (PEP 562), so that
+#: ``import dvcq_xl`` and the command line's start-up pay only for what a command uses.
+_PUBLIC = {
+    "annotate": "annotate", "annotate_results": "annotate",
+    "CHECKS": "checks", "run_checks": "checks",
+    "Consolidation": "consolidate", "ConsolidationError": "consolidate", "Unit": "consolidate",
+    "consolidate": "consolidate",
+    "write_control_workbook": "excel",
+    "DvcqError": "errors", "OutputError": "errors", "RosterError": "errors",
+    "RubricError": "errors", "WorkbookError": "errors",
+    "MESSAGES": "findings", "Finding": "findings", "Report": "findings",
+    "resolve_rubric": "generate", "review_copy": "generate", "templates_for_roster": "generate",
+    "CheckReport": "intake", "FileResult": "intake", "check_file": "intake",
+    "check_paths": "intake", "check_workbook": "intake",
+    "write_ranking": "ranking",
+    "ReportError": "reports", "Settings": "reports", "load_settings": "reports",
+    "write_agency_report": "reports", "write_reports": "reports",
+    "WorkbookIR": "reader", "read_ranking_rows": "reader", "read_workbook": "reader",
+    "read_roster": "roster", "write_roster": "roster",
+    "Band": "rubric", "Condition": "rubric", "Decision": "rubric", "Item": "rubric",
+    "Rubric": "rubric", "Rules": "rubric", "Score": "rubric", "build_rubric": "rubric",
+    "builtin_ids": "rubric", "builtin_rubric": "rubric", "load_rubric": "rubric",
+    "export_rubric_workbook": "rubric_workbook", "load_rubric_workbook": "rubric_workbook",
+    "Agency": "template", "Fill": "template", "contract_names": "template",
+    "render_template": "template",
+    "vba_project": "vba",
+}
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
+
+
+class _Package(types.ModuleType):
+    """Keeps ``dvcq_xl.annotate`` and ``dvcq_xl.consolidate`` the public functions.
+
+    Importing a submodule records it on the package under its name; two submodules share their
+    name with a public function, which eager imports used to rebind afterwards. The submodules
+    stay in ``sys.modules`` for every import statement."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if (isinstance(value, types.ModuleType) and name in _PUBLIC
+                and _PUBLIC[name] == name):
+            self.__dict__.pop(name, None)  # resolved by __getattr__ to the function
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "__version__",

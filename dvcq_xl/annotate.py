@@ -7,6 +7,10 @@ agency's file (values found, names) is always written as text, never as a formul
 
 from __future__ import annotations
 
+import html
+import os
+import re
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -14,7 +18,7 @@ from typing import Iterable
 from .errors import OutputError
 from .findings import ERROR, Finding
 from .intake import UNREADABLE, FileResult
-from .output import atomic_path, ensure_dir, safe_filename
+from .output import atomic_path, cell_text, ensure_dir, refuse_inside, safe_filename
 from .reader import XLS
 
 RESULT_SHEET = "Kết quả kiểm tra"
@@ -22,8 +26,21 @@ RED = "FFC7CE"
 AMBER = "FFEB9C"
 
 
-def annotate_results(results: Iterable[FileResult], out_dir: str | Path) -> list[Path]:
-    """Write a marked-up copy of every file that has findings into ``out_dir``; return them."""
+def annotate_results(results: Iterable[FileResult], out_dir: str | Path,
+                     inputs: Iterable[str | Path] = ()) -> list[Path]:
+    """Write a marked-up copy of every file that has findings into ``out_dir``; return them.
+
+    ``out_dir`` may not be (or lie inside) a folder that was checked (``inputs``) or that holds
+    a checked file: a marked copy must never land among the submissions. A file already in
+    ``out_dir`` is replaced only when it is a marked copy itself (of an earlier run); any other
+    file keeps its name and the copy gets the next free one.
+    """
+    results = list(results)
+    sources = [Path(r.path) for r in results]
+    refuse_inside(out_dir, inputs, "--annotate")
+    if any(_same_folder(out_dir, s.parent) for s in sources):
+        raise OutputError("Thư mục --annotate phải khác thư mục chứa tệp gốc (không ghi lẫn vào "
+                          "các tệp của cơ quan).")
     folder = ensure_dir(out_dir)
     taken: set[str] = set()
     written = []
@@ -31,16 +48,33 @@ def annotate_results(results: Iterable[FileResult], out_dir: str | Path) -> list
         if not result.findings:
             continue
         source = Path(result.path)
-        if source.resolve().parent == folder.resolve():
-            raise OutputError("Thư mục --annotate phải khác thư mục chứa tệp gốc (không ghi đè "
-                              "tệp của cơ quan).")
         suffix = ".xlsm" if source.suffix.lower() == ".xlsm" else ".xlsx"
         name = safe_filename(f"{source.stem}-kiem-tra", suffix, taken)
-        written.append(annotate(result, folder / name))
+        while (folder / name).exists() and not is_marked_copy(folder / name):
+            name = safe_filename(f"{source.stem}-kiem-tra", suffix, taken)
+        written.append(annotate(result, folder / name, inputs=sources))
     return written
 
 
-def annotate(result: FileResult, out: str | Path) -> Path:
+def _same_folder(a: str | Path, b: str | Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def is_marked_copy(path: str | Path) -> bool:
+    """Whether ``path`` is a marked-up copy this module wrote (its first sheet is the list)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1_000_000:
+                return False
+            text = z.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return False
+    first = re.search(r"<(?:\w+:)?sheet\b[^>]*\bname=\"([^\"]*)\"", text)
+    return bool(first) and html.unescape(first.group(1)) == RESULT_SHEET
+
+
+def annotate(result: FileResult, out: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     """Write the marked-up copy of one checked file to ``out``.
 
     A file that could not be read, or a legacy ``.xls``, gets a workbook with the list only.
@@ -66,7 +100,8 @@ def annotate(result: FileResult, out: str | Path) -> Path:
     wb.active = wb.index(listing)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is listing
-    with atomic_path(out) as tmp:
+    with atomic_path(out, inputs=[result.path, *inputs], suffixes=(".xlsx", ".xlsm"),
+                     what="đánh dấu lỗi") as tmp:
         wb.save(tmp)
     return Path(out)
 
@@ -83,7 +118,7 @@ def _mark_cells(wb, findings: list[Finding]) -> None:
         cell = wb[sheet][ref]
         if type(cell).__name__ == "MergedCell":
             continue
-        text = "\n".join(f"• {f.message} [{f.code}]" for f in items)
+        text = cell_text("\n".join(f"• {f.message} [{f.code}]" for f in items))
         if cell.comment is not None:
             text = cell.comment.text + "\n" + text
         comment = Comment(text, "dvcq kiểm tra")
@@ -95,7 +130,7 @@ def _mark_cells(wb, findings: list[Finding]) -> None:
 
 def _text(cell, value) -> None:
     """Write ``value`` as text: a string that begins with "=" stays a string."""
-    cell.value = "" if value is None else str(value)
+    cell.value = "" if value is None else cell_text(value)
     cell.data_type = "s"
 
 

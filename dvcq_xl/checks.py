@@ -20,12 +20,18 @@ from typing import Any, Callable, Iterator
 
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
-from .rubric import BONUS, NO, PENALTY, SUPERIOR, YES, Item, Rubric, Score, is_multiple, nfc, num
+from .rubric import (BONUS, NO, PENALTY, REMOVE_BONUS, SUPERIOR, YES, Item, Rubric, Score,
+                     is_multiple, nfc, num)
 from .template import (
     CLASS_ERROR,
     CLASS_INCOMPLETE,
+    META_KEYS,
     REVIEW,
+    RSTATE,
     SHEET,
+    SHOWN_STAMPS,
+    SSTATE,
+    TITLE_PLACES,
     blueprint,
     contract_names,
     name_places,
@@ -39,6 +45,9 @@ WHOSE = {SELF: "tự chấm", REV: "của Tổ kiểm tra"}
 # --- parsing entries -----------------------------------------------------------------------------
 
 EMPTY, OK, COERCED, NOT_NUMBER = "empty", "ok", "coerced", "not-number"
+#: a number typed as text in the toolkit's own template: its formulas leave it out of every
+#: total (the status line says «sai kiểu»), so the checker does too, and rejects the file
+TEXT_IN_TEMPLATE = "text-in-template"
 _NUMBER_TEXT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
@@ -99,6 +108,8 @@ def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
         cell = ir.cells.get(name)
         raw = cell.value if cell is not None else None
         status, number, detail = parse_score(raw)
+        if status == COERCED and ir.has_metadata:
+            status, number, detail = TEXT_IN_TEMPLATE, None, num(number)
         out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
     ir.memo[key] = out
     return out
@@ -138,11 +149,34 @@ def recompute(ir: WorkbookIR, rubric: Rubric, column: str) -> Score:
 
 
 def located(ir: WorkbookIR, name: str) -> dict[str, Any]:
-    """The finding fields (path, sheet, cell) that place a defined name's cell."""
+    """The finding fields (path, sheet, cell) that place a defined name's cell.
+
+    A stamp of the hidden metadata sheet is placed where the score sheet shows it
+    (:data:`~dvcq_xl.template.SHOWN_STAMPS`), or on no cell: the user cannot open that sheet.
+    """
     cell = ir.cells.get(name)
     if cell is None:
         return {"path": ir.path}
+    if name in _STAMPS:
+        return {"path": ir.path, **_shown_stamp(ir, name, cell)}
     return {"path": ir.path, "sheet": cell.sheet, "cell": cell.ref}
+
+
+_STAMPS = frozenset(f"dvcq_{key}" for key in META_KEYS)
+
+
+def _shown_stamp(ir: WorkbookIR, name: str, stamp: Cell) -> dict[str, Any]:
+    """Where the score sheet shows a stamp (rows inserted above the title block followed), if
+    it shows the same value there."""
+    planned, anchor = SHOWN_STAMPS.get(name), ir.cells.get("dvcq_agency")
+    if planned is None or anchor is None:
+        return {}
+    row = int(planned[1:]) + anchor.row - int(TITLE_PLACES["dvcq_agency"][1:])
+    ref = f"{planned[0]}{row}"
+    shown = ir.at(anchor.sheet, ref)
+    if shown is None or nfc(_shown(shown.value)) != nfc(_shown(stamp.value)):
+        return {}
+    return {"sheet": anchor.sheet, "cell": ref}
 
 
 def _shown(value: Any) -> Any:
@@ -274,9 +308,16 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         cell = ir.at(sheet, actual_ref)
         problem = _differs(cell, expected, is_formula, ir.formulas_known,
                            row_map[row] - row)
-        if problem:
+        if not problem:
+            continue
+        found, wanted, detail = _shown(problem[0]), _shown(problem[1]), problem[2]
+        if col in (SSTATE, RSTATE):  # hidden helper columns: name the row the user can see
+            yield make("template-modified", path=ir.path, sheet=sheet, line=row_map[row],
+                       found=found, expected=wanted,
+                       detail=f"{detail} (công thức kiểm tra ẩn của dòng {row_map[row]})")
+        else:
             yield make("template-modified", path=ir.path, sheet=sheet, cell=actual_ref,
-                       found=_shown(problem[0]), expected=_shown(problem[1]), detail=problem[2])
+                       found=found, expected=wanted, detail=detail)
 
 
 def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]
@@ -381,8 +422,8 @@ def normalise_formula(formula: str, offset: int = 0) -> str:
     return "\x1f".join(parts)
 
 
-@check("scores", "score-missing", "score-not-number", "score-text-coerced", "score-negative",
-       "score-above-max", "score-step", "review-in-agency-copy")
+@check("scores", "score-missing", "score-not-number", "score-text", "score-text-coerced",
+       "score-negative", "score-above-max", "score-step", "review-in-agency-copy")
 def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """Every score must be a number from 0 to the item's Chuẩn, on its step.
 
@@ -411,6 +452,9 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
             if entry.status == NOT_NUMBER:
                 yield make("score-not-number", found=_shown(entry.raw), detail=entry.detail,
                            **base)
+                continue
+            if entry.status == TEXT_IN_TEMPLATE:
+                yield make("score-text", found=entry.raw, expected=entry.detail, **base)
                 continue
             if entry.status == COERCED:
                 yield make("score-text-coerced", found=entry.raw, expected=num(entry.number),
@@ -456,24 +500,30 @@ def check_superior(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
 
 @check("caps", "bonus-above-cap", "penalty-below-floor")
 def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
-    """Bonus points in all may not exceed the rubric's cap, nor deductions its maximum.
+    """Bonus points or deductions that add up past the rubric's «tối đa»: a warning, not an error.
 
-    Each item is counted at most at its own Chuẩn, so an item above its Chuẩn is reported once,
-    by the scores check, not again here.
+    The cap limits what counts (the total takes the cap, as :meth:`Rubric.score` and the sheet's
+    formulas do); listing every violation is the truth. Only usable scores add up here, as in the
+    score: a mistyped or out-of-range entry is reported once, by the scores check. No bonus note
+    where a condition removes the bonus altogether. The sheet's status line says the same.
     """
     for column in (SELF, REV):
         if column == REV and ir.copy != REVIEW:
             continue
+        said = answers(ir, rubric, column)
         for kind, code, cap in ((BONUS, "bonus-above-cap", rubric.bonus_max),
                                 (PENALTY, "penalty-below-floor", rubric.penalty_max)):
             leaves = rubric.leaves((kind,))
             if not leaves:
                 continue
+            if kind == BONUS and any(said.get(c.id) for c in rubric.conditions
+                                     if c.effect == REMOVE_BONUS):
+                continue
             total = 0.0
             for entry in entries(ir, rubric, column):
                 item = rubric.item(entry.code)
-                if item.kind == kind and entry.number is not None and entry.number > 0:
-                    total += min(entry.number, item.max_points)
+                if item.kind == kind:
+                    total += valid_number(entry, item) or 0.0
             if total > cap + 1e-9:
                 top = rubric.item(leaves[0].code.split(".")[0])
                 name = f"dvcq_{column}_sub_{top.key}" if not top.is_leaf \
@@ -489,9 +539,9 @@ def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         item = rubric.item(entry.code)
         if not item.evidence_required or item.kind == SUPERIOR:
             continue
-        if entry.number is not None and entry.number > 0 \
-                and not ir.text(f"dvcq_evidence_{item.key}"):
-            yield make("evidence-missing", item=entry.code, found=num(entry.number),
+        points = valid_number(entry, item)  # a wrong score is reported first, as on the sheet
+        if points is not None and points > 0 and not ir.text(f"dvcq_evidence_{item.key}"):
+            yield make("evidence-missing", item=entry.code, found=num(points),
                        **located(ir, f"dvcq_evidence_{item.key}"))
 
 
@@ -503,7 +553,8 @@ def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     own = {e.code: e for e in entries(ir, rubric, SELF)}
     for entry in entries(ir, rubric, REV):
         item = rubric.item(entry.code)
-        mine, theirs = valid_number(entry, item), valid_number(own[entry.code], item)
+        # the agency's entry as the sheet compares it: any number it holds, valid or not
+        mine, theirs = valid_number(entry, item), _excel_number(own[entry.code].raw)
         if item.kind == SUPERIOR or mine is None or theirs is None:
             continue
         if abs(mine - theirs) > 1e-9 \

@@ -21,9 +21,10 @@ from rich.table import Column, Table
 from . import __version__, i18n
 from .annotate import annotate_results
 from .consolidate import Consolidation, consolidate, points_text
-from .demo import DEMO_YEAR, run_demo
+from .demo import DEMO_YEAR, RESENT, run_demo, write_sample_roster
 from .errors import DvcqError, OutputError
-from .findings import Report, comma
+from .output import check_folder_name, check_suffix, refuse_inputs, refuse_inside, shown
+from .findings import ERROR, Report, comma
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths
 from .ranking import write_ranking
@@ -40,12 +41,28 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def _t(text: object) -> str:
+    """Text from users' files or paths, for the terminal: no markup, no control sequences."""
+    return escape(shown(text))
+
+
+MAX_LISTED = 20
+
+
 def _fail(exc: DvcqError) -> None:
-    err.print(f"[bold red]Lỗi:[/] {exc.message}", markup=True, soft_wrap=True)
-    for finding in exc.findings[1:21]:
-        err.print(f"  - {finding}", markup=False, soft_wrap=True)
-    if len(exc.findings) > 21:
-        err.print(f"  … và {len(exc.findings) - 21} lỗi khác.", markup=False)
+    """The error, where it is, and the findings behind it (the first twenty), then exit."""
+    findings = list(exc.findings)
+    message = exc.message
+    if findings and findings[0].message == message:
+        first = findings.pop(0)  # the message is that finding's: say where it is, once
+        where = first.location
+        if where and where not in message:
+            message = f"{where}: {message}"
+    err.print(f"[bold red]Lỗi:[/] {_t(message)}", soft_wrap=True)
+    for finding in findings[:MAX_LISTED]:
+        err.print(f"  - {_t(finding)}", soft_wrap=True)
+    if len(findings) > MAX_LISTED:
+        err.print(f"  … và {len(findings) - MAX_LISTED} lỗi khác.", markup=False)
     sys.exit(exc.exit_code)
 
 
@@ -59,7 +76,7 @@ def handles_errors(func):
         except DvcqError as exc:
             _fail(exc)
         except KeyboardInterrupt:
-            err.print("Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn.")
+            err.print(INTERRUPTED, markup=False)
             sys.exit(130)
 
     return wrapper
@@ -79,9 +96,24 @@ def rubrics_cmd() -> None:
     table.columns.insert(0, Column("Mã", no_wrap=True))
     for r in builtin_rubrics():
         table.add_row(r.id, r.version, f"{r.decision.number} ({r.decision.body})",
-                      f"{r.base_max:g} + {r.bonus_max:g}",
-                      "đã đối chiếu" if r.bands_verified else "chưa đối chiếu")
+                      f"{r.base_max:g} + {r.bonus_max:g}", trust_text(r))
     out.print(table)
+
+
+def _roster(path: str):
+    """Read a roster; its warnings (a name shared by several codes …) are shown, not lost."""
+    agencies = read_roster(path)
+    for finding in getattr(agencies, "warnings", []):
+        err.print(f"[yellow]Lưu ý:[/] {_t(finding)}", soft_wrap=True)
+    return agencies
+
+
+def trust_text(rubric) -> str:
+    """How far a rubric can be trusted, as «dvcq rubrics» shows it: an example never reads as
+    more trustworthy than a real decision."""
+    if rubric.example:
+        return "ví dụ, không phải văn bản thật"
+    return "đã đối chiếu" if rubric.bands_verified else "chưa đối chiếu"
 
 
 @main.group("rubric")
@@ -155,18 +187,19 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
     """Tạo Bảng chấm điểm đã khóa, cho một cơ quan hoặc cho cả danh sách."""
     rubric = load_rubric(rubric_ref)
     if roster:
-        agencies = read_roster(roster)
+        check_folder_name(output, "Với --roster, -o", "mau/")
+        agencies = _roster(roster)
         with _progress() as progress:
             task = progress.add_task("Đang tạo mẫu", total=len(agencies))
             written = templates_for_roster(rubric, agencies, year, output, password=password,
                                            progress=lambda a: progress.advance(task),
-                                           macros=macros)
-        out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {escape(str(output))}")
+                                           macros=macros, inputs=[roster])
+        out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {_t(output)}", soft_wrap=True)
         return
     path = render_template(rubric, output, year, Agency(agency, agency_code, block),
                            password=password, macros=macros)
     # an .xlsm is always the variant with the button (render_template sees to it)
-    out.print(f"Đã tạo bảng chấm điểm {escape(str(path))}"
+    out.print(f"Đã tạo bảng chấm điểm {_t(path)}"
               + (f" (có nút «{BUTTON_CAPTION}»)" if path.suffix.lower() == ".xlsm" else ""),
               soft_wrap=True)
 
@@ -183,8 +216,20 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
 def review_copy_cmd(filled, output, rubric_ref, password) -> None:
     """Tạo bản chấm của Tổ kiểm tra từ bảng cơ quan đã nộp (giữ và khóa phần tự chấm)."""
     rubric = load_rubric(rubric_ref) if rubric_ref else None
-    path = review_copy(filled, output, rubric=rubric, password=password)
-    out.print(f"Đã tạo bản chấm của Tổ kiểm tra {path}")
+    made = review_copy(filled, output, rubric=rubric, password=password)
+    out.print(f"Đã tạo bản chấm của Tổ kiểm tra {_t(made.path)}", soft_wrap=True)
+    if made.findings:
+        errors = len(made.errors)
+        warn = (f"bài nộp còn {errors} lỗi" if errors else "bài nộp có cảnh báo") + (
+            f", {len(made.findings) - errors} cảnh báo" if errors and
+            len(made.findings) > errors else "")
+        err.print(f"[yellow]Lưu ý:[/] {warn} (như dvcq check); Tổ kiểm tra nên biết trước khi "
+                  f"chấm:", soft_wrap=True)
+        for f in made.findings[:MAX_LISTED]:
+            where = f"{f.sheet}!{f.cell} " if f.sheet and f.cell else ""
+            err.print(f"  - {_t(where)}[dim]{f.code}[/] {_t(f.message)}", soft_wrap=True)
+        if len(made.findings) > MAX_LISTED:
+            err.print(f"  … và {len(made.findings) - MAX_LISTED} mục khác.", markup=False)
 
 
 @main.command("check")
@@ -210,18 +255,21 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục để kiểm tra, ví dụ: "
                                "dvcq check nop/")
     rubrics = [load_rubric(ref) for ref in rubric_refs]
+    if annotate_dir:  # before reading hundreds of files, not after
+        check_folder_name(annotate_dir, "--annotate", "tra-lai/")
+        refuse_inside(annotate_dir, paths, "--annotate")
     with _progress() as progress:
         task = progress.add_task("Đang kiểm tra", total=None)
         report = check_paths(paths, rubrics, year, jobs=jobs,
                              progress=lambda r: progress.advance(task),
                              found=lambda n: progress.update(task, total=n))
-    annotated = annotate_results(report.files, annotate_dir) if annotate_dir else []
+    annotated = annotate_results(report.files, annotate_dir, inputs=paths) if annotate_dir else []
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         print_check_report(report)
         if annotate_dir:
-            out.print(f"Đã ghi {len(annotated)} bản đánh dấu lỗi vào {escape(str(annotate_dir))}",
+            out.print(f"Đã ghi {len(annotated)} bản đánh dấu lỗi vào {_t(annotate_dir)}",
                       soft_wrap=True)
     sys.exit(0 if report.ok else 1)
 
@@ -239,7 +287,7 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
         if only_problems and not r.findings:
             continue
         who = f" — {r.agency}" if r.agency else ""
-        name = escape(_shown_path(r.path) + who)
+        name = _t(_shown_path(r.path) + who)
         if r.status == "ok":
             score = (f", {comma(r.self_total)} điểm ({r.self_class})"
                      if r.self_total is not None else "")
@@ -253,14 +301,14 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
         for f in r.findings:
             where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
             colour = "red" if f.severity == "error" else "yellow"
-            out.print(f"    [{colour}]{escape(where)}[/] [dim]{f.code}[/] {escape(f.message)}",
+            out.print(f"    [{colour}]{_t(where)}[/] [dim]{f.code}[/] {_t(f.message)}",
                       soft_wrap=True)
     s = report.summary()
     out.print(f"[bold]Đã kiểm tra {s['files']} tệp:[/] {s['ok']} hợp lệ, {s['invalid']} có lỗi, "
               f"{s['unreadable']} không đọc được; {s['errors']} lỗi, {s['warnings']} cảnh báo."
               + (f" Bỏ qua {s['skipped']} tệp." if s["skipped"] else ""), soft_wrap=True)
     for path, why in report.skipped:
-        out.print(f"    [dim]bỏ qua {escape(_shown_path(path))}: {escape(why)}[/]",
+        out.print(f"    [dim]bỏ qua {_t(_shown_path(path))}: {_t(why)}[/]",
                   soft_wrap=True)
 
 
@@ -291,15 +339,17 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     if not paths:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bài nộp, ví dụ: "
                                "dvcq consolidate nop/ -o xep-hang.xlsx")
-    folder = Path(output).parent
-    if not folder.is_dir():  # say so before reading hundreds of files, not after
-        raise OutputError(f"Không ghi được {output}: thư mục {folder} không tồn tại.")
-    agencies = read_roster(roster) if roster else None
+    # the output's name and place are checked before reading hundreds of files, not after
+    refuse_inputs(output, [*paths, roster, previous])
+    if Path(output).is_dir():
+        raise OutputError(f"Không ghi được {shown(output)}: đó là một thư mục, cần một tên tệp.")
+    check_suffix(output, (".xlsx",), "bảng xếp hạng")
+    agencies = _roster(roster) if roster else None
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     with _progress() as progress:
         task = progress.add_task("Đang đọc và kiểm tra", total=None)
         result = consolidate(paths, roster=agencies, rubric=rubric, year=year,
-                             previous=previous, jobs=jobs,
+                             previous=previous, jobs=jobs, roster_source=roster,
                              progress=lambda r: progress.advance(task),
                              found=lambda n: progress.update(task, total=n))
     written = write_ranking(result, output)
@@ -311,46 +361,50 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
 
 
 def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> None:
-    """Per block the ranking (or its counts per class), then what needs the Sở's attention,
-    then where the workbook is."""
+    """Per block the ranking (or its counts per class), then what needs the Sở's attention —
+    every file that was not ranked, with its first reason — then where the workbook is."""
     for block in c.blocks:
         units = c.block_units(block)
         if not full:
             counts = ", ".join(f"{n} {k}" for k, n in c.class_counts(block).items() if n)
             first = ", ".join(u.agency for u in units if u.rank == 1)
-            out.print(f"  Khối {escape(block)}: {len(units)} đơn vị — {escape(counts)}; hạng 1: "
-                      f"{escape(first)}", soft_wrap=True)
+            out.print(f"  Khối {_t(block)}: {len(units)} đơn vị — {_t(counts or 'chưa có')}; "
+                      f"hạng 1: {_t(first or '—')}", soft_wrap=True)
             continue
         table = Table("Hạng", "Tên cơ quan", "Tự chấm", "Tổ KT", "Xếp loại", "Ghi chú",
-                      title=f"Khối: {block} ({len(units)} đơn vị)", title_justify="left")
+                      title=f"Khối: {_t(block)} ({len(units)} đơn vị)", title_justify="left")
         for u in units:
-            table.add_row(str(u.rank or "—") + (" =" if u.tied else ""), escape(u.agency),
+            table.add_row(str(u.rank or "—") + (" =" if u.tied else ""), _t(u.agency),
                           points_text(u.self_total), points_text(u.review_total),
-                          escape(u.class_name),
-                          escape("; ".join(u.notes)))
+                          _t(u.class_name), _t("; ".join(u.notes)))
         out.print(table)
     s = c.summary()
     out.print(f"[bold]Đã tổng hợp {s['files']} tệp:[/] {s['ranked']} đơn vị được xếp hạng, "
               f"{s['rejected']} tệp bị từ chối, {s['missing']} đơn vị chưa có bài hợp lệ, "
               f"{s['unknown']} tệp không có trong danh sách, {s['duplicates']} đơn vị nộp trùng, "
-              f"{s['rescored']} đơn vị được Tổ kiểm tra chấm lại.", soft_wrap=True)
+              f"{s['rescored']} đơn vị được Tổ kiểm tra chấm lại"
+              + (f"; bỏ qua {s['skipped']} tệp." if s["skipped"] else "."), soft_wrap=True)
     for rej in c.rejected:
-        out.print(f"  [red]✘[/] {escape(_shown_path(rej.path))}: "
-                  f"{escape(', '.join(rej.codes))}", soft_wrap=True)
+        first = next((f for f in rej.findings if f.severity == ERROR), None)
+        why = (f"{first.message} [{first.code}]" if first else ", ".join(rej.codes))
+        more = len([f for f in rej.findings if f.severity == ERROR]) - 1
+        out.print(f"  [red]✘[/] {_t(_shown_path(rej.path))}: {_t(why)}"
+                  + (f" (và {more} lỗi khác)" if more > 0 else ""), soft_wrap=True)
     for m in c.missing:
-        out.print(f"  [yellow]•[/] chưa có bài: {escape(m.agency)} ({escape(m.note)})",
-                  soft_wrap=True)
+        out.print(f"  [yellow]•[/] chưa có bài: {_t(m.agency)} ({_t(m.note)})", soft_wrap=True)
     for u in c.unknown:
         hint = f"; gần giống «{u.suggestion}»" if u.suggestion else ""
-        out.print(f"  [yellow]?[/] {escape(_shown_path(u.path))}: «{escape(u.agency)}» không có "
-                  f"trong danh sách{escape(hint)}", soft_wrap=True)
+        out.print(f"  [yellow]?[/] {_t(_shown_path(u.path))}: «{_t(u.agency)}» không có "
+                  f"trong danh sách{_t(hint)}", soft_wrap=True)
     for d in c.duplicates:
-        out.print(f"  [yellow]≡[/] {escape(d.agency)}: tính {escape(Path(d.counted).name)}, "
-                  f"không tính {escape(', '.join(Path(p).name for p in d.others))}",
+        out.print(f"  [yellow]≡[/] {_t(d.agency)}: tính {_t(Path(d.counted).name)}, "
+                  f"không tính {_t(', '.join(Path(p).name for p in d.others))}",
                   soft_wrap=True)
+    for path, why in c.skipped:
+        out.print(f"  [dim]bỏ qua {_t(_shown_path(path))}: {_t(why)}[/]", soft_wrap=True)
     for note in c.notes:
-        out.print(f"  [yellow]![/] {escape(note)}", soft_wrap=True)
-    out.print(f"Bảng xếp hạng: {escape(str(written))}", soft_wrap=True)
+        out.print(f"  [yellow]![/] {_t(note)}", soft_wrap=True)
+    out.print(f"Bảng xếp hạng: {_t(written)}", soft_wrap=True)
 
 
 @main.command("report")
@@ -363,8 +417,11 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
 @click.option("--templates", type=click.Path(file_okay=False, exists=True), default=None,
               metavar="THƯ_MỤC",
               help="Thư mục mẫu .docx đã sửa (mặc định: mẫu kèm theo).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+              metavar="TỆP",
+              help="Danh sách cơ quan có cột «Viết tắt» (với agency): ký hiệu trong số văn bản.")
 @handles_errors
-def report_cmd(what, output, settings_path, templates) -> None:
+def report_cmd(what, output, settings_path, templates, roster) -> None:
     """Viết văn bản Word (thể thức NĐ 30/2020).
 
     \b
@@ -377,11 +434,16 @@ def report_cmd(what, output, settings_path, templates) -> None:
         if len(what) != 2:
             raise click.UsageError("Cách dùng: dvcq report agency BANG_CHAM_DIEM.xlsx -o "
                                    "BAO_CAO.docx")
-        written = [write_agency_report(what[1], output, settings, templates)]
+        written = [write_agency_report(what[1], output, settings, templates,
+                                       _roster(roster) if roster else None)]
     else:
         if len(what) != 1:
             raise click.UsageError("Cách dùng: dvcq report XEP_HANG.xlsx -o THU_MUC")
-        written = write_reports(what[0], output, settings, templates)
+        with _progress() as progress:
+            task = progress.add_task("Đang viết văn bản", total=None)
+            written = write_reports(what[0], output, settings, templates,
+                                    progress=lambda p: progress.advance(task),
+                                    found=lambda n: progress.update(task, total=n))
     _print_written(written)
 
 
@@ -390,10 +452,10 @@ def _print_written(written: list[Path]) -> None:
     notices = [p for p in written if p.parent.name == "thong-bao"]
     for path in written:
         if path not in notices:
-            out.print(f"Đã ghi {escape(str(path))}", soft_wrap=True)
+            out.print(f"Đã ghi {_t(path)}", soft_wrap=True)
     if notices:
         out.print(f"Đã ghi {len(notices)} thông báo kết quả cho từng cơ quan trong "
-                  f"{escape(str(notices[0].parent))}", soft_wrap=True)
+                  f"{_t(notices[0].parent)}", soft_wrap=True)
 
 
 @main.command("control-workbook")
@@ -412,14 +474,31 @@ def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
     Tạo mẫu, Tổng hợp, Xuất báo cáo."""
     from .excel import write_control_workbook
 
-    agencies = read_roster(roster) if roster else []
+    agencies = _roster(roster) if roster else []
     values = {"rubric": rubric_ref, "year": year or "", "inbox": "nop", "output": "ket-qua"}
-    write_control_workbook(output, agencies, values)
+    write_control_workbook(output, agencies, values, inputs=[roster])
     buttons = ("có các nút Tạo mẫu, Tổng hợp, Xuất báo cáo"
                if Path(output).suffix.lower() == ".xlsm" else
                "không có nút (muốn có nút, ghi tệp .xlsm)")
-    out.print(f"Đã tạo sổ điều khiển {escape(str(output))} ({len(agencies)} cơ quan), {buttons}. "
+    out.print(f"Đã tạo sổ điều khiển {_t(output)} ({len(agencies)} cơ quan), {buttons}. "
               f"Trang «Cài đặt» cũng dùng được với «dvcq report … --settings».", soft_wrap=True)
+
+
+@main.group("roster")
+def roster_group() -> None:
+    """Danh sách cơ quan (Mã | Tên cơ quan | Khối)."""
+
+
+@roster_group.command("sample")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Tệp .xlsx sẽ ghi.")
+@handles_errors
+def roster_sample(output: str) -> None:
+    """Ghi danh sách mẫu (tỉnh hư cấu, 41 cơ quan, 3 khối) để chạy thử các lệnh hoặc sửa thành
+    danh sách của tỉnh."""
+    path = write_sample_roster(output)
+    out.print(f"Đã ghi danh sách mẫu {_t(path)} (trang «Danh sách»: Mã | Tên cơ quan | Khối).",
+              soft_wrap=True)
 
 
 @main.command("demo")
@@ -441,23 +520,27 @@ def demo_cmd(output: str) -> None:
         table.add_row(agency.name, agency.block, path.name, mistake or "—")
     out.print(table)
     inbox = Path(output) / "nop"
-    out.print(f"\n[bold]Kiểm tra các bài nộp[/] (dvcq check {escape(str(inbox))} --year "
+    out.print(f"\n[bold]Kiểm tra các bài nộp[/] (dvcq check {_t(inbox)} --year "
               f"{DEMO_YEAR}):")
     print_check_report(result.report, only_problems=True)
-    out.print(f"Bản đánh dấu lỗi để gửi lại cơ quan: {escape(str(Path(output) / 'kiem-tra'))} "
+    resender = next(a.name for a, _p, _m in result.submissions if a.code == RESENT)
+    out.print(f"Sau bước kiểm tra này, {_t(resender)} gửi lại bài đã sửa "
+              f"({_t(result.resent.name)}): từ đây «dvcq check {_t(inbox)}» thấy "
+              f"{len(result.report.files) + 1} tệp.", soft_wrap=True)
+    out.print(f"Bản đánh dấu lỗi để gửi lại cơ quan: {_t(Path(output) / 'kiem-tra')} "
               f"({len(result.marked)} tệp)", soft_wrap=True)
-    out.print(f"\n[bold]Tổng hợp, xếp hạng[/] (dvcq consolidate {escape(str(inbox))} "
-              f"{escape(str(Path(output) / 'to-kiem-tra'))} --roster … -o "
-              f"{escape(str(result.ranking))}): Tổ kiểm tra chấm lại {len(result.reviews)} đơn vị, "
+    out.print(f"\n[bold]Tổng hợp, xếp hạng[/] (dvcq consolidate {_t(inbox)} "
+              f"{_t(Path(output) / 'to-kiem-tra')} --roster {_t(result.roster)} -o "
+              f"{_t(result.ranking)}): Tổ kiểm tra chấm lại {len(result.reviews)} đơn vị, "
               f"một đơn vị gửi lại bài.", soft_wrap=True)
     print_consolidation(result.consolidation, result.ranking, full=False)
     out.print("\n[bold]Văn bản Word[/] (dvcq report, thể thức NĐ 30/2020):")
     _print_written(result.reports)
     out.print(f"\n[bold]Trong Excel[/] (cần Python và xlwings trên máy Windows, xem README):\n"
               f"  Bảng chấm điểm có nút «{BUTTON_CAPTION}»: "
-              f"{escape(str(result.macro_template))}\n"
+              f"{_t(result.macro_template)}\n"
               f"  Sổ điều khiển của Sở Nội vụ (nút Tạo mẫu, Tổng hợp, Xuất báo cáo; đặt sẵn cho "
-              f"thư mục này): {escape(str(result.control))}", soft_wrap=True)
+              f"thư mục này): {_t(result.control)}", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

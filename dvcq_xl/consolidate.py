@@ -42,7 +42,9 @@ from . import __version__
 from .errors import DvcqError
 from .findings import ERROR, Finding, comma, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
-from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR, Rubric, builtin_ids, nfc
+from .output import ascii_slug
+from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, REMOVE_BONUS, SUPERIOR, Rubric,
+                     builtin_ids, nfc)
 from .template import REVIEW, Agency
 
 NO_BLOCK = "Chưa phân khối"
@@ -140,8 +142,28 @@ class RosterIndex:
         self.agencies = list(agencies)
         self.by_code = {a.code.casefold(): a for a in agencies if a.code}
         self.by_name: dict[str, Agency] = {}
+        #: names several agencies share (two «UBND xã Tân Lập» after a merger): only a code can
+        #: tell which one a file is, never the name
+        self.ambiguous: set[str] = set()
         for a in agencies:
-            self.by_name.setdefault(name_key(a.name), a)
+            key = name_key(a.name)
+            if key in self.by_name and identity(self.by_name[key]) != identity(a):
+                self.ambiguous.add(key)
+            self.by_name.setdefault(key, a)
+        for key in self.ambiguous:
+            del self.by_name[key]
+
+    def by_file_name(self, path: str | Path) -> Agency | None:
+        """The agency whose code starts the file's name as the toolkit names files
+        (``syt-2025.xlsx``, ``syt-2025-tu-cham.xlsx``); the longest code wins."""
+        stem = ascii_slug(Path(path).stem)
+        best: Agency | None = None
+        best_len = 0
+        for a in self.agencies:
+            slug = ascii_slug(a.code) if a.code else ""
+            if slug and (stem == slug or stem.startswith(slug + "-")) and len(slug) > best_len:
+                best, best_len = a, len(slug)
+        return best
 
     def find(self, code: str, name: str) -> RosterMatch:
         if code and code.casefold() in self.by_code:
@@ -149,6 +171,8 @@ class RosterIndex:
         key = name_key(name)
         if key and key in self.by_name:
             return RosterMatch(self.by_name[key], "name")
+        if key in self.ambiguous:
+            return RosterMatch(None, "", f"{name} — nhiều cơ quan cùng tên, tệp cần mã cơ quan")
         close = difflib.get_close_matches(key, list(self.by_name), n=1, cutoff=0.6)
         return RosterMatch(None, "", self.by_name[close[0]].name if close else "")
 
@@ -303,6 +327,9 @@ class Consolidation:
     previous: str = ""
     created: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     notes: list[str] = field(default_factory=list)  # round-level notes (quota cuts …)
+    #: every path the round read (folders and files given, roster, previous ranking): an output
+    #: of the round may never replace one of them
+    inputs: list[str] = field(default_factory=list)
 
     @property
     def blocks(self) -> list[str]:
@@ -475,12 +502,17 @@ def consolidate(
     jobs: int | None = None,
     progress: Callable[[FileResult], None] | None = None,
     found: Callable[[int], None] | None = None,
+    roster_source: str | Path | None = None,
 ) -> Consolidation:
     """Check every workbook under ``paths`` and consolidate the valid ones into a ranking.
 
     ``rubric`` and ``year`` default to those of most valid files; files of another rubric or
-    year are rejected. Raises :class:`ConsolidationError` when no file can be ranked.
+    year are rejected. With a ``roster``, every agency without a valid file is listed (the
+    ranking is written even when none has one yet). Raises :class:`ConsolidationError` when
+    nothing can be consolidated. ``roster_source`` names the roster's file (for the audit trail
+    and so that no output replaces it).
     """
+    paths = [str(p) for p in paths]
     prior = read_previous(previous) if previous else None
     report = check_paths(paths, [rubric] if rubric else [], year, jobs=jobs, progress=progress,
                          found=found)
@@ -492,7 +524,8 @@ def consolidate(
         year = years.most_common(1)[0][0] if years else None
     out = Consolidation(rubric=rubric, year=year, skipped=list(report.skipped),
                         sources=files, roster=list(roster) if roster is not None else None,
-                        previous=str(previous or ""))
+                        previous=str(previous or ""),
+                        inputs=[*paths, *(str(p) for p in (roster_source, previous) if p)])
     candidates: list[FileResult] = []
     for r in files:
         problems = list(r.errors)
@@ -535,18 +568,12 @@ def consolidate(
 
     if roster is not None:
         present = set(groups)
-        rejected_by_key: dict[str, list[str]] = {}
-        for rej in out.rejected:
-            res = by_path[rej.path]
-            match = index.find(res.agency_code, res.agency) if index else None
-            if match and match.agency:
-                rejected_by_key.setdefault(identity(match.agency), []).append(Path(rej.path).name)
+        files_of = _files_by_agency(index, out, by_path)
         for a in roster:
             key = identity(a)
             if key not in present:
-                why = rejected_by_key.get(key)
-                note = ("Có tệp bị từ chối: " + ", ".join(why)) if why else "Chưa nộp"
-                out.missing.append(Missing(a.name, a.code, a.block or NO_BLOCK, note))
+                out.missing.append(Missing(a.name, a.code, a.block or NO_BLOCK,
+                                           _missing_note(files_of.get(key, {}))))
 
     if not out.units and not out.missing:
         raise ConsolidationError(
@@ -567,6 +594,40 @@ def consolidate(
     by_source = {u.source: order[id(u)] for u in out.units}
     out.changes.sort(key=lambda c: (by_source.get(c.source, 0), _code_key(c.item)))
     return out
+
+
+def _files_by_agency(index: RosterIndex, out: Consolidation, by_path: dict[str, FileResult]
+                     ) -> dict[str, dict[str, list[str]]]:
+    """Per roster agency, its files that could not be used: "rejected" (read, with errors) and
+    "unreadable" (not a workbook the toolkit reads, e.g. an .ods). A rejected file is matched by
+    the code or name it carries, else — like a file never read — by the file name the toolkit
+    gave it (``‹code›-‹year›…``)."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for rej in out.rejected:
+        res = by_path[rej.path]
+        match = index.find(res.agency_code, res.agency)
+        agency = match.agency or index.by_file_name(rej.path)
+        if agency is not None:
+            found.setdefault(identity(agency), {}).setdefault("rejected", []).append(
+                Path(rej.path).name)
+    for path, _why in out.skipped:
+        name = Path(path).name
+        if name.startswith(("~$", ".")) or not Path(path).suffix:
+            continue  # lock files, hidden files and folders are no one's submission
+        agency = index.by_file_name(path)
+        if agency is not None:
+            found.setdefault(identity(agency), {}).setdefault("unreadable", []).append(
+                Path(path).name)
+    return found
+
+
+def _missing_note(files: dict[str, list[str]]) -> str:
+    parts = []
+    if files.get("rejected"):
+        parts.append("Có tệp bị từ chối: " + ", ".join(files["rejected"]))
+    if files.get("unreadable"):
+        parts.append("Có tệp không đọc được: " + ", ".join(files["unreadable"]))
+    return "; ".join(parts) or "Chưa nộp"
 
 
 def _round_rubric(files: list[FileResult]) -> Rubric:
@@ -624,6 +685,7 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
         unit.notes.append(f"Tên trong tệp: «{r.agency}»")
     if any(values[leaf.code] is None for leaf in rubric.leaves((SUPERIOR,))):
         unit.notes.append("Chưa có điểm do cấp trên chấm")
+    unit.notes += _cap_notes(rubric, values, answers)
     before = len(changes)
     for leaf in rubric.leaves():
         own, review = marks.self.get(leaf.code), marks.review.get(leaf.code)
@@ -641,6 +703,23 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
     if unit.rescored:
         unit.notes.append("Tổ kiểm tra chấm lại")
     return unit
+
+
+def _cap_notes(rubric: Rubric, values: dict[str, float | None],
+               answers: dict[str, bool | None]) -> list[str]:
+    """A note where bonus or deductions add up past their cap and only the cap counted — also
+    when the sum comes from the agency's and the team's points together."""
+    notes = []
+    no_bonus = any(answers.get(c.id) for c in rubric.conditions if c.effect == REMOVE_BONUS)
+    for kind, cap, what in ((BONUS, rubric.bonus_max, "điểm thưởng"),
+                            (PENALTY, rubric.penalty_max, "điểm trừ")):
+        if kind == BONUS and no_bonus:
+            continue
+        raw = sum(values.get(leaf.code) or 0 for leaf in rubric.leaves((kind,)))
+        if raw > cap + _EPS:
+            notes.append(f"Tổng {what} {points_text(raw)} vượt mức tối đa {points_text(cap)}: "
+                         f"chỉ tính {points_text(cap)}")
+    return notes
 
 
 def leaf_label(rubric: Rubric, code: str) -> str:
@@ -672,45 +751,79 @@ class PriorUnit:
     class_name: str
 
 
-def read_previous(path: str | Path) -> list[PriorUnit]:
-    """The units of an earlier ranking workbook written by this toolkit (as edited by hand)."""
-    from .reader import read_ranking_rows
+@dataclass(frozen=True)
+class PriorRound:
+    """An earlier ranking workbook as read back: its units and the rubric it was made from."""
+
+    path: str
+    units: list[PriorUnit]
+    rubric_id: str = ""
+    rubric_version: str = ""
+    rubric_hash: str = ""
+
+    def differs_from(self, rubric: Rubric) -> str:
+        """A Vietnamese note when this round used another rubric or version, else ""."""
+        if not self.rubric_id:
+            return ""
+        same = (self.rubric_id == rubric.id and self.rubric_version == rubric.version
+                and (not self.rubric_hash or self.rubric_hash == rubric.hash))
+        if same:
+            return ""
+        return (f"Bảng xếp hạng năm trước dùng bộ tiêu chí {self.rubric_id} phiên bản "
+                f"{self.rubric_version or '?'}, khác bộ của đợt này ({rubric.id} phiên bản "
+                f"{rubric.version}): điểm hai năm không cùng thang nên chỉ so sánh xếp loại, "
+                f"không so sánh điểm.")
+
+
+def read_previous(path: str | Path) -> PriorRound:
+    """An earlier ranking workbook written by this toolkit (as edited by hand)."""
+    from .reader import read_ranking
 
     try:
-        rows = read_ranking_rows(path)
+        book = read_ranking(path)
     except DvcqError as exc:
         raise ConsolidationError(f"Không đọc được bảng xếp hạng năm trước {path}: {exc.message}",
                                  exc.findings) from None
     units = []
-    for row in rows:
+    for row in book.units:
         score = row.get("Điểm xếp loại")
         units.append(PriorUnit(nfc(row.get("Tên cơ quan", "")), nfc(row.get("Mã", "")),
-                               float(score) if isinstance(score, (int, float)) else None,
+                               float(score) if isinstance(score, (int, float))
+                               and not isinstance(score, bool) else None,
                                nfc(row.get("Xếp loại", ""))))
     if not units:
         raise ConsolidationError(f"Tệp {path} không phải bảng xếp hạng do dvcq tạo (không thấy "
                                  f"trang «Xếp hạng …» có cột STT, Mã, Tên cơ quan).")
-    return units
+    meta = book.meta
+    return PriorRound(str(path), units, nfc(meta.get("rubric_id") or ""),
+                      nfc(meta.get("rubric_version") or ""), nfc(meta.get("rubric_hash") or ""))
 
 
-def _compare(out: Consolidation, prior: list[PriorUnit]) -> None:
-    by_code = {p.agency_code.casefold(): p for p in prior if p.agency_code}
-    by_name = {name_key(p.agency): p for p in prior}
+def _compare(out: Consolidation, prior: PriorRound) -> None:
+    other = prior.differs_from(out.rubric)
+    if other:
+        out.notes.append(other)
+    by_code = {p.agency_code.casefold(): p for p in prior.units if p.agency_code}
+    names = Counter(name_key(p.agency) for p in prior.units)
+    by_name = {name_key(p.agency): p for p in prior.units if names[name_key(p.agency)] == 1}
     for u in out.units:
         p = by_code.get(u.agency_code.casefold()) if u.agency_code else None
         p = p or by_name.get(name_key(u.agency))
         if p is None:
             u.notes.append("Năm trước: không có")
             continue
-        u.previous_score, u.previous_class = p.score, p.class_name
+        u.previous_class = p.class_name
         parts = []
-        if p.score is not None:
-            diff = round(u.final_score - p.score, 6)
-            parts.append(f"{'+' if diff > 0 else ''}{points_text(diff)} điểm" if diff else
-                         "bằng điểm")
+        if not other:
+            u.previous_score = p.score
+            if p.score is not None:
+                diff = round(u.final_score - p.score, 6)
+                parts.append(f"{'+' if diff > 0 else ''}{points_text(diff)} điểm" if diff else
+                             "bằng điểm")
         if p.class_name and p.class_name != u.class_name:
             parts.append(f"{p.class_name} → {u.class_name}")
-        u.notes.append("So với năm trước: " + ", ".join(parts or ["không đổi"]))
+        what = "So với năm trước" + (" (bộ tiêu chí khác, chỉ so xếp loại)" if other else "")
+        u.notes.append(what + ": " + ", ".join(parts or ["không đổi"]))
 
 
 def file_digest(path: str | Path) -> tuple[str, int]:
@@ -730,4 +843,4 @@ def file_digest(path: str | Path) -> tuple[str, int]:
 __all__ = ["Consolidation", "ConsolidationError", "Unit", "Change", "Rejected", "Missing",
            "Unknown", "Duplicate", "PriorUnit", "RosterIndex", "consolidate", "final_values",
            "criterion_floor", "apply_quotas", "leaf_label", "points_text", "rank_block", "name_key", "sort_key",
-           "read_previous", "file_digest", "NO_BLOCK"]
+           "read_previous", "PriorRound", "file_digest", "NO_BLOCK"]

@@ -8,6 +8,7 @@ the later stages of the round to find.
 from __future__ import annotations
 
 import random
+import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,7 @@ from .consolidate import Consolidation, consolidate
 from .excel import write_control_workbook
 from .generate import Written, templates_for_roster
 from .intake import CheckReport, check_paths
-from .output import safe_filename
+from .output import atomic_path, safe_filename
 from .ranking import write_ranking
 from .reports import Settings, write_reports
 from .roster import read_roster
@@ -60,6 +61,15 @@ def sample_roster_path() -> Path:
     return Path(str(resources.files("dvcq_xl.samples") / "roster.xlsx"))
 
 
+def write_sample_roster(out: str | Path) -> Path:
+    """Copy the bundled sample roster to ``out`` (atomically), to try the commands or to edit
+    into a province's own roster."""
+    source = sample_roster_path()
+    with atomic_path(out, inputs=[source], suffixes=(".xlsx",), what="danh sách") as tmp:
+        shutil.copyfile(source, tmp)
+    return Path(out)
+
+
 @dataclass
 class DemoResult:
     out_dir: Path
@@ -74,6 +84,8 @@ class DemoResult:
     reports: list[Path]  # the Word reports written from it (``bao-cao/``)
     macro_template: Path  # the score sheet with the «Kiểm tra» button (.xlsm)
     control: Path  # the Sở's control workbook with its buttons (.xlsm), set up for this folder
+    roster: Path  # the sample roster, copied into the folder for the README's commands
+    resent: Path  # the corrected file one agency sent after the check (in ``nop/`` from then on)
 
 
 def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
@@ -116,7 +128,8 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
     check the submissions and write the marked-up copies of the faulty ones (``kiem-tra/``)."""
     out = Path(out_dir)
     rubric = builtin_rubric(DEMO_RUBRIC)
-    agencies = read_roster(sample_roster_path())
+    roster = write_sample_roster(out / "danh-sach.xlsx")
+    agencies = read_roster(roster)
     templates = templates_for_roster(
         rubric, agencies, DEMO_YEAR, out / "mau",
         progress=(lambda a: progress(f"Mẫu: {a.name}")) if progress else None)
@@ -132,17 +145,19 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
         submissions.append((agency, path, MISTAKES.get(agency.code, ("",))[0]))
         if progress:
             progress(f"Bài nộp mẫu: {agency.name}")
+    resent_path = _resent_path(next(p for a, p, _ in submissions if a.code == RESENT))
+    resent_path.unlink(missing_ok=True)  # an earlier demo's; it is sent after the check below
     report = check_paths([inbox], year=DEMO_YEAR,
                          progress=(lambda r: progress(f"Kiểm tra: {Path(r.path).name}"))
                          if progress else None)
-    marked = annotate_results(report.files, out / "kiem-tra")
+    marked = annotate_results(report.files, out / "kiem-tra", inputs=[inbox])
     reviews = _review_round(rubric, agencies, out / "to-kiem-tra")
     resent = next(path for agency, path, _ in submissions if agency.code == RESENT)
-    _resend(rubric, next(a for a in agencies if a.code == RESENT), resent)
+    resent = _resend(rubric, next(a for a in agencies if a.code == RESENT), resent)
     if progress:
         progress("Tổng hợp, xếp hạng")
     result = consolidate([inbox, out / "to-kiem-tra"], roster=agencies, rubric=rubric,
-                         year=DEMO_YEAR)
+                         year=DEMO_YEAR, roster_source=roster)
     ranking = write_ranking(result, out / f"xep-hang-{DEMO_YEAR}.xlsx")
     if progress:
         progress("Báo cáo")
@@ -156,7 +171,7 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
         "province": DEMO_SETTINGS.province, "number": DEMO_SETTINGS.number,
         "signer_name": DEMO_SETTINGS.signer_name, "launch_letter": DEMO_SETTINGS.launch_letter})
     return DemoResult(out, rubric, templates, submissions, report, marked, reviews, result,
-                      ranking, reports, macro_template, Path(control))
+                      ranking, reports, macro_template, Path(control), roster, resent)
 
 
 def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[Path]:
@@ -180,6 +195,10 @@ def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[
     return written
 
 
+def _resent_path(first: Path) -> Path:
+    return first.with_name(first.stem + "-gui-lai.xlsx")
+
+
 def _resend(rubric: Rubric, agency: Agency, first: Path) -> Path:
     """The agency sends its sheet again, one score corrected: both files are in the inbox."""
     import os
@@ -188,7 +207,7 @@ def _resend(rubric: Rubric, agency: Agency, first: Path) -> Path:
     code = next(leaf.code for leaf in rubric.leaves() if fill.self_scores.get(leaf.code)
                 and fill.self_scores[leaf.code] < leaf.max_points and leaf.kind == "scored")
     fill.self_scores[code] = num(rubric.item(code).max_points)
-    path = first.with_name(first.stem + "-gui-lai.xlsx")
+    path = _resent_path(first)
     render_template(rubric, path, DEMO_YEAR, agency, fill=fill)
     earlier = path.stat().st_mtime - 3600
     os.utime(first, (earlier, earlier))  # sent an hour before the correction

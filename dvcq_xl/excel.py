@@ -269,11 +269,13 @@ CONTROL_BUTTONS = (
 )
 
 
-def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = None):
+def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = None,
+                           inputs=()):
     """The Sở's control workbook: «Cài đặt» (Khóa | Giá trị | Ý nghĩa) and «Danh sách».
 
     A ``.xlsm`` path gives the macro-enabled workbook, with the buttons «Tạo mẫu», «Tổng hợp»
     and «Xuất báo cáo» on «Cài đặt» (:data:`CONTROL_BUTTONS`); ``.xlsx`` the same sheets alone.
+    ``inputs`` (the roster's file) are never replaced.
     """
     import xlsxwriter
 
@@ -283,7 +285,8 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
 
     values = values or {}
     macros = Path(path).suffix.lower() == ".xlsm"
-    with atomic_path(path) as tmp:
+    with atomic_path(path, inputs=inputs, suffixes=(".xlsx", ".xlsm"),
+                     what="sổ điều khiển") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,

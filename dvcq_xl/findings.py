@@ -45,8 +45,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tiêu chí «{item}» trộn các loại điểm không cùng nhóm ({found}); điểm thưởng và điểm trừ "
         "phải là tiêu chí riêng.",
     ),
-    "rubric-max-invalid": (ERROR, "Mục «{item}»: điểm chuẩn «{found}» phải là số lớn hơn 0."),
-    "rubric-step-invalid": (ERROR, "Mục «{item}»: bước điểm «{found}» phải là số lớn hơn 0."),
+    "rubric-max-invalid": (
+        ERROR,
+        "Mục «{item}»: điểm chuẩn «{found}» phải là số lớn hơn 0 và không quá {expected}.",
+    ),
+    "rubric-step-invalid": (
+        ERROR,
+        "Mục «{item}»: bước điểm «{found}» phải là số lớn hơn 0 và không quá {expected}.",
+    ),
     "rubric-step-mismatch": (
         ERROR,
         "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
@@ -70,6 +76,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rubric-condition-invalid": (ERROR, "Điều kiện «{item}»: {detail}"),
     "rubric-rule-invalid": (ERROR, "Quy tắc «{field}»: {detail}"),
     "rubric-unknown": (ERROR, "Không có bộ tiêu chí «{found}». Các bộ có sẵn: {expected}."),
+    "rubric-field-unknown": (
+        ERROR,
+        "Khóa «{found}» không có trong bộ tiêu chí (viết sai tên?); ở chỗ này dùng được: "
+        "{expected}.",
+    ),
+    "rubric-key-duplicate": (
+        ERROR,
+        "Khóa «{found}» được ghi hai lần trong cùng một phần (lần đầu ở {expected}); chỉ ghi một "
+        "lần.",
+    ),
+    "rubric-yaml-alias": (
+        ERROR,
+        "Tệp bộ tiêu chí dùng neo, tham chiếu hoặc gộp khóa của YAML («{found}»): bộ tiêu chí "
+        "không cần đến và bộ công cụ không nhận; hãy viết đầy đủ từng phần.",
+    ),
+    "rubric-too-large": (ERROR, "Tệp bộ tiêu chí quá lớn: {detail}."),
+    "rubric-too-many-rows": (
+        ERROR,
+        "Bảng chấm điểm của bộ tiêu chí này cần {found} dòng, quá mức tối đa {expected} dòng mà "
+        "bộ công cụ đọc lại được; hãy bớt số mục hoặc số điều kiện.",
+    ),
+    "rubric-excel-limit": (
+        ERROR,
+        "Bảng chấm điểm của bộ tiêu chí này vượt giới hạn của Excel: {detail}. Hãy chia bớt mục "
+        "con của một mục (tối đa 255), bớt mức xếp loại, điều kiện, hoặc rút ngắn tên mức xếp "
+        "loại.",
+    ),
+    "rubric-cell-formula": (
+        ERROR,
+        "Ô có công thức «{found}» {detail}; hãy nhập thẳng giá trị vào ô.",
+    ),
     # --- roster ---------------------------------------------------------------------------------
     "roster-unreadable": (ERROR, "Không đọc được danh sách cơ quan: {detail}"),
     "roster-column-missing": (
@@ -79,6 +116,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster-empty": (ERROR, "Danh sách cơ quan không có dòng nào."),
     "roster-row-invalid": (ERROR, "Dòng {line} của danh sách: {detail}"),
     "roster-code-duplicate": (ERROR, "Mã cơ quan «{found}» bị trùng (đã có ở dòng {expected})."),
+    "roster-name-duplicate": (
+        ERROR,
+        "Tên cơ quan «{found}» ở dòng {line} trùng với dòng {expected} mà không có mã riêng để "
+        "phân biệt: nếu là hai cơ quan cùng tên, ghi cho mỗi cơ quan một mã khác nhau (cột Mã); "
+        "nếu là một cơ quan, xóa dòng thừa.",
+    ),
+    "roster-name-shared": (
+        WARNING,
+        "Tên cơ quan «{found}» có ở các dòng {expected}, phân biệt bằng mã ({detail}): bài nộp "
+        "của các cơ quan này phải dùng mẫu có ghi mã (dvcq template --roster), vì theo tên "
+        "không phân biệt được.",
+    ),
+    # --- reports --------------------------------------------------------------------------------
+    "report-input-folder": (
+        ERROR,
+        "{path} là một thư mục: báo cáo của cơ quan viết từ một bảng chấm điểm đã điền (một tệp "
+        ".xlsx), ví dụ: dvcq report agency nop/syt-2025.xlsx -o bao-cao-syt.docx.",
+    ),
     # --- completed workbooks: the file ---------------------------------------------------------
     "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}."),
     "file-encrypted": (
@@ -114,6 +169,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "Bộ công cụ gặp lỗi nội bộ khi kiểm tra tệp này ({detail}); tệp chưa được kiểm tra, "
         "hãy báo cho người quản trị kèm tệp.",
+    ),
+    "review-copy-of-review": (
+        ERROR,
+        "Tệp này đã là bản chấm của Tổ kiểm tra: hãy chấm tiếp trên chính tệp đó, không tạo bản "
+        "chấm từ bản chấm.",
+    ),
+    "review-copy-unfilled": (
+        ERROR,
+        "Cơ quan chưa tự chấm mục nào (bảng còn trống): chưa có gì để Tổ kiểm tra chấm lại; hãy "
+        "đợi bài nộp đã điền.",
     ),
     # --- completed workbooks: identity ---------------------------------------------------------
     "unknown-rubric": (
@@ -157,6 +222,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "Mục {item}: {what} «{found}» không phải là số{detail} (ô {cell}).",
     ),
+    "score-text": (
+        ERROR,
+        "Mục {item}: {what} «{found}» được nhập dạng chữ nên bảng không cộng vào tổng; hãy "
+        "nhập lại dạng số {expected} (ô {cell}).",
+    ),
     "score-text-coerced": (
         WARNING,
         "Mục {item}: {what} «{found}» được nhập dạng chữ, đã đọc là {expected}; nên nhập lại "
@@ -178,12 +248,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(ô {cell}).",
     ),
     "bonus-above-cap": (
-        ERROR,
-        "Tổng điểm thưởng {what} {found} vượt mức tối đa {expected} của bộ tiêu chí (ô {cell}).",
+        WARNING,
+        "Tổng điểm thưởng {what} {found} vượt mức tối đa {expected} của bộ tiêu chí; tính "
+        "{expected} (ô {cell}).",
     ),
     "penalty-below-floor": (
-        ERROR,
-        "Tổng điểm trừ {what} {found} vượt mức trừ tối đa {expected} của bộ tiêu chí (ô {cell}).",
+        WARNING,
+        "Tổng điểm trừ {what} {found} vượt mức trừ tối đa {expected} của bộ tiêu chí; tính "
+        "{expected} (ô {cell}).",
     ),
     "superior-only-filled": (
         ERROR,

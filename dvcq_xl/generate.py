@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import OutputError, WorkbookError
-from .findings import make
-from .output import ensure_dir, safe_filename
-from .intake import identify
+from .errors import WorkbookError
+from .findings import ERROR, Finding, make
+from .output import check_folder_name, ensure_dir, refuse_inputs, safe_filename
+from .intake import check_workbook, identify
 from .reader import WorkbookIR, read_workbook
 from .rubric import Rubric
 from .template import AGENCY, DEFAULT_PASSWORD, REVIEW, Agency, Fill, render_template
@@ -32,21 +32,25 @@ def templates_for_roster(
     password: str = DEFAULT_PASSWORD,
     progress: Callable[[Agency], None] | None = None,
     macros: bool = False,
+    inputs: Iterable[str | Path] = (),
 ) -> list[Written]:
     """Write one personalised template per agency into ``out_dir``.
 
     File names are ASCII, made from the agency code (else the name), unique case-insensitively,
     so no text from the roster can leave ``out_dir`` or hit a reserved name. ``macros`` writes
-    the ``.xlsm`` variant with the «Kiểm tra» button.
+    the ``.xlsm`` variant with the «Kiểm tra» button. ``inputs`` (the roster's file) are never
+    replaced.
     """
+    check_folder_name(out_dir, "Mẫu cho cả danh sách", "mau/")
     folder = ensure_dir(out_dir)
+    inputs = list(inputs)
     taken: set[str] = set()
     written = []
     suffix = ".xlsm" if macros else ".xlsx"
     for agency in agencies:
         name = safe_filename(f"{agency.code or agency.name}-{year}", suffix, taken)
         path = render_template(rubric, folder / name, year, agency, password=password,
-                               macros=macros)
+                               macros=macros, inputs=inputs)
         written.append(Written(agency, path))
         if progress:
             progress(agency)
@@ -83,29 +87,51 @@ def fill_from(ir: WorkbookIR, rubric: Rubric) -> Fill:
     )
 
 
+@dataclass(frozen=True)
+class ReviewCopy:
+    """The inspection team's copy as written, and what the submission it was made from still
+    has wrong (errors and warnings of ``dvcq check``), for the team to know before scoring."""
+
+    path: Path
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+
 def review_copy(
     filled: str | Path,
     out: str | Path,
     *,
     rubric: Rubric | None = None,
     password: str = DEFAULT_PASSWORD,
-) -> Path:
+) -> ReviewCopy:
     """Write the inspection team's copy of a completed workbook.
 
     The agency's entries are kept and locked; the review column and the reasons are unlocked.
-    The input file is only read.
+    The input file is only read. Refused (WorkbookError) for a workbook that is already a review
+    copy or that has no self score at all; a submission with errors (a missing agency name …)
+    gets its copy, with those findings returned so that the team sees them.
     """
-    if Path(filled).resolve() == Path(out).resolve():
-        raise OutputError("Tệp bản chấm của Tổ kiểm tra phải khác tệp cơ quan đã nộp "
-                          "(không ghi đè tệp gốc).")
+    refuse_inputs(out, [filled])  # before reading: the plainest mistake is said first
     ir = read_workbook(filled)
     rubric = resolve_rubric(ir, rubric)
+    if ir.copy == REVIEW:
+        finding = make("review-copy-of-review", path=str(filled))
+        raise WorkbookError(finding.message, [finding])
+    scores = ir.entries(rubric, "self")
+    if all(value is None or value == "" for value in scores.values()):
+        finding = make("review-copy-unfilled", path=str(filled))
+        raise WorkbookError(finding.message, [finding])
+    checked = check_workbook(ir, [rubric])
     agency = Agency(name=ir.text("dvcq_agency"), code=ir.text("dvcq_agency_code"),
                     block=ir.text("dvcq_block"))
     year = ir.year or 0
-    return render_template(rubric, out, year, agency, mode=REVIEW, fill=fill_from(ir, rubric),
-                           password=password)
+    path = render_template(rubric, out, year, agency, mode=REVIEW, fill=fill_from(ir, rubric),
+                           password=password, inputs=[filled])
+    return ReviewCopy(path, tuple(checked.findings))
 
 
-__all__ = ["Written", "templates_for_roster", "resolve_rubric", "fill_from", "review_copy",
+__all__ = ["Written", "ReviewCopy", "templates_for_roster", "resolve_rubric", "fill_from", "review_copy",
            "AGENCY", "REVIEW"]

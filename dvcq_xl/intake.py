@@ -8,7 +8,9 @@ happens to it: a file that cannot be read is a result with its finding, never an
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +29,16 @@ from .checks import (
 from .errors import DvcqError
 from .findings import ERROR, Finding, HasFindings, make
 from .layout import match_layout
+from .output import TEMP_PREFIX, os_message, shown
 from .reader import WorkbookIR, read_workbook
 from .rubric import SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
 from .template import REVIEW
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: spreadsheets of other programs: listed as not readable, so that their agency is told
+OTHER_SPREADSHEETS = {".ods": "tệp OpenDocument (.ods)", ".numbers": "tệp Apple Numbers",
+                      ".et": "tệp WPS Spreadsheets (.et)", ".xlsb": "tệp Excel nhị phân (.xlsb)",
+                      ".csv": "tệp CSV (không có bố cục bảng chấm điểm)"}
 OK, INVALID, UNREADABLE = "ok", "invalid", "unreadable"
 #: files below which reading in parallel costs more than it saves
 PARALLEL_MIN_FILES = 8
@@ -151,40 +158,111 @@ def is_lock_file(path: Path) -> bool:
     return path.name.startswith("~$")
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to check under ``paths`` (sorted per folder), and the files skipped with a reason.
+def _kind_of(p: Path) -> str:
+    """Why a path found in a folder is not read, or "" when it is a regular file to consider."""
+    try:
+        st = p.stat()  # follows links: a dangling link or a loop raises here
+    except OSError as exc:
+        if p.is_symlink():
+            return ("liên kết tượng trưng vòng lặp, bỏ qua" if exc.errno == errno.ELOOP
+                    else "liên kết hỏng (trỏ tới tệp không còn), bỏ qua")
+        return f"không đọc được thông tin tệp ({os_message(exc)}), bỏ qua"
+    if stat.S_ISDIR(st.st_mode):
+        return "dir"
+    if not stat.S_ISREG(st.st_mode):
+        return "không phải tệp thường (ống dẫn, thiết bị…), không đọc, bỏ qua"
+    return ""
 
-    Raises :class:`InputError` when a path does not exist.
+
+def _skip_reason(p: Path) -> str:
+    """Why a regular file found in a folder is not checked ("" when it is checked)."""
+    name = p.name
+    if is_lock_file(p):
+        return "tệp khóa tạm của Office (~$…), bỏ qua"
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return "tệp khóa tạm của LibreOffice, bỏ qua"
+    if name.startswith(TEMP_PREFIX):
+        return "tệp tạm của dvcq (đang ghi hoặc bị ngắt), bỏ qua"
+    if name.startswith("._"):
+        return "tệp phụ của macOS (._…), bỏ qua"
+    if name.startswith("."):
+        return "tệp ẩn (tên bắt đầu bằng dấu chấm), không kiểm tra; nếu là bài nộp, hãy đổi tên"
+    suffix = p.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return ""
+    if suffix in OTHER_SPREADSHEETS:
+        return f"{OTHER_SPREADSHEETS[suffix]}: không đọc được, hãy lưu lại dạng .xlsx"
+    return "không phải tệp Excel (.xlsx, .xlsm, .xls)"
+
+
+def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to check under ``paths`` (sorted per folder), and everything else found with the
+    reason it is not checked: nothing under ``paths`` is passed over without a line.
+
+    Folders are walked through symbolic links, each real folder once (a link loop is listed,
+    not followed twice). Only regular files are read: a pipe or a device would block or never
+    end. Raises :class:`InputError` when a path does not exist.
     """
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def take(p: Path, explicit: bool) -> None:
-        key = p.resolve()
+        kind = _kind_of(p)
+        if kind and kind != "dir":
+            skipped.append((str(p), kind))
+            return
+        key = os.path.realpath(p)
         if key in seen:
             return
         seen.add(key)
-        if is_lock_file(p):
-            skipped.append((str(p), "tệp khóa tạm của Office (~$…), bỏ qua"))
-        elif explicit or p.suffix.lower() in EXCEL_SUFFIXES:
-            files.append(p)
+        why = _skip_reason(p)
+        if explicit and why and p.suffix.lower() not in OTHER_SPREADSHEETS \
+                and not is_lock_file(p) and not p.name.startswith(TEMP_PREFIX):
+            why = ""  # named on the command line: read it, whatever its name (by content)
+        if why:
+            skipped.append((str(p), why))
         else:
-            skipped.append((str(p), "không phải tệp Excel (.xlsx, .xlsm, .xls)"))
+            files.append(p)
+
+    def walk(root: Path) -> None:
+        visited = {os.path.realpath(root)}
+
+        def failed(exc: OSError) -> None:
+            skipped.append((exc.filename or str(root),
+                            f"không mở được thư mục ({os_message(exc)}), bỏ qua"))
+
+        for folder, dirs, names in os.walk(root, onerror=failed, followlinks=True):
+            here = Path(folder)
+            keep = []
+            for d in sorted(dirs, key=str.casefold):
+                sub = here / d
+                real = os.path.realpath(sub)
+                if d.startswith("."):
+                    skipped.append((str(sub), "thư mục ẩn (tên bắt đầu bằng dấu chấm), bỏ qua"))
+                elif real in visited:
+                    skipped.append((str(sub), "liên kết tới thư mục đã đọc (vòng lặp), bỏ qua"))
+                elif _kind_of(sub) != "dir":
+                    skipped.append((str(sub), _kind_of(sub)))
+                else:
+                    visited.add(real)
+                    keep.append(d)
+            dirs[:] = keep
+            for name in sorted(names, key=str.casefold):
+                take(here / name, explicit=False)
 
     missing = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for child in sorted(p.rglob("*"), key=lambda c: str(c).casefold()):
-                if child.is_file() and not child.name.startswith("."):
-                    take(child, explicit=False)
-        elif p.exists():
+            walk(p)
+        elif p.exists() or p.is_symlink():
             take(p, explicit=True)
         else:
             missing.append(str(p))
     if missing:
-        raise InputError("Không tìm thấy tệp hoặc thư mục: " + ", ".join(missing) + ".")
+        raise InputError("Không tìm thấy tệp hoặc thư mục: "
+                         + ", ".join(shown(m) for m in missing) + ".")
     return files, skipped
 
 

@@ -1,54 +1,231 @@
-"""Writing outputs safely: atomically, and under names that are safe on every system."""
+"""Writing outputs safely, in one place for every command.
+
+Every file the toolkit writes goes through :func:`atomic_path`, which enforces the rules that
+protect a user's data:
+
+- an output never replaces one of the inputs of the same run (compared as real files, through
+  symbolic and hard links), nor a folder;
+- the name says what is written (a workbook is not written under ``.docx``);
+- the folder is created when missing; the file appears whole or not at all (a temporary file
+  beside it, then a rename), with the permissions a normal save gives (the umask), and the
+  hidden temporary files that an interrupted run left behind are removed by the next one;
+- OS errors become Vietnamese messages.
+
+Text that comes from users' files and reaches a cell or a sheet name is made writable by
+:func:`cell_text` and :func:`sheet_name`; text printed on a terminal by :func:`shown`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .errors import OutputError
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 
+TEMP_PREFIX = ".~dvcq-"
+#: a leftover temporary file older than this is removed even if its process may live elsewhere
+#: (a shared folder seen from several machines); no write takes that long
+STALE_AFTER = 3600.0
+
+#: Vietnamese for the OS errors a user can meet while we write (strerror is English).
+_OS_ERRORS = {
+    errno.ENOENT: "không có tệp hoặc thư mục này",
+    errno.EACCES: "không có quyền ghi (tệp đang mở trong chương trình khác hoặc bị khóa?)",
+    errno.EPERM: "hệ điều hành không cho phép thao tác này",
+    errno.EEXIST: "đã có một tệp cùng tên",
+    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
+    errno.EBUSY: "tệp đang được dùng",
+    errno.EINVAL: "tên tệp không hợp lệ",
+    errno.ELOOP: "liên kết tượng trưng vòng lặp",
+    errno.EXDEV: "không chuyển được tệp sang ổ đĩa khác",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+}
+if hasattr(errno, "EDQUOT"):
+    _OS_ERRORS[errno.EDQUOT] = "đã hết hạn mức dung lượng"
+
+
+def os_message(exc: OSError) -> str:
+    """A Vietnamese reason for an OS error (never the English strerror)."""
+    if getattr(exc, "winerror", None) == 32:  # Windows: the file is open in Excel
+        return "tệp đang mở trong chương trình khác (Excel?)"
+    reason = _OS_ERRORS.get(exc.errno or 0)
+    return reason or f"lỗi hệ thống số {exc.errno}" if exc.errno else reason or "lỗi hệ thống"
+
 
 def ensure_dir(path: str | Path) -> Path:
     """Create an output folder (and its parents), or raise a clear OutputError."""
     folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"Không tạo được thư mục {shown(folder)}: đã có một tệp cùng tên.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"Không tạo được thư mục {folder}: {exc.strerror}.") from None
+        raise OutputError(f"Không tạo được thư mục {shown(folder)}: {os_message(exc)}.") from None
     return folder
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_inputs(output: str | Path, inputs: Iterable[str | Path | None]) -> None:
+    """Raise OutputError when ``output`` is one of ``inputs`` or lies inside an input folder.
+
+    Compared as real files (symbolic and hard links included), so no spelling of a path lets a
+    result replace what the run reads.
+    """
+    out = Path(output)
+    real_out = Path(os.path.realpath(out))
+    for item in inputs:
+        if item is None or str(item) == "":
+            continue
+        source = Path(item)
+        if source.is_dir():
+            real_in = Path(os.path.realpath(source))
+            if real_out == real_in:
+                raise OutputError(f"Không ghi kết quả vào {shown(out)}: đó là thư mục đầu vào.")
+            if (out.exists() or out.is_symlink()) and real_in in real_out.parents:
+                raise OutputError(f"Không ghi đè {shown(out)}: tệp này nằm trong thư mục đầu vào "
+                                  f"{shown(source)} nên là một tệp được đọc; hãy chọn tên khác "
+                                  f"cho tệp kết quả (-o).")
+            continue
+        if out.exists() or out.is_symlink():
+            if _same_file(out, source):
+                raise OutputError(
+                    f"Không ghi đè tệp đầu vào {shown(source)}: hãy chọn tên khác cho tệp kết "
+                    f"quả (-o).")
+        elif real_out == Path(os.path.realpath(source)):
+            raise OutputError(f"Không ghi đè tệp đầu vào {shown(source)}: hãy chọn tên khác "
+                              f"cho tệp kết quả (-o).")
+
+
+def refuse_inside(folder: str | Path, inputs: Iterable[str | Path | None], what: str) -> None:
+    """Raise OutputError when the output ``folder`` is an input folder or lies inside one."""
+    real = Path(os.path.realpath(folder))
+    for item in inputs:
+        if item is None or not Path(item).is_dir():
+            continue
+        root = Path(os.path.realpath(item))
+        if real == root or root in real.parents:
+            raise OutputError(f"Thư mục {what} {shown(folder)} nằm trong thư mục đầu vào "
+                              f"{shown(item)}: hãy chọn một thư mục khác để không ghi lẫn "
+                              f"vào các tệp được đọc.")
+
+
+def check_suffix(path: str | Path, suffixes: Iterable[str], what: str) -> None:
+    """Raise OutputError when the file name does not end in one of ``suffixes``."""
+    allowed = tuple(s.lower() for s in suffixes)
+    if Path(path).suffix.lower() not in allowed:
+        names = " hoặc ".join(allowed)
+        raise OutputError(f"Tệp {what} phải có đuôi {names}: «{shown(Path(path).name)}» sẽ "
+                          f"không mở được đúng chương trình.")
+
+
+def check_folder_name(path: str | Path, what: str, example: str = "ket-qua/") -> None:
+    """Raise OutputError when an output folder is named like a document (``bc.docx``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in {".docx", ".doc", ".xlsx", ".xlsm", ".xls", ".pdf", ".ods", ".odt", ".zip"}:
+        raise OutputError(f"{what} cần một thư mục, không phải tệp {suffix}: "
+                          f"«{shown(path)}» (ví dụ: -o {example}).")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_leftovers(folder: str | Path) -> list[Path]:
+    """Remove temporary files of interrupted writes (``.~dvcq-PID-…``) in ``folder``.
+
+    A leftover is removed when its process is gone, or when it is older than STALE_AFTER (its
+    process may run on another machine sharing the folder, or the PID was reused).
+    """
+    removed = []
+    try:
+        candidates = list(Path(folder).glob(f"{TEMP_PREFIX}*"))
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        match = re.match(rf"{re.escape(TEMP_PREFIX)}(\d+)-", path.name)
+        try:
+            if not path.is_file() or path.is_symlink():
+                continue
+            old = now - path.stat().st_mtime > STALE_AFTER
+            dead = match is not None and not _pid_alive(int(match.group(1)))
+            if old or dead:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
+def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
+                suffixes: Iterable[str] | None = None, what: str = "kết quả") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
-    An interrupted or failed write leaves the old file (or none), never half of a new one.
+    Refuses (OutputError) a ``path`` that is one of ``inputs`` or a folder, or whose suffix is
+    not in ``suffixes``. Creates the folder. An interrupted or failed write leaves the old file
+    (or none), never half of a new one; the new file gets the permissions of a normal save.
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"Không ghi được {target}: thư mục {folder} không tồn tại.")
+    refuse_inputs(target, inputs)
     if target.is_dir():
-        raise OutputError(f"Không ghi được {target}: đó là một thư mục, cần một tên tệp.")
+        raise OutputError(f"Không ghi được {shown(target)}: đó là một thư mục, cần một tên tệp.")
+    if suffixes is not None:
+        check_suffix(target, suffixes, what)
+    folder = ensure_dir(target.parent if str(target.parent) else Path("."))
+    remove_leftovers(folder)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~dvcq-", suffix=target.suffix, dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-",
+                                        suffix=target.suffix, dir=folder)
     except OSError as exc:
-        raise OutputError(f"Không ghi được vào thư mục {folder}: {exc.strerror}.") from None
+        raise OutputError(f"Không ghi được vào thư mục {shown(folder)}: "
+                          f"{os_message(exc)}.") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
+        try:
+            mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+            os.chmod(tmp, mode)
+        except OSError:
+            pass  # a file system without modes (FAT, some shares): keep what it gives
         os.replace(tmp, target)
     except OSError as exc:
-        raise OutputError(f"Không ghi được {target}: {exc.strerror}.") from None
+        raise OutputError(f"Không ghi được {shown(target)}: {os_message(exc)}.") from None
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -79,3 +256,56 @@ def safe_filename(stem: str, suffix: str, taken: set[str] | None = None) -> str:
             n += 1
         taken.add(name.lower())
     return name
+
+
+# --- text from users' files, on its way into a workbook or onto a terminal --------------------
+
+#: characters an OOXML cell cannot hold (XML 1.0 forbids them; openpyxl raises on them)
+_ILLEGAL_IN_CELL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
+
+
+def cell_text(text: object) -> str:
+    """``text`` as a workbook cell can hold it: NFC, no control characters (each becomes a
+    space, so words stay apart), no lone surrogates, at most 32,767 characters."""
+    value = unicodedata.normalize("NFC", str(text))
+    value = _ILLEGAL_IN_CELL.sub(" ", value)
+    return value[:MAX_CELL_TEXT]
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
+
+
+def sheet_name(text: str, taken: set[str] | None = None, *, fallback: str = "Trang") -> str:
+    """A sheet name every spreadsheet program accepts, made from untrusted ``text``.
+
+    At most 31 characters, none of ``[]:*?/\\`` or control characters, no leading or trailing
+    apostrophe or space, not «History» (reserved by Excel), and — with ``taken`` (names already
+    used, case-folded) — unique after cutting: clashes get « (2)», « (3)»…
+    """
+    base = _BAD_SHEET_CHARS.sub("-", cell_text(text).replace("\n", " ").replace("\t", " "))
+    base = re.sub(r"\s+", " ", base)
+    base = base[:SHEET_NAME_MAX].strip(" '")
+    if not base or base.casefold() == "history":
+        base = (fallback + " " + base).strip()[:SHEET_NAME_MAX].strip(" '")
+    title, n = base, 2
+    while taken is not None and title.casefold() in taken:
+        suffix = f" ({n})"
+        title = base[:SHEET_NAME_MAX - len(suffix)].rstrip(" '") + suffix
+        n += 1
+    if taken is not None:
+        taken.add(title.casefold())
+    return title
+
+
+#: characters that would act on a terminal instead of being shown: C0/C1 controls, DEL, and the
+#: bidirectional overrides and isolates that reorder what follows them (U+202E «Trojan source»)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+
+
+def shown(text: object) -> str:
+    """``text`` safe to print on a terminal: controls and bidi overrides as visible escapes."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
+                            str(text))

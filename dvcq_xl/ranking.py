@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,7 +22,7 @@ from typing import Any, Sequence
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
 from .findings import comma
-from .output import atomic_path
+from .output import atomic_path, cell_text, sheet_name
 from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR
 
 FONT = "Times New Roman"
@@ -40,19 +39,11 @@ USED = {"ranked": "Được xếp hạng", "rejected": "Bị từ chối", "unkn
         "superseded": "Thay bằng bản Tổ kiểm tra", "": "—"}
 STATUS = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được"}
 WEAKEST = 10
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_title(prefix: str, name: str, taken: set[str]) -> str:
-    """A sheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the workbook."""
-    base = _BAD_SHEET_CHARS.sub("-", f"{prefix} - {name}")[:31].rstrip()
-    title, n = base, 2
-    while title.casefold() in taken:
-        suffix = f" ({n})"
-        title = base[:31 - len(suffix)] + suffix
-        n += 1
-    taken.add(title.casefold())
-    return title
+    """A sheet name Excel accepts, from a block name typed by people (see output.sheet_name)."""
+    return sheet_name(f"{prefix} - {name}", taken, fallback=prefix)
 
 
 class _Styles:
@@ -94,7 +85,7 @@ def _put(ws, row: int, col: int, value: Any, style) -> None:
     elif isinstance(value, datetime):
         ws.write_datetime(row, col, value, style)
     else:
-        ws.write_string(row, col, str(value), style)
+        ws.write_string(row, col, cell_text(value), style)
 
 
 def _table(ws, st: _Styles, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -168,7 +159,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
     """Write the ranking workbook atomically (a temporary file, then a rename)."""
     import xlsxwriter
 
-    with atomic_path(path) as tmp:
+    inputs = [*c.inputs, *(r.path for r in c.sources), *(p for p, _ in c.skipped)]
+    with atomic_path(path, inputs=inputs, suffixes=(".xlsx",), what="bảng xếp hạng") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False,
                                             "strings_to_numbers": False})
@@ -239,8 +231,8 @@ def _stats_sheet(wb, ws, st: _Styles, c: Consolidation) -> None:
     end = _table(ws, st, top, headers, rows, styles, name="ThongKeXepLoai")
     n_blocks = len(rows) - 1
     name = ws.get_name()
-    if n_blocks:
-        chart = wb.add_chart({"type": "column"})
+    if n_blocks and any(total[k] for k in classes):  # a chart needs a series: none before
+        chart = wb.add_chart({"type": "column"})     # any agency has a valid file
         for k, cls in enumerate(classes, start=2):
             if not total[cls]:
                 continue
@@ -494,6 +486,7 @@ def _sources_sheet(ws, st: _Styles, c: Consolidation) -> None:
 def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
     facts = [("dvcq_ranking_rubric_id", c.rubric.id),
              ("dvcq_ranking_rubric_version", c.rubric.version),
+             ("dvcq_ranking_rubric_hash", c.rubric.hash),
              ("dvcq_ranking_year", c.year or ""),
              ("dvcq_ranking_toolkit_version", __version__)]
     for r, (name, value) in enumerate(facts):

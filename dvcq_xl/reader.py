@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 from .errors import WorkbookError
 from .findings import Finding, make
-from .rubric import nfc
+from .rubric import MAX_SHEET_ROWS, nfc
 
 NAME_PREFIX = "dvcq_"
 
@@ -39,8 +39,9 @@ MAX_ZIP_ENTRIES = 2_000
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 150  # compressed/uncompressed, for parts above RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 2 * 1024 * 1024
-#: Cells read per sheet; a score sheet has a few hundred.
-MAX_ROWS, MAX_COLS = 2_000, 40
+#: Cells read per sheet; a score sheet has a few hundred. The row limit is the rubric model's,
+#: which refuses a rubric whose template would be longer.
+MAX_ROWS, MAX_COLS = MAX_SHEET_ROWS, 40
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -597,13 +598,22 @@ def _sheets_to_keep(ir: WorkbookIR, worksheets: list[str]) -> list[str]:
     return named or worksheets[:20]
 
 
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """OOXML's escapes for characters XML cannot hold (``_x0001_``; ``_x005F_`` for "_"), as
+    Excel shows them: the text the user typed."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def _text_of(elem) -> str:
     """The text of a string item: its <t>, or its runs' <t>s (phonetic runs left out)."""
     t = elem.find(f"{_MAIN}t")
     if t is not None:
-        return t.text or ""
-    return "".join(t.text or "" for r in elem.findall(f"{_MAIN}r")
-                   for t in r.findall(f"{_MAIN}t"))
+        return _unescape(t.text or "")
+    return _unescape("".join(t.text or "" for r in elem.findall(f"{_MAIN}r")
+                             for t in r.findall(f"{_MAIN}t")))
 
 
 def _shared_strings(pkg: _Package, rels: dict[str, tuple[str, str]]) -> list[str]:
@@ -737,7 +747,13 @@ def _cell(title, ref, elem, strings, dates, epoch, shared, translator, from_exce
             elif si in shared:
                 master, origin = shared[si]
                 formula = translator("=" + master, origin).translate_formula(ref)[1:]
-        cached = None if text is None or kind == "s" else _cached(kind, text)
+        if text is None:
+            cached = None
+        elif kind == "s":  # Gnumeric stores a formula's text result as a shared string
+            index = int(text) if text.strip().isdigit() else -1
+            cached = strings[index] if 0 <= index < len(strings) else None
+        else:
+            cached = _cached(kind, text)
         return Cell(title, ref, cached, "=" + (formula or ""))
     if kind == "inlineStr":
         inline = elem.find(is_tag)
@@ -799,8 +815,9 @@ class RankingBook:
     meta: dict[str, Any]
     units: list[dict[str, Any]]
     tables: dict[str, list[tuple[str, list[dict[str, Any]]]]]
-    #: the item-by-unit matrix: unit name -> item code -> (self points, final points)
-    matrix: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    #: the item-by-unit matrix: unit key (:func:`ranking_key`) -> one entry per matrix row of
+    #: that key, in sheet order -> item code -> (self points, final points)
+    matrix: dict[str, list[dict[str, tuple[Any, Any]]]] = field(default_factory=dict)
 
     def table(self, sheet: str, starts: str = "") -> list[dict[str, Any]]:
         """Rows of the first table on ``sheet`` whose title starts with ``starts``."""
@@ -808,6 +825,21 @@ class RankingBook:
             if title.startswith(starts):
                 return rows
         return []
+
+    @staticmethod
+    def key(row: dict[str, Any]) -> str:
+        """The key of a row of any table with «Mã» and «Tên cơ quan» columns."""
+        return ranking_key(row.get("Mã"), row.get("Tên cơ quan"))
+
+
+def ranking_key(code: Any, name: Any) -> str:
+    """What a unit of a ranking is known by: its agency code; only a unit without a code by its
+    name. Two agencies of one name (two communes «UBND xã Tân Lập») differ by code, so a lookup
+    by name would hand one of them the other's scores."""
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)  # a numeric code that Excel turned into a number after a hand edit
+    text = nfc(code if code is not None else "")
+    return f"code:{text.casefold()}" if text else f"name:{nfc(name if name is not None else '')}"
 
 
 def _grid_rows(grid: dict[str, Cell]) -> dict[int, dict[int, Any]]:
@@ -864,9 +896,9 @@ def read_ranking(path: str | Path) -> RankingBook:
     return RankingBook(str(path), meta, units, tables, matrix)
 
 
-def _matrix(grid: dict[str, Cell]) -> dict[str, dict[str, tuple[Any, Any]]]:
+def _matrix(grid: dict[str, Cell]) -> dict[str, list[dict[str, tuple[Any, Any]]]]:
     """The matrix sheet: a header row (STT | Mã | Tên cơ quan | Khối | "1.1 (5 đ)" over two
-    columns …) over a row of TC | XL; then one row per unit."""
+    columns …) over a row of TC | XL; then one row per unit, keyed by :func:`ranking_key`."""
     by_row = _grid_rows(grid)
     numbers = sorted(by_row)
     for k, number in enumerate(numbers):
@@ -875,15 +907,17 @@ def _matrix(grid: dict[str, Cell]) -> dict[str, dict[str, tuple[Any, Any]]]:
             continue
         sub = by_row[number + 1]
         name_col = next((c for c, v in head.items() if nfc(v) == "Tên cơ quan"), 3)
+        code_col = next((c for c, v in head.items() if nfc(v) == "Mã"), 2)
         items = {c: nfc(v).split(" ")[0] for c, v in head.items()
                  if c > name_col and nfc(sub.get(c)) == "TC" and nfc(v) != "Tổng"}
-        out: dict[str, dict[str, tuple[Any, Any]]] = {}
+        out: dict[str, list[dict[str, tuple[Any, Any]]]] = {}
         for row_no in numbers[k + 2:]:
             data = by_row[row_no]
             if not isinstance(data.get(1), (int, float)) or isinstance(data.get(1), bool):
                 break
-            out[nfc(data.get(name_col))] = {code: (data.get(c), data.get(c + 1))
-                                            for c, code in items.items()}
+            key = ranking_key(data.get(code_col), data.get(name_col))
+            out.setdefault(key, []).append({code: (data.get(c), data.get(c + 1))
+                                            for c, code in items.items()})
         return out
     return {}
 
@@ -1025,5 +1059,5 @@ def _xlrd_cells(book, sheet) -> Iterator[tuple[str, Cell]]:
             yield ref, Cell(sheet.name, ref, value)
 
 
-__all__ = ["Cell", "WorkbookIR", "RankingBook", "read_workbook", "read_book", "read_ranking", "read_ranking_rows", "col_index", "col_letter",
+__all__ = ["Cell", "WorkbookIR", "RankingBook", "read_workbook", "read_book", "read_ranking", "read_ranking_rows", "ranking_key", "col_index", "col_letter",
            "MAX_FILE_BYTES"]

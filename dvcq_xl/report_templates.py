@@ -174,6 +174,30 @@ def national_header(doc, superior: str, body: str, number_line: str, date_line: 
     _widths(table, [6.0, 10.2])
 
 
+def issuer_header(doc, number_line: str, date_line: str) -> None:
+    """The national header of a document an agency issues itself: the superior body line only
+    when there is one (``header_superior``; a UBND has none), then the issuing body's name, in
+    full upper case and bold, one paragraph per line of ``header_issuer``."""
+    table = doc.add_table(rows=2, cols=2)
+    _no_borders(table)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    _cell_para(left, "{%p if header_superior %}", size=13)
+    _cell_para(left, "{{ header_superior }}", size=13, first=False)
+    _cell_para(left, "{%p endif %}", size=13, first=False)
+    _cell_para(left, "{%p for line in header_issuer %}", size=13, first=False)
+    _cell_para(left, "{{ line }}", size=13, bold=True, first=False)
+    _cell_para(left, "{%p endfor %}", size=13, first=False)
+    _cell_para(left, "───────", size=10, first=False)
+    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12.5, bold=True)
+    _cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True, underline=True,
+               first=False)
+    left, right = table.rows[1].cells
+    _cell_para(left, number_line, size=13)
+    _cell_para(right, date_line, size=14, italic=True)
+    _widths(table, [6.0, 10.2])
+
+
 def signature_block(doc, recipients: str, title_tag: str, role_tag: str,
                     name_tag: str) -> None:
     """"Nơi nhận:" on the left (12 pt bold italic, list in 11 pt); the signer on the right."""
@@ -239,12 +263,14 @@ def build_summary(path: str | Path) -> Path:
               "dân vận chính quyền năm {{ year }}. {{ settings.body_name }} báo cáo kết quả như "
               "sau:")
     para(doc, "I. TÌNH HÌNH TRIỂN KHAI", bold=True)
-    para(doc, "Tổng số bảng chấm điểm nhận được: {{ n_files }} tệp; được xếp hạng: {{ n_ranked }} "
-              "cơ quan, đơn vị, địa phương{% if n_missing %}; chưa có bài hợp lệ: {{ n_missing }} "
-              "({{ missing_text }}){% endif %}{% if n_rejected %}; tệp bị từ chối do sai sót: "
-              "{{ n_rejected }}{% endif %}.{% if deadline %} Hạn nộp: {{ deadline }}; nộp đúng hạn: "
-              "{{ n_ranked - n_late }}{% if n_late %}, nộp muộn: {{ n_late }} ({{ late_text }})"
-              "{% endif %} (theo thời điểm sửa đổi tệp).{% endif %}")
+    para(doc, "Tổng số bảng chấm điểm các cơ quan, đơn vị gửi đến: {{ n_files }} tệp"
+              "{% if n_review %} (ngoài ra có {{ n_review }} bản chấm của Tổ kiểm tra, đánh giá)"
+              "{% endif %}; được xếp hạng: {{ n_ranked }} cơ quan, đơn vị, địa phương"
+              "{% if n_missing %}; chưa có bài hợp lệ: {{ n_missing }} ({{ missing_text }})"
+              "{% endif %}{% if n_rejected %}; tệp bị từ chối do sai sót: {{ n_rejected }}"
+              "{% endif %}.{% if deadline %} Hạn nộp: {{ deadline }}; nộp đúng hạn: "
+              "{{ n_on_time }}{% if n_late %}, nộp muộn: {{ n_late }} ({{ late_text }})"
+              "{% endif %} (theo thời điểm sửa đổi tệp của cơ quan).{% endif %}")
     para(doc, "II. KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI", bold=True)
     para(doc, "{%p for b in blocks %}", indent=False)
     para(doc, "{{ loop.index }}. Khối {{ b.name }} ({{ b.units|length }} đơn vị): "
@@ -382,10 +408,11 @@ def build_agency_report(path: str | Path) -> Path:
     """An agency's own report (seed 001's parts), its score sheet as the Phụ lục."""
     doc = new_document()
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
-    opening(doc, ("{{ settings.superior }}", "{{ agency|upper }}"),
-            "Số: {{ settings.number }}/BC-{{ agency_code or '…' }}",
-            "{{ settings.place }}, {{ date_text }}", "BÁO CÁO",
-            "Kết quả công tác dân vận chính quyền năm {{ year }}")
+    issuer_header(doc, "Số: {{ settings.number }}/BC-{{ agency_symbol }}",
+                  "{{ settings.place }}, {{ date_text }}")
+    para(doc, "BÁO CÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
+    para(doc, "Kết quả công tác dân vận chính quyền năm {{ year }}", align=center, indent=False,
+         bold=True, size=14, after=12)
     para(doc, "Căn cứ {{ settings.launch_letter or 'Công văn của Sở Nội vụ về việc báo cáo kết "
               "quả công tác dân vận chính quyền' }}; {{ agency }} tổng hợp, báo cáo kết quả "
               "triển khai thực hiện như sau:")
@@ -406,7 +433,7 @@ def build_agency_report(path: str | Path) -> Path:
     para(doc, "Phụ lục", align=center, indent=False, bold=True, size=14, after=0)
     para(doc, "BẢNG CHẤM ĐIỂM, ĐÁNH GIÁ XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {{ year }}",
          align=center, indent=False, bold=True, size=14, after=0)
-    para(doc, "(Kèm theo Báo cáo số {{ settings.number }}/BC-{{ agency_code or '…' }} của "
+    para(doc, "(Kèm theo Báo cáo số {{ settings.number }}/BC-{{ agency_symbol }} của "
               "{{ agency }})", align=center, indent=False, italic=True, size=14, after=12)
     _data_table(doc, ["TT", "Nội dung các tiêu chí", "Điểm chuẩn", "Tự chấm",
                       "Tài liệu kiểm chứng, giải trình"],

@@ -15,17 +15,22 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from .consolidate import leaf_label
 from .errors import DvcqError
-from .findings import comma
-from .output import atomic_path, ensure_dir, safe_filename
+from .findings import comma, make
+from .output import atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename
+from .ranking import USED
 from .reader import RankingBook, read_ranking
 from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
 
 PLACEHOLDER = "…"
 SETTINGS_SHEET = "Cài đặt"
+#: the «Bản» of a review copy and the «Sử dụng» of a submission that counted, in the ranking's
+#: «Nguồn dữ liệu» sheet (as ranking.py writes them)
+REVIEW_COPY = "Tổ kiểm tra"
+COUNTED = (USED["ranked"], USED["superseded"])
 
 
 class ReportError(DvcqError):
@@ -239,7 +244,13 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     rubric = builtin_rubric(rid) if rid in builtin_ids() else None
     classes = (rubric.class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
     blocks: dict[str, list[dict[str, Any]]] = {}
+    seen: dict[str, int] = {}
     for row in book.units:
+        # the n-th unit of a key is the n-th matrix row of that key: row identity, in case a
+        # hand-edited workbook repeats a key
+        key = book.key(row)
+        row = dict(row, _key=key, _nth=seen.get(key, 0))
+        seen[key] = row["_nth"] + 1
         blocks.setdefault(nfc(row.get("Khối")), []).append(row)
     out_blocks, province = [], {c: 0 for c in classes}
     for name, rows in blocks.items():
@@ -251,7 +262,8 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
             province[cls] = province.get(cls, 0) + 1
             rank = row.get("Hạng")
             units.append({"stt": i, "name": nfc(row.get("Tên cơ quan")),
-                          "code": nfc(row.get("Mã")), "block": name, "block_size": len(rows),
+                          "code": nfc(row.get("Mã")), "key": row["_key"], "nth": row["_nth"],
+                          "block": name, "block_size": len(rows),
                           "self": vn_number(row.get("Điểm tự chấm")),
                           "review": vn_number(row.get("Điểm Tổ kiểm tra")),
                           "final": vn_number(row.get("Điểm xếp loại")),
@@ -260,7 +272,8 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
                           else "—", "note": nfc(row.get("Ghi chú"))})
         out_blocks.append({"name": name, "units": units, "counts": counts,
                            "counts_text": counts_text(counts)})
-    changes = [{"stt": i, "agency": nfc(r.get("Tên cơ quan")), "label": nfc(r.get("Nội dung")),
+    changes = [{"stt": i, "agency": nfc(r.get("Tên cơ quan")), "key": book.key(r),
+                "label": nfc(r.get("Nội dung")),
                 "self": vn_number(r.get("Tự chấm")), "review": vn_number(r.get("Tổ kiểm tra")),
                 "reason": nfc(r.get("Lý do"))}
                for i, r in enumerate(book.table("Tổ kiểm tra chấm lại"), start=1)]
@@ -271,13 +284,20 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
                 for r in book.units if "So với năm trước: " in nfc(r.get("Ghi chú"))
                 and "→" in nfc(r.get("Ghi chú"))]
     sources = book.table("Nguồn dữ liệu")
+    # the Tổ kiểm tra's review copies are not submissions: neither received from an agency nor
+    # on time or late (the team saves them after the deadline, by design)
+    submitted = [r for r in sources if nfc(r.get("Bản")) != REVIEW_COPY]
     late: list[str] = []
+    on_time = 0
     if settings.deadline is not None:
-        for r in sources:
+        for r in submitted:
             when = r.get("Sửa đổi lúc")
-            if nfc(r.get("Sử dụng")) == "Được xếp hạng" and isinstance(when, datetime) \
-                    and when.date() > settings.deadline:
+            if nfc(r.get("Sử dụng")) not in COUNTED or not isinstance(when, datetime):
+                continue
+            if when.date() > settings.deadline:
                 late.append(nfc(r.get("Cơ quan (theo tệp)")) or nfc(r.get("Tệp")))
+            else:
+                on_time += 1
     decision = (f"Quyết định số {rubric.decision.number} ngày {rubric.decision.date_vn} của "
                 f"{rubric.decision.body}" if rubric else f"bộ tiêu chí {rid}")
     year = book.meta.get("year")
@@ -288,18 +308,20 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
         "date_text": settings.date_text,
         "year": int(year) if isinstance(year, (int, float)) else (year or PLACEHOLDER),
         "decision": decision,
-        "n_files": len(sources),
+        "n_files": len(submitted),
+        "n_review": len(sources) - len(submitted),
         "n_ranked": len(book.units),
         "n_missing": len(missing),
         "missing_text": "; ".join(nfc(r.get("Tên cơ quan")) for r in missing),
         "n_rejected": len({nfc(r.get("Tệp")) for r in rejected}),
         "deadline": (f"{settings.deadline:%d/%m/%Y}" if settings.deadline else ""),
         "n_late": len(late),
+        "n_on_time": on_time,
         "late_text": "; ".join(late),
         "blocks": out_blocks,
         "province_counts_text": counts_text(province),
         "changes": changes,
-        "n_rescored": len({c["agency"] for c in changes}),
+        "n_rescored": len({c["key"] for c in changes}),
         "weakest_text": "; ".join(f"{nfc(r.get('Nội dung'))} (bình quân "
                                   f"{vn_number(r.get('Bình quân'))}/"
                                   f"{vn_number(r.get('Điểm chuẩn'))} điểm)" for r in weakest)
@@ -313,10 +335,11 @@ def notice_items(book: RankingBook, context: dict[str, Any], unit: dict[str, Any
     """One agency's items: Chuẩn, its own points, the points that count, the team's reason."""
     rubric = context["rubric"]
     reasons = {nfc(r.get("Mục")): nfc(r.get("Lý do"))
-               for r in book.table("Tổ kiểm tra chấm lại")
-               if nfc(r.get("Tên cơ quan")) == unit["name"]}
+               for r in book.table("Tổ kiểm tra chấm lại") if book.key(r) == unit["key"]}
+    rows = book.matrix.get(unit["key"], [])
+    scores = rows[unit["nth"]] if unit["nth"] < len(rows) else {}
     items = []
-    for i, (code, (own, final)) in enumerate(book.matrix.get(unit["name"], {}).items(), start=1):
+    for i, (code, (own, final)) in enumerate(scores.items(), start=1):
         label, top = code, None
         if rubric is not None:
             try:
@@ -373,9 +396,11 @@ def class_chart(blocks: list[dict[str, Any]]) -> bytes:
 
 
 def render(template: Path, context: dict[str, Any], out: Path,
-           images: dict[str, bytes] | None = None) -> Path:
+           images: dict[str, bytes] | None = None,
+           inputs: Sequence[str | Path | None] = ()) -> Path:
     """Fill one .docx template (autoescaped) and write it atomically; ``images`` are PNGs put
-    where the template has ``{{ name }}``."""
+    where the template has ``{{ name }}``. ``out`` must end in .docx and be none of ``inputs``
+    (nor the template)."""
     from docxtpl import DocxTemplate
     from jinja2 import Environment, TemplateError
 
@@ -393,7 +418,10 @@ def render(template: Path, context: dict[str, Any], out: Path,
         context = dict(context, **{name: InlineImage(doc, io.BytesIO(png), width=Mm(150))
                                    for name, png in images.items()})
     try:
-        doc.render(context, jinja_env=Environment(autoescape=True), autoescape=True)
+        # every text reaching the document is cleaned as for a cell: XML cannot hold controls
+        env = Environment(autoescape=True,
+                          finalize=lambda v: cell_text(v) if isinstance(v, str) else v)
+        doc.render(context, jinja_env=env, autoescape=True)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" (dòng {line} của nội dung mẫu)" if line else ""
@@ -408,17 +436,24 @@ def render(template: Path, context: dict[str, Any], out: Path,
     except Exception as exc:  # noqa: BLE001 - a tag that uses the data wrongly
         raise ReportError(f"Mẫu báo cáo {template.name} không điền được: {type(exc).__name__}: "
                           f"{exc}. Hãy kiểm tra các thẻ {{{{ … }}}} vừa sửa trong Word.") from None
-    with atomic_path(out) as tmp:
+    with atomic_path(out, inputs=[template, *inputs], suffixes=(".docx",),
+                     what="văn bản Word") as tmp:
         doc.save(str(tmp))
     return out
 
 
 def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings | None = None,
-                  templates: str | Path | None = None) -> list[Path]:
-    """Write the round's reports from a ranking workbook into ``out_dir``; return their paths."""
+                  templates: str | Path | None = None, *,
+                  progress: Callable[[Path], None] | None = None,
+                  found: Callable[[int], None] | None = None) -> list[Path]:
+    """Write the round's reports from a ranking workbook into ``out_dir``; return their paths.
+
+    ``found`` is called once with the number of documents to write, then ``progress`` once
+    with each document written (the CLI's progress bar)."""
     from .errors import WorkbookError
     from .report_templates import DECISION, NOTICE, SUMMARY
 
+    check_folder_name(out_dir, "Báo cáo của đợt (-o)")
     try:
         book = read_ranking(ranking)
     except WorkbookError as exc:
@@ -426,14 +461,22 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
                           exc.findings) from None
     settings = settings or Settings()
     context = round_context(book, settings)
+    if found is not None:
+        found(2 + sum(len(b["units"]) for b in context["blocks"]))
+
+    def done(path: Path) -> Path:
+        if progress is not None:
+            progress(path)
+        return path
+
     folder = ensure_dir(out_dir)
     year = context["year"]
     written = [
-        render(template_path(SUMMARY, templates), context,
-               folder / f"bao-cao-ket-qua-dvcq-{year}.docx",
-               images={"chart": class_chart(context["blocks"])}),
-        render(template_path(DECISION, templates), context,
-               folder / f"du-thao-quyet-dinh-cong-bo-{year}.docx"),
+        done(render(template_path(SUMMARY, templates), context,
+                    folder / f"bao-cao-ket-qua-dvcq-{year}.docx",
+                    images={"chart": class_chart(context["blocks"])}, inputs=[ranking])),
+        done(render(template_path(DECISION, templates), context,
+                    folder / f"du-thao-quyet-dinh-cong-bo-{year}.docx", inputs=[ranking])),
     ]
     notices = ensure_dir(folder / "thong-bao")
     taken: set[str] = set()
@@ -443,17 +486,88 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
             unit = dict(unit, lines=notice_items(book, context, unit))
             name = safe_filename(f"thong-bao-{unit['code'] or unit['name']}-{year}", ".docx",
                                  taken)
-            written.append(render(notice, dict(context, u=unit, notice_recipients=[
-                f"{unit['name']};", "Lưu: VT, XDCQ."]), notices / name))
+            written.append(done(render(notice, dict(context, u=unit, notice_recipients=[
+                f"{unit['name']};", "Lưu: VT, XDCQ."]), notices / name, inputs=[ranking])))
     return written
 
 
-def agency_context(filled: str | Path, settings: Settings) -> dict[str, Any]:
-    """What an agency's own report prints, from its completed (and valid) score workbook."""
+# --- an agency's own report ----------------------------------------------------------------------
+
+#: a local government body (Ủy ban / Hội đồng nhân dân) has no superior body line in its header
+#: (NĐ 30/2020, Phụ lục I: the superior line is written «nếu có»); its name goes on two lines
+LOCAL_BODIES = ("ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN")
+#: the abbreviations NĐ 30 allows only in the superior body's line, spelled out for the issuer
+_SPELLED_OUT = {"ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân", "tp": "thành phố",
+                "tp.": "thành phố", "tx": "thị xã", "tx.": "thị xã"}
+
+
+def issuer_header(name: str, superior: str) -> tuple[str, list[str]]:
+    """The left column of an agency's header: (superior body line, issuing body lines).
+
+    The issuing body in full upper case, not abbreviated ("UBND xã Gia Hòa" -> "ỦY BAN NHÂN
+    DÂN" / "XÃ GIA HÒA", no superior line); any other body under the superior body
+    ("Ban Dân tộc" -> "UBND TỈNH BẮC GIANG" / "BAN DÂN TỘC", as in seed 003)."""
+    from .consolidate import name_key
+
+    words = " ".join(_SPELLED_OUT.get(w.casefold(), w) for w in nfc(name).split()).split()
+    if not words:
+        return superior, [PLACEHOLDER]
+    for body in LOCAL_BODIES:
+        n = len(body.split())
+        if len(words) > n and name_key(" ".join(words[:n])) == name_key(body):
+            return "", [body, " ".join(words[n:]).upper()]
+    return superior, [" ".join(words).upper()]
+
+
+#: the administrative units whose name is the place of a local body's documents
+_UNITS = ("thị trấn", "đặc khu", "phường", "xã")
+
+
+def issuer_place(name: str) -> str:
+    """The place in the date line of a commune's UBND or HĐND: the commune's own name
+    ("UBND xã Gia Hòa" -> "Gia Hòa"; "UBND Phường 1" -> "Phường 1"), as NĐ 30/2020 asks of
+    a local body; "" for any other issuer (the province then, from the settings)."""
+    from .consolidate import name_key
+
+    words = " ".join(_SPELLED_OUT.get(w.casefold(), w) for w in nfc(name).split()).split()
+    for body in LOCAL_BODIES:
+        n = len(body.split())
+        if len(words) <= n or name_key(" ".join(words[:n])) != name_key(body):
+            continue
+        rest = words[n:]
+        for unit in _UNITS:
+            k = len(unit.split())
+            if len(rest) > k and " ".join(rest[:k]).casefold() == unit:
+                own = " ".join(rest[k:])
+                return f"{unit.capitalize()} {own}" if own.isdigit() else own
+    return ""
+
+
+def _roster_agency(roster: Sequence[Any] | None, code: str, name: str) -> Any:
+    """The roster entry of a submission: by code, else by a name only one entry has."""
+    if not roster:
+        return None
+    if code:
+        hit = next((a for a in roster if a.code and a.code.casefold() == code.casefold()), None)
+        if hit is not None:
+            return hit
+    from .consolidate import name_key
+
+    same = [a for a in roster if name_key(a.name) == name_key(name)]
+    return same[0] if len(same) == 1 else None
+
+
+def agency_context(filled: str | Path, settings: Settings,
+                   roster: Sequence[Any] | None = None) -> dict[str, Any]:
+    """What an agency's own report prints, from its completed (and valid) score workbook;
+    ``roster`` (optional) gives the agency's own abbreviation for the document symbol."""
     from .checks import SELF, entries
     from .intake import check_file
     from .template import plan_layout, row_label
 
+    if Path(filled).is_dir():
+        finding = make("report-input-folder", path=str(filled))
+        raise ReportError(finding.message, [finding])
     result = check_file(filled, keep_ir=True)
     if result.errors or result.ir is None:
         first = result.errors[0].message if result.errors else "không đọc được tệp"
@@ -489,11 +603,22 @@ def agency_context(filled: str | Path, settings: Settings) -> dict[str, Any]:
     d = rubric.decision
     if settings.province == PLACEHOLDER and d.province:
         settings = replace(settings, province=d.province, superior="", place="")
+    entry = _roster_agency(roster, result.agency_code, result.agency)
+    # the agency's own abbreviation (Ban Dân tộc -> BDT), never the roster's code, which is the
+    # Sở's bookkeeping; a workbook may carry one in dvcq_agency_symbol
+    symbol = nfc(getattr(entry, "symbol", "")) or ir.text("dvcq_agency_symbol") or PLACEHOLDER
+    superior, issuer = issuer_header(result.agency, settings.superior)
+    place = issuer_place(result.agency)
+    if place and settings.place == settings.province:  # a place the officer set stays
+        settings = replace(settings, place=place)
     return {
         "settings": settings,
         "date_text": settings.date_text,
         "agency": agency,
         "agency_code": result.agency_code,
+        "agency_symbol": symbol,
+        "header_superior": superior,
+        "header_issuer": issuer,
         "year": result.year or PLACEHOLDER,
         "decision_upper": f"QUYẾT ĐỊNH {d.number} NGÀY {d.date_vn}".upper(),
         "total": vn_number(score.total),
@@ -505,17 +630,21 @@ def agency_context(filled: str | Path, settings: Settings) -> dict[str, Any]:
 
 
 def write_agency_report(filled: str | Path, out: str | Path, settings: Settings | None = None,
-                        templates: str | Path | None = None) -> Path:
-    """Draft an agency's own report (seed 001's frame) with its score sheet as the Phụ lục."""
+                        templates: str | Path | None = None,
+                        roster: Sequence[Any] | None = None) -> Path:
+    """Draft an agency's own report (seed 001's frame) with its score sheet as the Phụ lục.
+
+    ``out`` must be a .docx file and not the workbook itself; ``roster`` (the agencies as
+    :func:`dvcq_xl.roster.read_roster` gives them) supplies the agency's abbreviation."""
+    from .output import check_suffix
     from .report_templates import AGENCY_REPORT
 
+    check_suffix(out, (".docx",), "báo cáo của cơ quan (-o)")
     settings = settings or Settings(signer_title="THỦ TRƯỞNG CƠ QUAN", signer_role="")
-    out = Path(out)
-    if out.parent and not out.parent.is_dir():
-        raise ReportError(f"Không ghi được {out}: thư mục {out.parent} không tồn tại.")
-    return render(template_path(AGENCY_REPORT, templates), agency_context(filled, settings), out)
+    return render(template_path(AGENCY_REPORT, templates),
+                  agency_context(filled, settings, roster), Path(out), inputs=[filled])
 
 
 __all__ = ["Settings", "ReportError", "load_settings", "settings_from", "settings_rows", "round_context", "render",
            "write_reports", "write_agency_report", "agency_context", "vn_number",
-           "template_path"]
+           "template_path", "issuer_header", "issuer_place"]

@@ -1,37 +1,72 @@
-"""The roster: the agencies of a round (Mã | Tên cơ quan | Khối), read from a workbook."""
+"""The roster: the agencies of a round (Mã | Tên cơ quan | Khối [| Viết tắt]), read from a
+workbook."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from .errors import RosterError
-from .findings import Finding, make
-from .output import atomic_path
+from .findings import ERROR, Finding, make
+from .output import atomic_path, os_message
 from .rubric import nfc
 from .template import Agency
 
 ROSTER_SHEET = "Danh sách"
-#: field -> accepted header texts (lower case, NFC)
+#: field -> accepted header texts (lower case, NFC, single spaces)
 HEADERS = {
     "code": ("mã", "mã đơn vị", "mã cơ quan", "ma"),
     "name": ("tên cơ quan", "tên cơ quan, đơn vị", "tên đơn vị", "tên cơ quan, đơn vị, địa phương",
              "cơ quan, đơn vị"),
     "block": ("khối", "khối thi đua", "nhóm"),
 }
-TITLES = {"code": "Mã", "name": "Tên cơ quan", "block": "Khối"}
+#: optional columns: field -> accepted header texts
+OPTIONAL = {
+    # the agency's own abbreviation in its document symbols (Ban Dân tộc -> «Số: …/BC-BDT»)
+    "symbol": ("viết tắt", "tên viết tắt", "chữ viết tắt", "ký hiệu", "kí hiệu", "ký hiệu văn bản",
+               "kí hiệu văn bản", "ký hiệu cơ quan", "kí hiệu cơ quan", "viết tắt (ký hiệu)",
+               "viet tat", "ky hieu"),
+}
+TITLES = {"code": "Mã", "name": "Tên cơ quan", "block": "Khối", "symbol": "Viết tắt"}
 
 
-def read_roster(path: str | Path) -> list[Agency]:
+@dataclass(frozen=True)
+class RosterAgency(Agency):
+    """An agency as the roster lists it: with its own abbreviation for document symbols."""
+
+    symbol: str = ""
+
+
+class Roster(list):
+    """The agencies of a roster (a list of :class:`RosterAgency`), with the ``warnings`` found
+    while reading it (the errors are raised)."""
+
+    def __init__(self, agencies: Iterable[Agency] = (), warnings: Iterable[Finding] = ()):
+        super().__init__(agencies)
+        self.warnings: list[Finding] = list(warnings)
+
+
+def read_roster(path: str | Path) -> Roster:
     """Read the roster; raise RosterError listing every problem with its row."""
     from openpyxl import load_workbook
 
     source = str(path)
+    target = Path(path)
+    if not target.exists():
+        raise _error([make("roster-unreadable", path=source, detail="không tìm thấy tệp.")])
+    if not target.is_file():
+        raise _error([make("roster-unreadable", path=source,
+                           detail="đây là một thư mục, cần một tệp .xlsx.")])
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # any openpyxl failure means the same to the user
+    except OSError as exc:
+        raise _error([make("roster-unreadable", path=source, detail=f"{os_message(exc)}.")])
+    except Exception:  # noqa: BLE001 - any other openpyxl failure means the same to the user
         raise _error([make("roster-unreadable", path=source,
-                           detail=f"không phải tệp Excel .xlsx hợp lệ ({type(exc).__name__})")])
+                           detail="không phải tệp Excel .xlsx hợp lệ (hãy mở bằng Excel và lưu "
+                                  "lại dạng .xlsx).")]) from None
     try:
         ws = wb[ROSTER_SHEET] if ROSTER_SHEET in wb.sheetnames else wb.worksheets[0]
         rows = list(ws.iter_rows(values_only=True, max_col=30))
@@ -41,15 +76,24 @@ def read_roster(path: str | Path) -> list[Agency]:
     return agencies_from_rows(rows, source, sheet)
 
 
-def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> list[Agency]:
-    """The agencies of a roster table given as rows of values (a sheet read by any means)."""
+def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> Roster:
+    """The agencies of a roster table given as rows of values (a sheet read by any means).
+
+    A name (compared as consolidation compares names: NFC or NFD, case, spaces, «UBND» or «Ủy
+    ban nhân dân») may repeat only with a distinct code on every row: two communes «UBND xã Tân
+    Lập» after a merger are two agencies told apart by code (a warning, since a submission
+    without its code cannot be matched to either); without codes they are an error, not two
+    agencies that consolidation would fold into one."""
+    from .consolidate import name_key
+
     header_at, index = _find_header(rows)
     if index is None:
         raise _error([make("roster-column-missing", path=source, sheet=sheet, cell="A1",
                            expected=TITLES[f]) for f in _missing(rows)])
-    agencies: list[Agency] = []
+    agencies: list[RosterAgency] = []
     problems: list[Finding] = []
     seen: dict[str, int] = {}
+    names: dict[str, list[tuple[int, RosterAgency]]] = {}
     for r, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         values = {f: _text(row[i]) if i < len(row) and row[i] is not None else ""
                   for f, i in index.items()}
@@ -66,12 +110,34 @@ def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> list[Agenc
                                      cell=f"A{r}", found=code, expected=seen[code.lower()]))
                 continue
             seen[code.lower()] = r
-        agencies.append(Agency(name=values["name"], code=code, block=values["block"]))
+        agency = RosterAgency(name=values["name"], code=code, block=values["block"],
+                              symbol=values.get("symbol", ""))
+        agencies.append(agency)
+        names.setdefault(name_key(agency.name), []).append((r, agency))
+    warnings: list[Finding] = []
+    for same in names.values():
+        if len(same) < 2:
+            continue
+        lines = [r for r, _ in same]
+        if all(a.code for _, a in same):
+            warnings.append(make("roster-name-shared", path=source, sheet=sheet, line=lines[0],
+                                 found=same[0][1].name, expected=", ".join(map(str, lines)),
+                                 detail=", ".join(a.code for _, a in same)))
+            continue
+        for r, a in same[1:]:
+            problems.append(make("roster-name-duplicate", path=source, sheet=sheet,
+                                 cell=f"A{r}", line=r, found=a.name, expected=lines[0]))
     if not agencies and not problems:
         problems.append(make("roster-empty", path=source, sheet=sheet))
     if problems:
+        problems.sort(key=lambda f: f.line if f.line is not None else _row_of(f.cell))
         raise _error(problems)
-    return agencies
+    return Roster(agencies, warnings)
+
+
+def _row_of(cell: str | None) -> int:
+    digits = re.sub(r"\D", "", cell or "")
+    return int(digits) if digits else 0
 
 
 def _text(value) -> str:
@@ -80,34 +146,40 @@ def _text(value) -> str:
     return nfc(value)
 
 
+def _header_text(value) -> str:
+    return re.sub(r"\s+", " ", nfc(value)).strip().lower() if value is not None else ""
+
+
 def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int] | None]:
     for at, row in enumerate(rows[:10]):
-        cells = [nfc(v).lower() if v is not None else "" for v in row]
+        cells = [_header_text(v) for v in row]
         index = {}
-        for field, accepted in HEADERS.items():
+        for field, accepted in (*HEADERS.items(), *OPTIONAL.items()):
             for i, text in enumerate(cells):
                 if text in accepted:
                     index[field] = i
                     break
-        if len(index) == len(HEADERS):
+        if all(f in index for f in HEADERS):
             return at, index
     return 0, None
 
 
 def _missing(rows: list[tuple]) -> list[str]:
-    cells = {nfc(v).lower() for row in rows[:10] for v in row if v is not None}
+    cells = {_header_text(v) for row in rows[:10] for v in row if v is not None}
     return [f for f, accepted in HEADERS.items() if not cells & set(accepted)]
 
 
 def _error(findings: list[Finding]) -> RosterError:
-    return RosterError(f"Danh sách cơ quan có lỗi: {findings[0]}", findings)
+    errors = [f for f in findings if f.severity == ERROR] or findings
+    # the first error's own message, so that the CLI says where it is once and lists the rest
+    return RosterError(errors[0].message, errors)
 
 
 def write_roster(agencies: Iterable[Agency], path: str | Path) -> Path:
     """Write a roster workbook (the shape :func:`read_roster` reads)."""
     import xlsxwriter
 
-    with atomic_path(path) as tmp:
+    with atomic_path(path, suffixes=(".xlsx",), what="danh sách") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
         add_roster_sheet(wb, agencies)
         wb.close()
@@ -115,25 +187,30 @@ def write_roster(agencies: Iterable[Agency], path: str | Path) -> Path:
 
 
 def add_roster_sheet(wb, agencies: Iterable[Agency]):
-    """The «Danh sách» sheet (STT | Mã | Tên cơ quan | Khối) in an XlsxWriter workbook: the
-    roster file itself, and the roster of the Sở's control workbook."""
+    """The «Danh sách» sheet (STT | Mã | Tên cơ quan | Khối, and «Viết tắt» when an agency has
+    one) in an XlsxWriter workbook: the roster file itself, and the roster of the Sở's control
+    workbook."""
+    agencies = list(agencies)
+    headers = ["STT", "Mã", "Tên cơ quan", "Khối"]
+    if any(getattr(a, "symbol", "") for a in agencies):
+        headers.append(TITLES["symbol"])
     ws = wb.add_worksheet(ROSTER_SHEET)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                           "font_name": "Times New Roman"})
     body = wb.add_format({"border": 1, "font_name": "Times New Roman"})
-    ws.write_row(0, 0, ["STT", "Mã", "Tên cơ quan", "Khối"], head)
+    ws.write_row(0, 0, headers, head)
     i = 0
     for i, a in enumerate(agencies, start=1):
         ws.write_number(i, 0, i, body)
         ws.write_string(i, 1, a.code, body)
         ws.write_string(i, 2, a.name, body)
         ws.write_string(i, 3, a.block, body)
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 12)
-    ws.set_column(2, 2, 50)
-    ws.set_column(3, 3, 24)
+        if len(headers) > 4:
+            ws.write_string(i, 4, getattr(a, "symbol", ""), body)
+    for col, width in enumerate((6, 12, 50, 24, 12)[:len(headers)]):
+        ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(i, 1), 3)
+    ws.autofilter(0, 0, max(i, 1), len(headers) - 1)
     ws.set_paper(9)  # A4, one page wide, the header on every page
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)

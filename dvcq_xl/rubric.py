@@ -12,11 +12,14 @@ formulas must reproduce in Excel and LibreOffice, and that the checks use to rec
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import re
+import stat
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -59,6 +62,42 @@ NOT_ELIGIBLE_CLASS = "Không đủ điều kiện xếp loại"
 YES, NO = "Có", "Không"
 
 MAX_DEPTH = 4  # tiêu chí + three levels below it
+
+#: Rows of the score sheet that the reader reads (``dvcq_xl.reader`` takes its limit from here).
+#: The rubric check refuses a rubric whose template would need more, so that every template the
+#: toolkit writes is read back whole.
+MAX_SHEET_ROWS = 2_000
+#: Bounds on a rubric file, far above any real decision (a few hundred items, ~20 KB of YAML).
+MAX_RUBRIC_BYTES = 4 * 1024 * 1024
+MAX_NESTING = 24  # collections inside one another: five levels of items need eleven
+MAX_NODES = 200_000
+MAX_POINTS = 10_000  # the largest point value (max, step, band limits, caps, floor)
+MAX_TEXT = 5_000  # characters of one text field; an Excel cell holds 32,767
+
+#: The shape of a raw rubric: field -> kind of value. A dict is a mapping with those fields, a
+#: one-element list a list of such values; TEXT, NUMBER and FLAG are scalars (a NUMBER may be
+#: typed as text, "0,5"; a FLAG as Có/Không). Every field is optional as far as the shape goes.
+TEXT, NUMBER, FLAG = "text", "number", "flag"
+ITEM_SCHEMA: dict[str, Any] = {
+    "code": TEXT, "label": TEXT, "title": TEXT, "text": TEXT, "max": NUMBER, "kind": TEXT,
+    "step": NUMBER, "evidence_required": FLAG,
+}
+ITEM_SCHEMA["items"] = [ITEM_SCHEMA]
+SCHEMA: dict[str, Any] = {
+    "id": TEXT,
+    "version": TEXT,
+    "title": TEXT,
+    "decision": {"number": TEXT, "date": TEXT, "body": TEXT, "province": TEXT},
+    "defaults": {"step": NUMBER, "evidence_required": FLAG},
+    "total_rule_text": TEXT,
+    "rules": {"bonus_cap": NUMBER, "penalty_cap": NUMBER, "total_floor": NUMBER,
+              "criterion_floor": NUMBER, "criterion_floor_class": TEXT},
+    "bands_verified": FLAG,
+    "example": FLAG,
+    "bands": [{"name": TEXT, "min": NUMBER, "max": NUMBER, "quota": NUMBER}],
+    "conditions": [{"id": TEXT, "question": TEXT, "effect": TEXT, "class": TEXT}],
+    "items": [ITEM_SCHEMA],
+}
 _CODE = re.compile(r"^\d+(\.\d+)*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COND_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -243,6 +282,8 @@ class Rubric:
     bands: tuple[Band, ...]
     bands_verified: bool = False
     conditions: tuple[Condition, ...] = ()
+    #: an illustration, not a province's decision: shown as «ví dụ», never as verified
+    example: bool = False
     rules: Rules = field(default_factory=Rules)
     total_rule_text: str = ""
     source: str = field(default="", compare=False)
@@ -324,6 +365,8 @@ class Rubric:
             "conditions": [c.to_dict() for c in self.conditions],
             "rules": self.rules.to_dict(),
             "total_rule_text": self.total_rule_text,
+            # only when set, so that the hash of every real rubric stays what it was
+            **({"example": True} if self.example else {}),
         }
 
     @cached_property
@@ -409,41 +452,232 @@ def _family_of(item: Item) -> str:
 # --- building and validating ------------------------------------------------------------------
 
 
+class _Marker:
+    """A key of the raw mapping that no rubric file can write: where the mapping came from."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+#: raw[LOC]: where a mapping is ({"line": n} or {"sheet": …, "cell": …}); raw[KEYS]: key -> where
+#: that key's value is. Set by the loaders; a raw mapping without them is reported unlocated.
+LOC, KEYS = _Marker("loc"), _Marker("keys")
+_PLACE_FIELDS = ("line", "sheet", "cell")
+
+
+def _place(where: Any) -> dict[str, Any]:
+    """Only the location fields of ``where`` (anything else a caller put there is ignored)."""
+    if not isinstance(where, Mapping):
+        return {}
+    return {k: where[k] for k in _PLACE_FIELDS if where.get(k) is not None}
+
+
+def _loc_of(raw: Any, key: Any = None) -> dict[str, Any]:
+    """Where ``raw[key]`` is (or ``raw`` itself when the key's place is not known)."""
+    if not isinstance(raw, Mapping):
+        return {}
+    keys = raw.get(KEYS)
+    if key is not None and isinstance(keys, Mapping) and key in keys:
+        return _place(keys[key])
+    return _place(raw.get(LOC))
+
+
+def _where(loc: Mapping[str, Any]) -> str:
+    if "sheet" in loc:
+        return f"{loc['sheet']}!{loc['cell']}" if loc.get("cell") else str(loc["sheet"])
+    return f"dòng {loc['line']}" if "line" in loc else "một mục trước"
+
+
 class _Problems:
-    """Collects findings while building; locations come from the raw mapping's ``__loc__``."""
+    """Collects findings while building; locations come from the raw mapping's LOC and KEYS."""
 
     def __init__(self, source: str):
         self.source = source
         self.findings: list[Finding] = []
 
-    def add(self, code: str, raw: Mapping[str, Any] | None = None, **fields: Any) -> None:
-        loc = dict((raw or {}).get("__loc__") or {})
+    def add(self, code: str, raw: Any = None, key: Any = None, **fields: Any) -> None:
+        loc = _loc_of(raw, key)
         if "loc" in fields:
-            loc.update(fields.pop("loc") or {})
+            loc.update(_place(fields.pop("loc")))
         self.findings.append(make(code, path=self.source, **loc, **fields))
 
 
-def _number(p: _Problems, raw: Mapping, key: str, default: Any = None, item: str = "",
-            code: str = "rubric-field-invalid") -> Any:
-    value = raw.get(key, default)
-    if value is None or value == "":
-        return default
+def _shown(value: Any) -> str:
+    """A value as a finding quotes it: short, and never the loader's bookkeeping."""
+    if isinstance(value, Mapping):
+        return "một bảng khóa: giá trị"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "một danh sách"
+    if isinstance(value, (bytes, bytearray)):
+        return "dữ liệu nhị phân"
     if isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return float(value)
-    text = nfc(value).replace(",", ".")
-    try:
-        result = float(text)
-        if not math.isfinite(result):
-            raise ValueError
-        return result
-    except ValueError:
-        if code == "rubric-field-invalid":
-            p.add(code, raw, field=key, found=value, item=item, detail="cần một con số")
+        return "true" if value else "false"
+    text = nfc(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+_NEED = {
+    dict: "cần một bảng các dòng «khóa: giá trị»",
+    list: "cần một danh sách (mỗi phần tử một dòng «- …»)",
+    TEXT: "cần một đoạn chữ",
+    NUMBER: "cần một con số",
+    FLAG: "cần «Có» hoặc «Không»",
+}
+# Characters a cell cannot hold or that reorder what a reader sees; whitespace is folded by nfc.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _check_shape(p: _Problems, raw: Any) -> int:
+    """Report every value whose kind is not the one :data:`SCHEMA` gives its field, and every
+    unknown field; bound the document's size and depth. Return how many items and conditions
+    it has (each takes at least a row of the score sheet).
+
+    Walked breadth-first with an explicit queue: a mapping handed to :func:`build_rubric` by a
+    program may be nested without limit.
+    """
+    if not isinstance(raw, Mapping):
+        p.add("rubric-syntax", detail="nội dung phải là một bảng các dòng «khóa: giá trị», "
+              f"không phải {_shown(raw)}")
+        return 0
+    queue: deque[tuple[Any, Any, str, dict, int]] = deque([(raw, SCHEMA, "", _loc_of(raw), 1)])
+    nodes = rows = 0
+    while queue:
+        value, spec, name, loc, depth = queue.popleft()
+        nodes += 1
+        nested = isinstance(value, (Mapping, list))  # depth counts collections, as the loader
+        if (nested and depth > MAX_NESTING) or nodes > MAX_NODES:
+            detail = (f"lồng nhau quá {MAX_NESTING} cấp" if depth > MAX_NESTING
+                      else f"hơn {MAX_NODES} giá trị")
+            p.add("rubric-too-large", loc=loc, detail=detail)
+            return rows
+        if isinstance(spec, dict):
+            if not isinstance(value, Mapping):
+                p.add("rubric-field-invalid", loc=loc, field=name, found=_shown(value),
+                      detail=_NEED[dict])
+                continue
+            if spec is ITEM_SCHEMA or spec is SCHEMA["conditions"][0]:
+                rows += 1
+            here = _loc_of(value)
+            keys = value.get(KEYS)
+            for key, sub in value.items():
+                if isinstance(key, _Marker):
+                    continue
+                # a workbook names a field by its column header, which is what the user sees
+                entry = keys.get(key) if isinstance(keys, Mapping) else None
+                shown_as = entry.get("name") if isinstance(entry, Mapping) else None
+                field_name = (shown_as if isinstance(shown_as, str) and shown_as
+                              else f"{name}.{key}" if name else str(key))
+                key_loc = _loc_of(value, key) or here
+                if key not in spec:
+                    p.add("rubric-field-unknown", loc=key_loc, found=field_name,
+                          expected=", ".join(spec))
+                elif sub is not None:  # null: as if the field were left out
+                    queue.append((sub, spec[key], field_name, key_loc, depth + 1))
+        elif isinstance(spec, list):
+            if not isinstance(value, list):
+                p.add("rubric-field-invalid", loc=loc, field=name, found=_shown(value),
+                      detail=_NEED[list])
+                continue
+            lines = getattr(value, "lines", None) or []
+            for i, element in enumerate(value):
+                element_loc = (_loc_of(element) if isinstance(element, Mapping) else
+                               {"line": lines[i]} if i < len(lines) else loc)
+                queue.append((element, spec[0], f"{name}[{i + 1}]", element_loc, depth + 1))
         else:
-            p.add(code, raw, found=value, item=item)
+            problem = _scalar_problem(value, spec)
+            if problem:
+                p.add("rubric-field-invalid", loc=loc, field=name, found=_shown(value),
+                      detail=problem)
+    return rows
+
+
+def _scalar_problem(value: Any, spec: str) -> str:
+    """Why ``value`` cannot be a TEXT, NUMBER or FLAG ("" when it can)."""
+    if value is None:
+        return "phần tử trống; " + _NEED[spec]
+    if isinstance(value, bool):
+        if spec == TEXT:
+            return (_NEED[TEXT] + "; nếu đúng là chữ yes/no/true/false thì đặt trong dấu nháy")
+        return _NEED[NUMBER] if spec == NUMBER else ""
+    if not isinstance(value, (str, int, float)):
+        return _NEED[spec]
+    if spec == NUMBER and _parse_number(value) is None:
+        return _NEED[NUMBER]
+    if spec == FLAG and nfc(value).lower() not in _YES_WORDS + _NO_WORDS:
+        return _NEED[FLAG]
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            return f"dài {len(value)} ký tự, quá mức tối đa {MAX_TEXT} ký tự"
+        bad = _FORBIDDEN.search(value)
+        if bad:
+            return f"có ký tự điều khiển U+{ord(bad.group()):04X} không ghi được vào bảng tính"
+    return ""
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _parse_number(value: Any) -> float | None:
+    """A finite number from a number or from text typed as one ("0,5"); None otherwise."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, (int, float)):
+        try:
+            result = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            return None
+        return result if math.isfinite(result) else None
+    text = nfc(value).replace(",", ".")
+    if not _NUMBER_TEXT.match(text):
+        return None
+    result = float(text)
+    return result if math.isfinite(result) else None
+
+
+def _present(raw: Mapping, key: str) -> bool:
+    value = raw.get(key)
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+#: What a band's numbers are called on the sheet, for rubric-band-invalid.
+_BAND_WORDS = {"min": "điểm «từ»", "max": "điểm «đến»", "quota": "tỷ lệ tối đa"}
+
+
+def _number(p: _Problems, raw: Mapping, key: str, default: Any = None, *, item: str = "",
+            code: str = "rubric-field-invalid", field: str = "", low: float = 0.0,
+            high: float = MAX_POINTS, above: bool = False) -> Any:
+    """The number in ``raw[key]``, or ``default`` when it is left empty.
+
+    A value that is not a number, or lies outside [low, high] ((low, high] with ``above``), is
+    reported with ``code`` at the key's place and gives None.
+    """
+    if not _present(raw, key):
+        return default
+    value = raw.get(key)
+    number = _parse_number(value)
+    if number is not None and (number > low if above else number >= low) and number <= high:
+        return number
+    need = (f"cần một số lớn hơn {num(low)} và không quá {num(high)}" if above
+            else f"cần một số từ {num(low)} đến {num(high)}")
+    found = _shown(value)
+    if code in ("rubric-max-invalid", "rubric-step-invalid"):
+        p.add(code, raw, key, item=item, found=found, expected=num(high))
+    elif code == "rubric-rule-invalid":
+        p.add(code, raw, key, field=field or key, found=found, detail=f"«{found}» không hợp lệ, "
+              + need)
+    elif code == "rubric-band-invalid":
+        p.add(code, raw, key, item=item, found=found,
+              detail=f"{_BAND_WORDS.get(key, key)} «{found}» không hợp lệ, {need}")
+    else:
+        p.add(code, raw, key, field=field or key, found=found, item=item or None, detail=need)
+    return None
+
+
+_YES_WORDS = ("có", "co", "yes", "true", "x", "1")
+_NO_WORDS = ("không", "khong", "no", "false", "", "0")
 
 
 def _flag(p: _Problems, raw: Mapping, key: str, default: bool) -> bool:
@@ -451,11 +685,12 @@ def _flag(p: _Problems, raw: Mapping, key: str, default: bool) -> bool:
     if isinstance(value, bool):
         return value
     text = nfc(value).lower()
-    if text in ("có", "co", "yes", "true", "x", "1"):
+    if text in _YES_WORDS:
         return True
-    if text in ("không", "khong", "no", "false", "", "0"):
+    if text in _NO_WORDS:
         return False if text else default
-    p.add("rubric-field-invalid", raw, field=key, found=value, detail="cần «Có» hoặc «Không»")
+    p.add("rubric-field-invalid", raw, key, field=key, found=_shown(value),
+          detail="cần «Có» hoặc «Không»")
     return default
 
 
@@ -469,8 +704,9 @@ def _kind(p: _Problems, raw: Mapping, value: Any, inherited: str, code: str) -> 
     p.add(
         "rubric-kind-unknown",
         raw,
+        "kind",
         item=code,
-        found=text,
+        found=_shown(text),
         expected=", ".join(f"{label} ({k})" for k, label in KIND_LABELS.items()),
     )
     return inherited
@@ -480,27 +716,25 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
                 inherited_kind: str) -> Item | None:
     code = nfc(raw.get("code"))
     if not _CODE.match(code):
-        p.add("rubric-code-invalid", raw, found=code or "(trống)", item=code)
+        p.add("rubric-code-invalid", raw, "code", found=_shown(code) or "(trống)", item=code)
         return None
     if code in seen:
-        p.add("rubric-code-duplicate", raw, item=code, expected=seen[code])
+        p.add("rubric-code-duplicate", raw, "code", item=code, expected=seen[code])
         return None
-    loc = raw.get("__loc__") or {}
-    seen[code] = (f"{loc['sheet']}!{loc['cell']}" if "sheet" in loc else f"dòng {loc.get('line')}")
+    seen[code] = _where(_loc_of(raw, "code"))
     if parent is not None and not code.startswith(parent + "."):
-        p.add("rubric-code-orphan", raw, item=code, expected=parent)
+        p.add("rubric-code-orphan", raw, "code", item=code, expected=parent)
     if parent is None and "." in code:
-        p.add("rubric-code-orphan", raw, item=code, expected=code.rsplit(".", 1)[0])
+        p.add("rubric-code-orphan", raw, "code", item=code, expected=code.rsplit(".", 1)[0])
     if code.count(".") + 1 > MAX_DEPTH:
-        p.add("rubric-too-deep", raw, item=code)
+        p.add("rubric-too-deep", raw, "code", item=code)
 
     kind = _kind(p, raw, raw.get("kind"), inherited_kind, code)
-    step = _number(p, raw, "step", defaults["step"], code, "rubric-step-invalid")
-    if step is not None and step <= 0:
-        p.add("rubric-step-invalid", raw, item=code, found=num(step))
-        step = None
+    step = _number(p, raw, "step", defaults["step"], item=code, code="rubric-step-invalid",
+                   above=True)
     evidence = _flag(p, raw, "evidence_required", defaults["evidence_required"])
-    max_points = _number(p, raw, "max", None, code, "rubric-max-invalid")
+    max_given = _present(raw, "max")
+    max_points = _number(p, raw, "max", None, item=code, code="rubric-max-invalid", above=True)
     raw_children = raw.get("items") or []
     # Children inherit the parent's step and evidence setting unless they say otherwise.
     inherited = {"step": step or defaults["step"], "evidence_required": evidence}
@@ -514,17 +748,19 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
         if max_points is None:
             max_points = child_sum
         elif abs(max_points - child_sum) > _EPS:
-            p.add("rubric-sum-mismatch", raw, item=code, found=num(max_points),
+            p.add("rubric-sum-mismatch", raw, "max", item=code, found=num(max_points),
                   expected=num(child_sum))
     elif raw_children:
         max_points = max_points or 0.0  # children all invalid: already reported
     else:
-        if max_points is None or max_points <= 0:
-            p.add("rubric-max-invalid", raw, item=code,
-                  found="(trống)" if max_points is None else num(max_points))
-            max_points = max_points or 0.0
+        if max_points is None:
+            if not max_given:  # an invalid value is already reported
+                p.add("rubric-max-invalid", raw, item=code, found="(trống)",
+                      expected=num(MAX_POINTS))
+            max_points = 0.0
         elif step and not is_multiple(max_points, step):
-            p.add("rubric-step-mismatch", raw, item=code, found=num(step), expected=num(max_points))
+            p.add("rubric-step-mismatch", raw, "step" if _present(raw, "step") else "max",
+                  item=code, found=num(step), expected=num(max_points))
     if children:  # step, kind and evidence belong to leaves; a parent only passes them down
         kind, step, evidence = children[0].kind, 1.0, False
     return Item(
@@ -540,17 +776,39 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
     )
 
 
+def _raise(p: _Problems, name: str) -> None:
+    first = p.findings[0]
+    raise RubricError(f"Bộ tiêu chí {name} có {len(p.findings)} lỗi; lỗi đầu tiên: {first}",
+                      p.findings)
+
+
+def _mapping(raw: Mapping, key: str) -> Mapping:
+    value = raw.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
-    """Validate a raw rubric mapping and build the model; raise RubricError with every problem."""
+    """Validate a raw rubric mapping and build the model; raise RubricError with every problem.
+
+    The shape comes first (every field of the kind :data:`SCHEMA` gives it, nothing unknown,
+    within :data:`MAX_NESTING` and :data:`MAX_NODES`), then the content. Any value is accepted
+    as input: what is not a rubric is reported, never raised as another exception.
+    """
     p = _Problems(source)
+    rows = _check_shape(p, raw)
+    if p.findings:
+        _raise(p, source or "này")
+    if rows > MAX_SHEET_ROWS:  # each item and condition takes a row at least: refuse before work
+        p.add("rubric-too-many-rows", raw, found=f"ít nhất {rows}", expected=MAX_SHEET_ROWS)
+        _raise(p, source or nfc(raw.get("id")))
     for key in ("id", "version", "title"):
         if not nfc(raw.get(key)):
-            p.add("rubric-field-missing", raw.get("__fields__", {}).get(key) or raw, field=key)
+            p.add("rubric-field-missing", raw, key, field=key)
     rubric_id = nfc(raw.get("id"))
     if rubric_id and not _ID.match(rubric_id):
-        p.add("rubric-field-invalid", raw.get("__fields__", {}).get("id") or raw, field="id",
-              found=rubric_id, detail="chỉ dùng chữ thường không dấu, số và dấu gạch ngang")
-    dec = raw.get("decision") or {}
+        p.add("rubric-field-invalid", raw, "id", field="id", found=_shown(rubric_id),
+              detail="chỉ dùng chữ thường không dấu, số và dấu gạch ngang")
+    dec = _mapping(raw, "decision")
     decision = Decision(
         number=nfc(dec.get("number")),
         date=nfc(dec.get("date")),
@@ -558,12 +816,12 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
         province=nfc(dec.get("province")),
     )
     if decision.date and not re.match(r"^\d{4}-\d{2}-\d{2}$", decision.date):
-        p.add("rubric-field-invalid", dec, field="decision.date", found=decision.date,
+        p.add("rubric-field-invalid", dec, "date", field="decision.date", found=decision.date,
               detail="ngày viết dạng năm-tháng-ngày, ví dụ 2017-05-26")
 
-    defaults_raw = raw.get("defaults") or {}
+    defaults_raw = _mapping(raw, "defaults")
     defaults = {
-        "step": _number(p, defaults_raw, "step", 1.0) or 1.0,
+        "step": _number(p, defaults_raw, "step", 1.0, field="defaults.step", above=True) or 1.0,
         "evidence_required": _flag(p, defaults_raw, "evidence_required", False),
     }
     seen: dict[str, str] = {}
@@ -573,33 +831,28 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     built = [(item, item_raw) for item, item_raw in built if item is not None]
     items = tuple(item for item, _ in built)
     if not raw.get("items"):
-        p.add("rubric-no-items", raw)
+        p.add("rubric-no-items", raw, "items")
     for item, item_raw in built:
         families = {_FAMILY[leaf.kind] for leaf in item.leaves()}
         if len(families) > 1:
             kinds = sorted({KIND_LABELS[leaf.kind] for leaf in item.leaves()})
-            p.add("rubric-kind-mixed", item_raw, item=item.code, found=", ".join(kinds))
+            p.add("rubric-kind-mixed", item_raw, "code", item=item.code, found=", ".join(kinds))
 
-    rules_raw = raw.get("rules") or {}
+    rules_raw = _mapping(raw, "rules")
+    rule = functools.partial(_number, p, rules_raw, code="rubric-rule-invalid")
     rules = Rules(
-        bonus_cap=_number(p, rules_raw, "bonus_cap"),
-        penalty_cap=_number(p, rules_raw, "penalty_cap"),
-        total_floor=_number(p, rules_raw, "total_floor", 0.0) or 0.0,
-        criterion_floor=_number(p, rules_raw, "criterion_floor"),
+        bonus_cap=rule("bonus_cap"),
+        penalty_cap=rule("penalty_cap"),
+        total_floor=rule("total_floor", 0.0) or 0.0,
+        criterion_floor=rule("criterion_floor", high=1.0, above=True),
         criterion_floor_class=nfc(rules_raw.get("criterion_floor_class")),
     )
-    for key in ("bonus_cap", "penalty_cap"):
-        value = getattr(rules, key)
-        if value is not None and value < 0:
-            p.add("rubric-rule-invalid", rules_raw, field=key, detail="không được âm")
-    if rules.criterion_floor is not None and not 0 < rules.criterion_floor <= 1:
-        p.add("rubric-rule-invalid", rules_raw, field="criterion_floor",
-              detail="là một tỷ lệ lớn hơn 0 và không quá 1, ví dụ 0.5")
 
     bands = _build_bands(p, raw.get("bands") or [], raw)
     names = [b.name for b in bands]
     if rules.criterion_floor is not None and rules.criterion_floor_class not in names:
-        p.add("rubric-rule-invalid", rules_raw, field="criterion_floor_class",
+        p.add("rubric-rule-invalid", rules_raw, "criterion_floor_class",
+              field="criterion_floor_class",
               detail=f"«{rules.criterion_floor_class}» không phải một mức xếp loại")
     conditions = _build_conditions(p, raw.get("conditions") or [], names)
 
@@ -611,6 +864,7 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
         items=items,
         bands=bands,
         bands_verified=_flag(p, raw, "bands_verified", False),
+        example=_flag(p, raw, "example", False),
         conditions=conditions,
         rules=rules,
         total_rule_text=nfc(raw.get("total_rule_text")),
@@ -618,42 +872,129 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     )
     if bands and items and not p.findings:
         _check_coverage(p, rubric, raw)
+    if items and not p.findings:
+        _check_sheet_rows(p, rubric, raw)
     if p.findings:
-        first = p.findings[0]
-        raise RubricError(
-            f"Bộ tiêu chí {source or rubric_id} có {len(p.findings)} lỗi; lỗi đầu tiên: {first}",
-            p.findings,
-        )
+        _raise(p, source or rubric_id)
     return rubric
+
+
+#: Rows the template writes below the «Xếp loại» row at most: a blank row, three notes (the
+#: total rule, the bands, the warning on unverified bands), a blank row, two signature rows.
+_FOOTER_ROWS = 7
+
+
+def sheet_rows(rubric: Rubric) -> int:
+    """The last row of the score sheet that the template of ``rubric`` writes (at most)."""
+    # The layout is the template's to decide; imported here because template imports this module.
+    from .template import plan_layout
+
+    return plan_layout(rubric).class_row.number + _FOOTER_ROWS
+
+
+def _check_sheet_rows(p: _Problems, rubric: Rubric, raw: Mapping) -> None:
+    rows = sheet_rows(rubric)
+    if rows > MAX_SHEET_ROWS:
+        p.add("rubric-too-many-rows", raw, found=rows, expected=MAX_SHEET_ROWS)
+        return
+    _check_formulas(p, rubric, raw)
+
+
+#: What Excel accepts in one formula (Microsoft, "Excel specifications and limits"). A template
+#: formula past them is one Excel will not open, whatever LibreOffice does with it.
+EXCEL_FORMULA_CHARS, EXCEL_ARGUMENTS, EXCEL_NESTING = 8_192, 255, 64
+
+
+def formula_shape(formula: str) -> tuple[int, int, int]:
+    """(length, most arguments of one call, deepest nesting of parentheses) of a formula."""
+    args: list[int] = []
+    most = deepest = 0
+    in_text = False
+    for ch in formula:
+        if in_text:
+            in_text = ch != '"'  # a doubled quote closes and reopens: the same for counting
+        elif ch == '"':
+            in_text = True
+        elif ch == "(":
+            args.append(1)
+            deepest = max(deepest, len(args))
+        elif ch == "," and args:
+            args[-1] += 1
+        elif ch == ")" and args:
+            most = max(most, args.pop())
+    return len(formula), most, deepest
+
+
+def _check_formulas(p: _Problems, rubric: Rubric, raw: Mapping) -> None:
+    """Every formula of the rubric's template within Excel's limits: a tiêu chí of 300 items
+    would need COUNT and SUM over 300 cells, past the 255 arguments Excel allows."""
+    from .template import blueprint, plan_layout  # see sheet_rows
+
+    layout = plan_layout(rubric)
+    rows = {row.number: row for row in layout.rows}
+    rows.update({layout.total_row.number: layout.total_row, layout.class_row.number:
+                 layout.class_row})
+    places = {"base": "dòng «Tổng cộng»", "total": "dòng «Tổng điểm để đánh giá, phân loại»",
+              "class": "dòng «Xếp loại»"}
+    reported: set[int] = set()
+    for ref, content in blueprint(rubric).items():
+        number = int(re.sub(r"\D", "", ref))
+        if not (isinstance(content, str) and content.startswith("=")) or number in reported:
+            continue
+        length, most, deepest = formula_shape(content)
+        over = [text for bad, text in (
+            (length > EXCEL_FORMULA_CHARS, f"dài {length} ký tự, Excel cho tối đa "
+                                           f"{EXCEL_FORMULA_CHARS}"),
+            (most > EXCEL_ARGUMENTS, f"có hàm {most} đối số, Excel cho tối đa {EXCEL_ARGUMENTS}"),
+            (deepest > EXCEL_NESTING, f"lồng {deepest} cấp, Excel cho tối đa {EXCEL_NESTING}"),
+        ) if bad]
+        if over:
+            row = rows.get(number)
+            item = row.item if row is not None else None
+            where = (f"dòng của mục «{item.code}»" if item is not None
+                     else places.get(row.role if row else "", "dòng trạng thái ở đầu trang"))
+            p.add("rubric-excel-limit", raw, found=ref, item=item.code if item else None,
+                  detail=f"công thức ở {where} " + "; ".join(over))
+            reported.add(number)
+            if len(reported) == 5:
+                return
 
 
 def _build_bands(p: _Problems, raws: list, parent_raw: Mapping) -> tuple[Band, ...]:
     if not raws:
-        p.add("rubric-bands-missing", parent_raw)
+        p.add("rubric-bands-missing", parent_raw, "bands")
         return ()
     bands = []
     seen = set()
     for raw in raws:
         name = nfc(raw.get("name"))
         if not name:
-            p.add("rubric-band-invalid", raw, item="(trống)", detail="thiếu tên mức xếp loại")
+            p.add("rubric-band-invalid", raw, "name", item="(trống)",
+                  detail="thiếu tên mức xếp loại")
             continue
         if name in seen:
-            p.add("rubric-band-duplicate", raw, item=name)
+            p.add("rubric-band-duplicate", raw, "name", item=name)
             continue
         seen.add(name)
-        low = _number(p, raw, "min", None, name)
+        band = functools.partial(_number, p, raw, item=name, code="rubric-band-invalid")
+        low = band("min")
         if low is None:
-            p.add("rubric-band-invalid", raw, item=name, detail="thiếu điểm tối thiểu («từ»)")
+            if not _present(raw, "min"):
+                p.add("rubric-band-invalid", raw, item=name, detail="thiếu điểm tối thiểu («từ»)")
             continue
-        high = _number(p, raw, "max", None, name)
+        high = band("max", above=True)
+        if high is None and _present(raw, "max"):
+            continue
         if high is not None and high <= low:
-            p.add("rubric-band-invalid", raw, item=name,
+            p.add("rubric-band-invalid", raw, "max", item=name,
                   detail=f"điểm «đến» {num(high)} phải lớn hơn điểm «từ» {num(low)}")
             continue
-        quota = _number(p, raw, "quota", None, name)
+        # A share of the block (0.2) or a percentage (20): stored as the share.
+        quota = band("quota", high=100.0)
+        if quota is None and _present(raw, "quota"):
+            continue
         if quota is not None and quota > 1:
-            quota = quota / 100  # typed as a percentage
+            quota = quota / 100
         bands.append((raw, Band(name=name, min_points=low, max_points=high, quota=quota)))
     bands.sort(key=lambda rb: -rb[1].min_points)
     for (raw_hi, hi), (raw_lo, lo) in zip(bands, bands[1:]):
@@ -676,29 +1017,31 @@ def _build_conditions(p: _Problems, raws: list, class_names: list[str]) -> tuple
         cid = nfc(raw.get("id"))
         question = nfc(raw.get("question"))
         if not _COND_ID.match(cid or "-"):
-            p.add("rubric-condition-invalid", raw, item=cid or "(trống)",
-                  detail="mã điều kiện chỉ gồm chữ không dấu, số và dấu gạch dưới, bắt đầu bằng chữ")
+            p.add("rubric-condition-invalid", raw, "id", item=_shown(cid) or "(trống)",
+                  detail="mã điều kiện chỉ gồm chữ không dấu, số và dấu gạch dưới, bắt đầu "
+                  "bằng chữ")
             continue
         if cid in ids:
-            p.add("rubric-condition-invalid", raw, item=cid, detail="mã điều kiện bị trùng")
+            p.add("rubric-condition-invalid", raw, "id", item=cid, detail="mã điều kiện bị trùng")
             continue
         ids.add(cid)
         if not question:
-            p.add("rubric-condition-invalid", raw, item=cid, detail="thiếu câu hỏi")
+            p.add("rubric-condition-invalid", raw, "question", item=cid, detail="thiếu câu hỏi")
         effect_text = nfc(raw.get("effect"))
         effect = next(
             (e for e, label in EFFECT_LABELS.items() if effect_text.lower() in (e, label.lower())),
             None,
         )
         if effect is None:
-            p.add("rubric-condition-invalid", raw, item=cid,
-                  detail=f"tác động «{effect_text}» không có; dùng một trong: "
+            p.add("rubric-condition-invalid", raw, "effect", item=cid,
+                  detail=f"tác động «{_shown(effect_text)}» không có; dùng một trong: "
                   + ", ".join(EFFECT_LABELS.values()))
             continue
         target = nfc(raw.get("class"))
         if effect in (CAP_CLASS, FORCE_CLASS) and target not in class_names:
-            p.add("rubric-condition-invalid", raw, item=cid,
-                  detail=f"«{target or '(trống)'}» không phải một mức xếp loại của bộ tiêu chí")
+            p.add("rubric-condition-invalid", raw, "class", item=cid,
+                  detail=f"«{_shown(target) or '(trống)'}» không phải một mức xếp loại của bộ "
+                  "tiêu chí")
             continue
         out.append(Condition(id=cid, question=question, effect=effect,
                              target_class=target if effect in (CAP_CLASS, FORCE_CLASS) else ""))
@@ -720,32 +1063,142 @@ def _check_coverage(p: _Problems, rubric: Rubric, raw: Mapping) -> None:
 # --- loading -----------------------------------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's line as ``__loc__`` for located errors."""
+class _Refused(Exception):
+    """Something a rubric never needs, met while reading its YAML: loading stops at once."""
+
+    def __init__(self, code: str, mark: Any, **fields: Any):
+        super().__init__(code)
+        self.code, self.fields = code, fields
+        self.line = mark.line + 1 if mark is not None else None
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__loc__"] = {"line": node.start_mark.line + 1}
+class _Lines(list):
+    """A YAML sequence that remembers the line of each element (for located findings)."""
+
+    lines: list[int]
+
+
+class _RubricLoader(yaml.SafeLoader):
+    """SafeLoader for rubric files: refuses what a rubric never needs, records where things are.
+
+    Anchors, aliases and merge keys are refused as the composer meets them, before any node is
+    built: a few KB of nested aliases (a "billion laughs") would otherwise expand without bound
+    when the text is walked. Nesting and node count are bounded while composing, so recursion
+    stays shallow. Duplicate keys, which YAML resolves silently (the last wins), are collected
+    with their lines. Each mapping gets its line (LOC) and the line of each key (KEYS).
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.nesting = 0
+        self.nodes = 0
+        self.duplicates: list[tuple[Any, int, int]] = []  # key, line, line of the first
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("rubric-yaml-alias", event.start_mark, found=f"*{event.anchor}")
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("rubric-yaml-alias", event.start_mark, found=f"&{event.anchor}")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused("rubric-too-large", event.start_mark, detail=f"hơn {MAX_NODES} giá trị")
+        nested = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
+        if nested:
+            self.nesting += 1
+            if self.nesting > MAX_NESTING:
+                raise _Refused("rubric-too-large", event.start_mark,
+                               detail=f"lồng nhau quá {MAX_NESTING} cấp")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if nested:
+                self.nesting -= 1
+
+
+def _construct_mapping(loader: _RubricLoader, node: yaml.MappingNode) -> dict:
+    mapping: dict[Any, Any] = {}
+    keys: dict[Any, dict[str, int]] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused("rubric-yaml-alias", key_node.start_mark, found="<<")
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise _Refused("rubric-syntax", key_node.start_mark,
+                           detail="khóa phải là một chữ, không phải danh sách hay bảng") from None
+        if key in keys:
+            loader.duplicates.append((key, line, keys[key]["line"]))
+            continue
+        keys[key] = {"line": line}
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    mapping[LOC] = {"line": node.start_mark.line + 1}
+    mapping[KEYS] = keys
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _construct_sequence(loader: _RubricLoader, node: yaml.SequenceNode) -> list:
+    seq = _Lines(loader.construct_object(child, deep=True) for child in node.value)
+    seq.lines = [child.start_mark.line + 1 for child in node.value]
+    return seq
+
+
+_RubricLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_RubricLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 # Dates stay text (the model keeps ISO strings); YAML would turn 2017-05-26 into a date object.
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
+_RubricLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
+
+
+def _read_rubric_file(path: str | Path, source: str) -> bytes:
+    """The bytes of a rubric file: a regular file (a FIFO would block), of bounded size."""
+    try:
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise rubric_error("rubric-file-unreadable", path=source,
+                               detail="đây là thư mục" if stat.S_ISDIR(info.st_mode)
+                               else "không phải một tệp thông thường")
+        if info.st_size > MAX_RUBRIC_BYTES:
+            raise _too_big(source, info.st_size)
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_RUBRIC_BYTES + 1)
+    except FileNotFoundError:
+        raise rubric_error("rubric-file-unreadable", path=source,
+                           detail="không tìm thấy tệp") from None
+    except PermissionError:
+        raise rubric_error("rubric-file-unreadable", path=source,
+                           detail="không có quyền đọc tệp") from None
+    except OSError as exc:
+        raise rubric_error("rubric-file-unreadable", path=source,
+                           detail=f"lỗi đọc tệp ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > MAX_RUBRIC_BYTES:  # grew while being read
+        raise _too_big(source, len(data))
+    return data
+
+
+def _too_big(source: str, size: int) -> RubricError:
+    return rubric_error("rubric-too-large", path=source,
+                        detail=f"{size / 1048576:.1f} MB, quá mức tối đa "
+                               f"{MAX_RUBRIC_BYTES // 1048576} MB")
 
 
 def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
-    """Load a rubric from its YAML text form."""
+    """Load a rubric from its YAML text form (``text``, or the file at ``path``)."""
     source = str(path)
+    if text is None:
+        try:
+            text = _read_rubric_file(path, source).decode("utf-8")
+        except UnicodeDecodeError:
+            raise rubric_error("rubric-file-unreadable", path=source,
+                               detail="tệp không phải UTF-8") from None
+    if len(text) > MAX_RUBRIC_BYTES:
+        raise _too_big(source, len(text.encode("utf-8", "surrogatepass")))
+    loader = _RubricLoader(text)
     try:
-        if text is None:
-            text = Path(path).read_text(encoding="utf-8")
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except OSError as exc:
-        raise rubric_error("rubric-file-unreadable", path=source, detail=exc.strerror or exc)
-    except UnicodeDecodeError:
-        raise rubric_error("rubric-file-unreadable", path=source, detail="tệp không phải UTF-8")
+        raw = loader.get_single_data()
+    except _Refused as exc:
+        raise rubric_error(exc.code, path=source, line=exc.line, **exc.fields) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise rubric_error(
@@ -753,9 +1206,22 @@ def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
             path=source,
             line=mark.line + 1 if mark else None,
             detail=getattr(exc, "problem", None) or str(exc).splitlines()[0],
-        )
-    if not isinstance(raw, dict):
-        raise rubric_error("rubric-syntax", path=source, detail="nội dung phải là một bảng khóa: giá trị")
+        ) from None
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        # e.g. an integer of more digits than Python converts: text no rubric holds
+        raise rubric_error("rubric-syntax", path=source,
+                           detail=f"có giá trị không đọc được ({type(exc).__name__})") from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        findings = [make("rubric-key-duplicate", path=source, line=line, found=_shown(key),
+                         expected=f"dòng {first}") for key, line, first in loader.duplicates]
+        raise RubricError(f"Bộ tiêu chí {source} có {len(findings)} lỗi; lỗi đầu tiên: "
+                          f"{findings[0]}", findings)
+    if not isinstance(raw, Mapping):
+        raise rubric_error("rubric-syntax", path=source,
+                           detail="nội dung phải là một bảng các dòng «khóa: giá trị», không "
+                                  f"phải {_shown(raw) if raw is not None else 'tệp trống'}")
     return build_rubric(raw, source)
 
 
@@ -778,9 +1244,11 @@ def builtin_rubric(rubric_id: str) -> Rubric:
 
 @lru_cache(maxsize=None)
 def _builtin_rubric(rubric_id: str) -> Rubric:
+    # Only a listed id: a name is never joined to a path ("../x", a name too long to stat).
+    if rubric_id not in _builtin_ids():
+        raise rubric_error("rubric-unknown", found=_shown(rubric_id),
+                           expected=", ".join(builtin_ids()))
     resource = resources.files("dvcq_xl.rubrics") / f"{rubric_id}.yaml"
-    if not resource.is_file():
-        raise rubric_error("rubric-unknown", found=rubric_id, expected=", ".join(builtin_ids()))
     return load_yaml_rubric(f"{rubric_id}.yaml", resource.read_text(encoding="utf-8"))
 
 
@@ -792,10 +1260,14 @@ def load_rubric(id_or_path: str | Path) -> Rubric:
     """A built-in rubric by id, or a rubric file (``.yaml``/``.yml`` or a rubric workbook)."""
     text = str(id_or_path)
     path = Path(text)
-    looks_like_file = path.suffix.lower() in (".yaml", ".yml", ".xlsx", ".xlsm") or path.exists()
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the system, or with a NUL: no such file
+        exists = False
+    looks_like_file = path.suffix.lower() in (".yaml", ".yml", ".xlsx", ".xlsm") or exists
     if not looks_like_file:
         return builtin_rubric(text)
-    if not path.exists():
+    if not exists:
         raise rubric_error("rubric-file-unreadable", path=text, detail="không tìm thấy tệp")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from .rubric_workbook import load_rubric_workbook

@@ -10,13 +10,20 @@ form, each part located by sheet and cell, so both are validated by one
 from __future__ import annotations
 
 import datetime as dt
+import os
+from dataclasses import dataclass
+import stat
 from pathlib import Path
 from typing import Any
 
-from .errors import rubric_error
-from .findings import make
+from .errors import RubricError, WorkbookError, rubric_error
+from .findings import Finding, make
 from .output import atomic_path
-from .rubric import EFFECT_LABELS, KIND_LABELS, NO, YES, Rubric, build_rubric, nfc, num
+from .reader import col_index, col_letter
+from .rubric import (
+    EFFECT_LABELS, KEYS, KIND_LABELS, LOC, MAX_SHEET_ROWS, MAX_TEXT, NO, YES, Rubric, _shown,
+    build_rubric, nfc, num,
+)
 
 ITEMS, BANDS, CONDITIONS, SETTINGS = "Tiêu chí", "Xếp loại", "Điều kiện", "Cài đặt"
 
@@ -56,6 +63,7 @@ SETTINGS_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "decision_body": ("Cơ quan ban hành", ("decision", "body")),
     "province": ("Tỉnh, thành phố", ("decision", "province")),
     "bands_verified": ("Thang xếp loại đã đối chiếu với Quyết định (Có/Không)", ("bands_verified",)),
+    "example": ("Bộ tiêu chí ví dụ, không phải văn bản thật (Có/Không)", ("example",)),
     "default_step": ("Bước điểm mặc định", ("defaults", "step")),
     "default_evidence_required": (
         "Mặc định bắt buộc tài liệu kiểm chứng (Có/Không)",
@@ -77,10 +85,12 @@ SETTINGS_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
-    """Write ``rubric`` as an editable rubric workbook (atomically)."""
+    """Write ``rubric`` as an editable rubric workbook (atomically; never over the rubric's own
+    file)."""
     import xlsxwriter
 
-    with atomic_path(path) as tmp:
+    with atomic_path(path, inputs=[rubric.source], suffixes=(".xlsx",),
+                     what="bộ tiêu chí") as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                               "valign": "vcenter", "font_name": "Times New Roman"})
@@ -152,55 +162,112 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
 
 # --- load --------------------------------------------------------------------------------------
 
+#: Error values a formula can leave in a cell (what Excel, LibreOffice and Gnumeric write).
+_ERROR_VALUES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                 "#GETTING_DATA", "#SPILL!", "#CALC!", "Err:502", "Err:504", "Err:508"}
+
 
 def load_rubric_workbook(path: str | Path) -> Rubric:
-    """Load a rubric workbook; raise RubricError with every located problem."""
-    from openpyxl import load_workbook
+    """Load a rubric workbook; raise RubricError with every located problem (sheet and cell).
+
+    The workbook is read by the toolkit's own reader, the one that reads score sheets
+    (:func:`dvcq_xl.reader.read_workbook`): the same screening of hostile files (zip bombs, XML
+    entities, sizes, encryption) and the same bound of :data:`~dvcq_xl.rubric.MAX_SHEET_ROWS`
+    rows per sheet.
+    """
+    from .reader import read_workbook
 
     source = str(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types on bad files; all mean the same here
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
         raise rubric_error("rubric-file-unreadable", path=source,
-                           detail=f"không phải tệp Excel .xlsx hợp lệ ({type(exc).__name__})")
+                           detail="không tìm thấy tệp") from None
+    if not stat.S_ISREG(mode):  # a FIFO would block the reader
+        raise rubric_error("rubric-file-unreadable", path=source,
+                           detail="đây là thư mục" if stat.S_ISDIR(mode)
+                           else "không phải một tệp thông thường")
     try:
-        problems = []
-        tables = {}
-        for name in (ITEMS, BANDS, CONDITIONS):
-            if name not in wb.sheetnames:
-                if name == CONDITIONS:
-                    tables[name] = []
-                    continue
-                problems.append(make("rubric-sheet-missing", path=source, sheet=name))
-                continue
-            rows, missing = _read_table(wb[name], name)
-            problems += [make("rubric-column-missing", path=source, sheet=name, cell="A1",
-                              expected=h) for h in missing]
-            tables[name] = rows
-        settings = _read_settings(wb[SETTINGS]) if SETTINGS in wb.sheetnames else None
-        if settings is None:
-            problems.append(make("rubric-sheet-missing", path=source, sheet=SETTINGS))
-    finally:
-        wb.close()
+        ir = read_workbook(path)
+    except WorkbookError as exc:
+        reason = exc.findings[0].message if exc.findings else exc.message
+        raise rubric_error("rubric-file-unreadable", path=source,
+                           detail=reason[:1].lower() + reason[1:]) from None
+    problems: list[Finding] = []
+    tables: dict[str, list[dict]] = {}
+    for name in (ITEMS, BANDS, CONDITIONS):
+        rows = _sheet_cells(ir, name, source, problems, optional=name == CONDITIONS)
+        if rows is not None:
+            tables[name] = _read_table(rows, name, source, problems)
+    settings_rows = _sheet_cells(ir, SETTINGS, source, problems)
+    settings = (_read_settings(settings_rows, source, problems) if settings_rows is not None
+                else {})
     if problems:
-        from .errors import RubricError
+        raise RubricError(f"Tệp bộ tiêu chí {source} có {len(problems)} lỗi; lỗi đầu tiên: "
+                          f"{problems[0]}", problems)
 
-        raise RubricError(f"Tệp bộ tiêu chí {source} thiếu phần bắt buộc: {problems[0]}", problems)
-
-    raw: dict[str, Any] = {"__loc__": {"sheet": SETTINGS}, "__fields__": {}}
+    raw: dict[Any, Any] = {LOC: {"sheet": SETTINGS}, KEYS: {}}
     for key, (value, cell) in settings.items():
-        if key not in SETTINGS_KEYS:
-            continue
         where = SETTINGS_KEYS[key][1]
+        loc = {"sheet": SETTINGS, "cell": cell, "name": key}
         target = raw
         for part in where[:-1]:
-            target = target.setdefault(part, {"__loc__": {"sheet": SETTINGS, "cell": cell}})
+            target = target.setdefault(part, {LOC: loc, KEYS: {}})
         target[where[-1]] = value
-        raw["__fields__"][key] = {"__loc__": {"sheet": SETTINGS, "cell": cell}}
+        target[KEYS][where[-1]] = loc
     raw["items"] = _tree(tables[ITEMS])
     raw["bands"] = tables[BANDS]
-    raw["conditions"] = tables[CONDITIONS]
+    raw["conditions"] = tables.get(CONDITIONS, [])
     return build_rubric(raw, source)
+
+
+def _sheet_cells(ir: Any, name: str, source: str, problems: list[Finding],
+                optional: bool = False) -> dict[int, dict[int, Any]] | None:
+    """The values of sheet ``name`` by row and column number; None (and a finding unless the
+    sheet is optional and absent) when the sheet is missing, is not a worksheet, or is too long.
+    A formula cell without a usable value is an :class:`_Unusable`, reported where it is read."""
+    if name not in ir.sheetnames:
+        if not optional:
+            problems.append(make("rubric-sheet-missing", path=source, sheet=name))
+        return None
+    if name not in ir.sheets:  # a chart sheet, or beyond the sheets the reader keeps
+        problems.append(make("rubric-file-unreadable", path=source, sheet=name,
+                             detail=f"trang «{name}» không phải một trang bảng tính đọc được"))
+        return None
+    rows: dict[int, dict[int, Any]] = {}
+    for cell in ir.sheets[name].values():
+        if cell.row >= MAX_SHEET_ROWS:
+            problems.append(make("rubric-too-large", path=source, sheet=name,
+                                 cell=f"A{MAX_SHEET_ROWS}",
+                                 detail=f"trang «{name}» có dữ liệu đến dòng {MAX_SHEET_ROWS} "
+                                        f"hoặc xa hơn; một bộ tiêu chí dùng ít hơn "
+                                        f"{MAX_SHEET_ROWS} dòng"))
+            return None
+        value = cell.value
+        if cell.is_formula and (value is None or value in _ERROR_VALUES):
+            value = _Unusable(cell.formula or "", "nhưng tệp không lưu kết quả tính"
+                              if value is None else f"cho kết quả lỗi {value}")
+        else:
+            value = _cell_value(value)
+        rows.setdefault(cell.row, {})[col_index(cell.column)] = value
+    return rows
+
+
+@dataclass(frozen=True)
+class _Unusable:
+    """A formula cell whose value cannot be used: never calculated (a file written by a program),
+    or an error. Only the cells the rubric uses are reported: a scratch column may hold one."""
+
+    formula: str
+    detail: str
+
+
+def _usable(value: Any, sheet: str, ref: str, source: str, problems: list[Finding]) -> Any:
+    if isinstance(value, _Unusable):
+        problems.append(make("rubric-cell-formula", path=source, sheet=sheet, cell=ref,
+                             found=value.formula, detail=value.detail))
+        return None
+    return value
 
 
 def _cell_value(value: Any) -> Any:
@@ -209,41 +276,72 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return nfc(value)
-    return value
+        return nfc(value) if len(value) <= MAX_TEXT else value  # too long: reported as it is
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)  # a time or a duration: reported where a number or text is expected
 
 
-def _read_table(ws, sheet: str) -> tuple[list[dict], list[str]]:
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, ())
-    fields = {nfc(h).lower(): i for i, h in enumerate(header or ()) if h is not None}
-    index, missing = {}, []
+def _read_table(rows: dict[int, dict[int, Any]], sheet: str, source: str,
+                problems: list[Finding]) -> list[dict]:
+    header: dict[str, int] = {}
+    for col, title in sorted(rows.get(1, {}).items()):
+        text = "" if isinstance(title, _Unusable) else nfc(title).lower()
+        if not text:
+            continue
+        if text in header:
+            problems.append(make("rubric-key-duplicate", path=source, sheet=sheet,
+                                 cell=f"{col_letter(col)}1", found=nfc(title),
+                                 expected=f"{sheet}!{col_letter(header[text])}1"))
+            continue
+        header[text] = col
+    index: dict[str, int] = {}
+    titles: dict[str, str] = {}
     for field, title, required, _, _ in COLUMNS[sheet]:
-        if title.lower() in fields:
-            index[field] = fields[title.lower()]
+        if title.lower() in header:
+            index[field] = header[title.lower()]
+            titles[field] = title
         elif required:
-            missing.append(title)
+            problems.append(make("rubric-column-missing", path=source, sheet=sheet, cell="A1",
+                                 expected=title))
     out = []
-    for r, row in enumerate(rows, start=2):
-        values = {f: _cell_value(row[i]) if i < len(row) else None for f, i in index.items()}
+    for r in sorted(n for n in rows if n > 1):
+        values: dict[Any, Any] = {f: _usable(rows[r].get(c), sheet, f"{col_letter(c)}{r}",
+                                             source, problems) for f, c in index.items()}
         if all(v is None or v == "" for v in values.values()):
             continue
-        values["__loc__"] = {"sheet": sheet, "cell": f"A{r}"}
-        if isinstance(values.get("code"), (int, float)):
+        if isinstance(values.get("code"), (int, float)) and not isinstance(values["code"], bool):
             values["code"] = str(num(values["code"]))
+        values[LOC] = {"sheet": sheet, "cell": f"A{r}"}
+        values[KEYS] = {f: {"sheet": sheet, "cell": f"{col_letter(c)}{r}", "name": titles[f]}
+                        for f, c in index.items()}
         out.append(values)
-    return out, missing
+    return out
 
 
-def _read_settings(ws) -> dict[str, tuple[Any, str]]:
-    out = {}
-    for r, row in enumerate(ws.iter_rows(min_row=2, max_col=2, values_only=True), start=2):
-        key = nfc(row[0]) if row and row[0] is not None else ""
-        if key:
-            value = _cell_value(row[1]) if len(row) > 1 else None
-            if key == "version" and isinstance(value, (int, float)):
-                value = str(num(value))
-            out[key] = (value, f"B{r}")
+def _read_settings(rows: dict[int, dict[int, Any]], source: str,
+                   problems: list[Finding]) -> dict[str, tuple[Any, str]]:
+    out: dict[str, tuple[Any, str]] = {}
+    first: dict[str, int] = {}
+    for r in sorted(n for n in rows if n > 1):
+        key = nfc(_usable(rows[r].get(1), SETTINGS, f"A{r}", source, problems))
+        if not key:
+            continue
+        if key not in SETTINGS_KEYS:
+            problems.append(make("rubric-field-unknown", path=source, sheet=SETTINGS,
+                                 cell=f"A{r}", found=_shown(key),
+                                 expected=", ".join(SETTINGS_KEYS)))
+            continue
+        if key in first:
+            problems.append(make("rubric-key-duplicate", path=source, sheet=SETTINGS,
+                                 cell=f"A{r}", found=key, expected=f"{SETTINGS}!A{first[key]}"))
+            continue
+        first[key] = r
+        value = _usable(rows[r].get(2), SETTINGS, f"B{r}", source, problems)
+        if key in ("id", "version") and isinstance(value, (int, float)) \
+                and not isinstance(value, bool):
+            value = str(num(value))
+        out[key] = (value, f"B{r}")
     return out
 
 

@@ -51,6 +51,12 @@ DEFAULT_PASSWORD = "dvcq"
 BUTTON_MACRO, BUTTON_CAPTION, BUTTON_CELL = "KiemTra", "Kiểm tra", "K6"
 AGENCY, REVIEW = "agency", "review"
 META_KEYS = ("rubric_id", "rubric_version", "rubric_hash", "year", "copy", "toolkit_version")
+#: the named cells of the title block, the same for every rubric
+TITLE_PLACES = {"dvcq_agency": "B4", "dvcq_agency_code": "B5", "dvcq_block": "G4",
+                "dvcq_self_status": "B6", "dvcq_review_status": "B7"}
+#: stamps of the hidden metadata sheet that the score sheet shows too, and where (as planned):
+#: a finding about a stamp points there, never at the sheet the user cannot open
+SHOWN_STAMPS = {"dvcq_year": "G5"}
 
 # Columns of the score sheet.
 TT, CONTENT, MAX, SELF, REV, EVID, REASON, NOTE, SSTATE, RSTATE = "ABCDEFGHIJ"
@@ -67,7 +73,11 @@ GUIDE_WIDTH = 70  # the guide sheet's one column, in characters
 S_OK, S_EMPTY, S_TYPE, S_RANGE, S_STEP, S_EVIDENCE, S_REASON = range(7)
 STATUS_OK_SELF = "Đã chấm đầy đủ, hợp lệ."
 STATUS_OK_REVIEW = "Tổ kiểm tra đã chấm đầy đủ, hợp lệ."
+#: the team's column is valid but partly empty: the agency's entries stand for the empty ones
+STATUS_PART_REVIEW = "Tổ kiểm tra đã chấm hợp lệ"
 STATUS_NONE_REVIEW = "Tổ kiểm tra chưa chấm."
+#: what the status lines add when a capped sum (bonus, penalties) is cut to its cap
+CAP_NOTE = "Lưu ý:"
 CLASS_ERROR = "Có lỗi, chưa xếp loại"
 CLASS_INCOMPLETE = "Chưa chấm đủ"
 
@@ -317,22 +327,77 @@ def _entry_parts(rng: str) -> list[str]:
     ]
 
 
-def self_status_formula(layout: Layout) -> str:
+def _usable_sum(rows: Iterable[int], col: str, state_col: str) -> str:
+    """The sum of a column's usable scores on ``rows`` (in range, on step; evidence or reason
+    may be missing), as the checker and :meth:`Rubric.score` count them: a mistyped entry is
+    reported on its own, not in a cap."""
+    terms = [f"IF(OR({state_col}{r}={S_OK},{state_col}{r}>={S_EVIDENCE}),{col}{r},0)"
+             for r in rows]
+    return f"ROUND({'+'.join(terms)},6)"
+
+
+def _shown_points(expr: str) -> str:
+    """A number as the status text shows it: with a decimal comma whatever the engine's locale."""
+    return f'SUBSTITUTE({expr}&"",".",",")'
+
+
+def cap_notes(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
+    """The status text's notes on sums cut to their cap (bonus, penalties), or "" for none.
+
+    «tối đa» caps what counts: listing every violation is right, the total takes the cap. A
+    note only where the items' own maxima add up past the cap (elsewhere it cannot happen).
+    """
+    notes = []
+    for kind, what, cap_text in ((BONUS, "điểm thưởng", "mức tối đa"),
+                                 (PENALTY, "điểm trừ", "mức trừ tối đa")):
+        leaves = rubric.leaves((kind,))
+        cap = rubric.bonus_max if kind == BONUS else rubric.penalty_max
+        if sum(leaf.max_points for leaf in leaves) <= cap + 1e-9:
+            continue
+        total = _usable_sum([layout.leaf_rows[leaf.code].number for leaf in leaves], col,
+                            state_col)
+        note = (f'IF({total}>{num(cap)},"{" " + CAP_NOTE} tổng {what} "&{_shown_points(total)}&'
+                f'" vượt {cap_text} {_pt(cap)}; chỉ tính {_pt(cap)}.","")')
+        removers = [layout.condition_rows[c.id].number for c in rubric.conditions
+                    if c.effect == REMOVE_BONUS]
+        if kind == BONUS and removers:  # no bonus counts at all: nothing is cut to the cap
+            test = ",".join(f'{col}{r}="{YES}"' for r in removers)
+            note = f'IF(OR({test}),"",{note})'
+        notes.append(note)
+    return "&".join(notes)
+
+
+def _with_notes(text: str, notes: str) -> str:
+    return f"{text}&{notes}" if notes else text
+
+
+def self_status_formula(rubric: Rubric, layout: Layout) -> str:
+    """The live «Tự chấm» line: what ``dvcq check`` will say of the agency's column."""
     rng = layout.state_range(SSTATE)
     agency = "$B$4"
     parts = [f'IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, đơn vị; ","")',
              *_entry_parts(rng),
              _count_part(rng, S_EVIDENCE, "mục thiếu tài liệu kiểm chứng hoặc giải trình")]
-    return (f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)=0,"{STATUS_OK_SELF}",'
-            f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa.")')
+    notes = cap_notes(rubric, layout, SELF, SSTATE)
+    ok = _with_notes(f'"{STATUS_OK_SELF}"', notes)
+    todo = _with_notes(f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."', notes)
+    return f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)=0,{ok},{todo})'
 
 
-def review_status_formula(layout: Layout) -> str:
+def review_status_formula(rubric: Rubric, layout: Layout) -> str:
+    """The live «Tổ KT» line. The team may leave items empty (the agency's entries then stand,
+    as ``dvcq check`` and the consolidation take them), so an empty item is told, not an error."""
     rng = layout.state_range(RSTATE)
-    parts = [*_entry_parts(rng),
+    parts = [*_entry_parts(rng)[1:],
              _count_part(rng, S_REASON, "mục điều chỉnh điểm chưa ghi lý do")]
-    return (f'=IF({_filled(rng)}=0,"{STATUS_NONE_REVIEW}",IF(COUNTIF({rng},">0")=0,'
-            f'"{STATUS_OK_REVIEW}","Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."))')
+    empty = f"COUNTIF({rng},{S_EMPTY})"
+    notes = cap_notes(rubric, layout, REV, RSTATE)
+    ok = (f'IF({empty}=0,"{STATUS_OK_REVIEW}","{STATUS_PART_REVIEW}, còn "&{empty}&'
+          f'" mục để trống (tính theo kết quả tự chấm).")')
+    left = f'IF({empty}>0," Còn "&{empty}&" mục để trống (tính theo kết quả tự chấm).","")'
+    todo = f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."&{left}'
+    return (f'=IF({_filled(rng)}=0,"{STATUS_NONE_REVIEW}",IF(COUNTIF({rng},">{S_EMPTY}")=0,'
+            f'{_with_notes(ok, notes)},{_with_notes(todo, notes)}))')
 
 
 def row_label(row: Row) -> str:
@@ -359,7 +424,8 @@ def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
     the checks compare a returned workbook against it, so the two cannot drift apart.
     """
     lay = layout or plan_layout(rubric)
-    bp: dict[str, Any] = {"B6": self_status_formula(lay), "B7": review_status_formula(lay)}
+    bp: dict[str, Any] = {"B6": self_status_formula(rubric, lay),
+                         "B7": review_status_formula(rubric, lay)}
     for row in lay.rows:
         r = row.number
         if row.role in ("heading", "parent", "item"):
@@ -522,7 +588,9 @@ def _step_title_block(ctx: _Ctx) -> None:
     ws.merge_range("B5:E5", "", f.cell(align="left"))
     _write_value(ws, "B5", ctx.agency.code, f.cell(align="left"))
     ws.write("F5", "Năm:", label)
-    ws.merge_range("G5:H5", ctx.year, f.cell(align="left", num_format="0"))
+    year_cell = SHOWN_STAMPS["dvcq_year"]
+    ws.merge_range(f"{year_cell}:H{year_cell[1:]}", ctx.year,
+                   f.cell(align="left", num_format="0"))
     status = f.cell(italic=True, align="left")
     ws.write("A6", "Tự chấm:", label)
     ws.merge_range("B6:H6", "", status)
@@ -718,9 +786,7 @@ def _pt(value: float) -> str:
 def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple[str, str]]:
     """Where the template puts each contract name: name -> (sheet, A1 cell)."""
     lay = layout or plan_layout(rubric)
-    places = {"dvcq_agency": (SHEET, "B4"), "dvcq_agency_code": (SHEET, "B5"),
-              "dvcq_block": (SHEET, "G4"), "dvcq_self_status": (SHEET, "B6"),
-              "dvcq_review_status": (SHEET, "B7")}
+    places = {name: (SHEET, ref) for name, ref in TITLE_PLACES.items()}
     for code, row in lay.leaf_rows.items():
         key = code.replace(".", "_")
         for prefix, col in (("max", MAX), ("self", SELF), ("review", REV), ("evidence", EVID),
@@ -808,12 +874,14 @@ def _step_conditional_formats(ctx: _Ctx) -> None:
         "type": "formula", "criteria": f"=${RSTATE}{a}={S_REASON}", "format": warn})
     ok = ctx.wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
     todo = ctx.wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-    ws.conditional_format("B6", {"type": "formula", "criteria": f'=$B$6="{STATUS_OK_SELF}"',
-                                 "format": ok})
-    ws.conditional_format("B6", {"type": "formula", "criteria": f'=$B$6<>"{STATUS_OK_SELF}"',
+    # a valid line may go on with a note (a sum cut to its cap): compare how it starts
+    self_ok = f'LEFT($B$6,{len(STATUS_OK_SELF)})="{STATUS_OK_SELF}"'
+    ws.conditional_format("B6", {"type": "formula", "criteria": f"={self_ok}", "format": ok})
+    ws.conditional_format("B6", {"type": "formula", "criteria": f"=NOT({self_ok})",
                                  "format": todo})
-    ws.conditional_format("B7", {"type": "formula", "criteria": f'=$B$7="{STATUS_OK_REVIEW}"',
-                                 "format": ok})
+    ws.conditional_format("B7", {"type": "formula", "format": ok, "criteria": (
+        f'=OR(LEFT($B$7,{len(STATUS_OK_REVIEW)})="{STATUS_OK_REVIEW}",'
+        f'LEFT($B$7,{len(STATUS_PART_REVIEW)})="{STATUS_PART_REVIEW}")')})
     ws.conditional_format("B4", {"type": "formula", "criteria": "=LEN(TRIM($B$4))=0",
                                  "format": bad})
 
@@ -952,8 +1020,12 @@ def render_template(
     fill: Fill | None = None,
     password: str = DEFAULT_PASSWORD,
     macros: bool = False,
+    inputs: Iterable[str | Path] = (),
 ) -> Path:
     """Write the locked score workbook for ``agency`` (atomically) and return its path.
+
+    ``inputs`` are the files the caller read to make it (besides the rubric's own file), which
+    the output may never replace.
 
     ``mode`` is ``"agency"`` (self scores, evidence and conditions unlocked) or ``"review"`` (the
     inspection team's copy: the agency's entries locked, review scores and reasons unlocked).
@@ -966,7 +1038,8 @@ def render_template(
     if macros and Path(path).suffix.lower() != ".xlsm":
         raise OutputError(f"Bảng chấm điểm có nút «{BUTTON_CAPTION}» phải là tệp .xlsm "
                           f"(không phải {Path(path).name}).")
-    with atomic_path(path) as tmp:
+    with atomic_path(path, inputs=[rubric.source, *inputs], suffixes=(".xlsx", ".xlsm"),
+                     what="bảng chấm điểm") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_numbers": False,
                                             "strings_to_urls": False})

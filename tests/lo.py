@@ -1,4 +1,5 @@
-"""Real LibreOffice, headless: recalculate workbooks and render them to PDF/PNG.
+"""Real spreadsheet engines, headless: LibreOffice (recalculate, render to PDF/PNG, edit) and
+Gnumeric's ``ssconvert --recalc`` (a second engine for the template's formulas).
 
 LibreOffice does not always recalculate an xlsx on load (it may trust cached values), so every
 run uses a private profile whose settings force recalculation of OOXML and ODF files on load.
@@ -11,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -45,9 +47,15 @@ def has_writer() -> bool:
                for folder in (program, Path("/usr/lib/libreoffice/program")))
 
 
+#: what the engine tests need from Debian: LibreOffice (Calc, Writer, its Python bridge),
+#: pdftoppm/pdftotext, and Gnumeric for ssconvert
+APT_PACKAGES = ("libreoffice-calc-nogui", "libreoffice-writer-nogui", "poppler-utils",
+                "python3-uno", "gnumeric")
+
+
 def install_soffice() -> str | None:
     """Install LibreOffice Calc and Writer (Debian's -nogui packages, with python3-uno to drive
-    it) when we are root with apt."""
+    it), and Gnumeric with them, when we are root with apt."""
     if find_soffice() and find_uno_python() and has_writer():
         return find_soffice()
     if os.geteuid() != 0 or not shutil.which("apt-get"):
@@ -55,10 +63,62 @@ def install_soffice() -> str | None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=900,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "libreoffice-calc-nogui",
-                    "libreoffice-writer-nogui", "poppler-utils", "python3-uno"],
+    subprocess.run(["apt-get", "install", "-y", "-qq", *APT_PACKAGES],
                    env=env, check=False, timeout=1800, stdout=subprocess.DEVNULL)
     return find_soffice()
+
+
+def find_ssconvert() -> str | None:
+    return shutil.which("ssconvert")
+
+
+def install_gnumeric() -> str | None:
+    """Install Gnumeric (Debian package ``gnumeric``, which has ssconvert) when we are root with
+    apt."""
+    if find_ssconvert():
+        return find_ssconvert()
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return None
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=900,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "gnumeric"],
+                   env=env, check=False, timeout=1800, stdout=subprocess.DEVNULL)
+    return find_ssconvert()
+
+
+class Gnumeric:
+    """Gnumeric's ``ssconvert --recalc``: open, recalculate every formula, save as xlsx.
+
+    It keeps the workbook's defined names, so the recalculated values are read by name like
+    LibreOffice's. One process per file (ssconvert converts one file at a time), two at once.
+    A formula's text result is stored inline (``t="str"``, as Excel and LibreOffice do) or, when
+    the same text is among the shared strings, as a shared string (``t="s"``): read the values
+    with openpyxl.
+    """
+
+    def __init__(self, ssconvert: str, workdir: Path):
+        self.ssconvert = ssconvert
+        self.home = workdir / "gnumeric-home"  # its settings stay out of the user's home
+        self.home.mkdir(parents=True, exist_ok=True)
+
+    def recalculate(self, files: list[Path], out_dir: Path) -> list[Path]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "HOME": str(self.home), "GSETTINGS_BACKEND": "memory"}
+
+        def one(src: Path) -> tuple[Path, subprocess.CompletedProcess]:
+            dst = out_dir / f"{Path(src).stem}.xlsx"
+            result = subprocess.run(
+                [self.ssconvert, "--recalc", "-T", "Gnumeric_Excel:xlsx", str(src), str(dst)],
+                capture_output=True, text=True, timeout=300, env=env)
+            return dst, result
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(one, files))
+        failed = [(dst, r.stderr[-1000:]) for dst, r in done if r.returncode or not dst.exists()]
+        if failed:
+            raise RuntimeError(f"ssconvert did not write {failed}")
+        return [dst for dst, _ in done]
 
 
 class LibreOffice:

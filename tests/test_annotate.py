@@ -22,7 +22,8 @@ EX = builtin_rubric("vi-du-minh-hoa")
 def faulty(tmp_path):
     inbox = tmp_path / "nop"
     inbox.mkdir()
-    fill = full_fill(EX, self_scores={"1.3": 11, "1.2": "4,5"})
+    # over the Chuẩn, a number typed as text (errors) and deductions past their cap (a warning)
+    fill = full_fill(EX, self_scores={"1.3": 11, "1.2": "4,5", "7.1": 5, "7.2": 9})
     return make_filled(EX, inbox / "Sở Thử.xlsx", fill=fill,
                        agency=Agency('=HYPERLINK("http://x","bấm")', "STN", "Sở"))
 
@@ -39,13 +40,17 @@ def test_marked_copy_has_comments_fills_and_listing(tmp_path, faulty):
     above = ws[cell_of(EX, "dvcq_self_1_3")]
     assert "vượt điểm chuẩn 10" in above.comment.text
     assert above.fill.fgColor.rgb.endswith("FFC7CE")
-    coerced = ws[cell_of(EX, "dvcq_self_1_2")]
-    assert "dạng chữ" in coerced.comment.text and coerced.fill.fgColor.rgb.endswith("FFEB9C")
+    typed = ws[cell_of(EX, "dvcq_self_1_2")]
+    assert "dạng chữ" in typed.comment.text and typed.fill.fgColor.rgb.endswith("FFC7CE")
+    capped = next(f for f in result.findings if f.code == "penalty-below-floor")
+    assert capped.severity == "warning" and capped.cell
+    warned = ws[capped.cell]
+    assert "tính 10" in warned.comment.text and warned.fill.fgColor.rgb.endswith("FFEB9C")
     listing = wb[RESULT_SHEET]
     rows = [[c.value for c in row] for row in listing.iter_rows(min_row=8)]
     assert [r[5] for r in rows] == [f.code for f in result.findings]
     link = listing["C8"].hyperlink
-    assert link is not None and link.location == f"'{SHEET}'!{cell_of(EX, 'dvcq_self_1_3')}"
+    assert link is not None and link.location == f"'{SHEET}'!{result.findings[0].cell}"
     # the agency's text stays text: no formula reaches the Sở's outputs
     assert listing["A3"].data_type == "s" and listing["A3"].value.startswith("Cơ quan")
     assert ws["B4"].data_type == "s"

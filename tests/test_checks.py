@@ -7,6 +7,7 @@ overwriting a formula …) and names the findings expected: (code, cell, item).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dvcq_xl.checks import CHECKS, codes, normalise_formula, parse_answer, parse_score
+from dvcq_xl.checks import CHECKS, codes, normalise_formula, parse_answer, parse_score, recompute
 from dvcq_xl.findings import MESSAGES
+from dvcq_xl.reader import read_workbook
 from dvcq_xl.intake import check_file
 from dvcq_xl.rubric import YES, build_rubric, builtin_rubric
 from dvcq_xl.template import REVIEW, Agency, blueprint
@@ -76,10 +78,11 @@ CASES = [
      [("score-not-number", _c("dvcq_self_1_3"), "1.3")]),
     ("score-date", EX, {}, _set("dvcq_self_1_3", datetime(2025, 5, 4)),
      [("score-not-number", _c("dvcq_self_1_3"), "1.3")]),
+    # the template's formulas leave a number typed as text out of its totals: an error there
     ("score-comma-text", EX, {"self_scores": {"1.2": "4,5"}}, None,
-     [("score-text-coerced", _c("dvcq_self_1_2"), "1.2")]),
+     [("score-text", _c("dvcq_self_1_2"), "1.2")]),
     ("score-dot-text", EX, {"self_scores": {"1.2": "4.5"}}, None,
-     [("score-text-coerced", _c("dvcq_self_1_2"), "1.2")]),
+     [("score-text", _c("dvcq_self_1_2"), "1.2")]),
     ("score-negative", EX, {"self_scores": {"1.3": -1}}, None,
      [("score-negative", _c("dvcq_self_1_3"), "1.3")]),
     ("score-above-max", EX, {"self_scores": {"1.3": 11}}, None,
@@ -95,10 +98,19 @@ CASES = [
     ("bonus-above-cap", BONUS2, {"self_scores": {"6.1": 5, "6.2": 2}}, None,
      [("bonus-above-cap", _c("dvcq_self_sub_6", BONUS2), "6")]),
     ("bonus-at-cap", BONUS2, {"self_scores": {"6.1": 3, "6.2": 2}}, None, []),
+    # only usable scores add up to a cap: 12 of 10 is reported once, as over its Chuẩn
+    ("penalty-wrong-entry-not-capped", EX, {"self_scores": {"7.1": 5, "7.2": 12}}, None,
+     [("score-above-max", _c("dvcq_self_7_2"), "7.2")]),
+    # no bonus counts at all when a condition removes it: nothing is cut to the cap
+    ("bonus-removed-not-capped", BONUS2, {"self_scores": {"6.1": 5, "6.2": 2},
+                                          "self_answers": {"phe_binh": YES}}, None, []),
     ("evidence-missing", EX, {"evidence": {"1.3": ""}}, None,
      [("evidence-missing", _c("dvcq_evidence_1_3"), "1.3")]),
     ("evidence-not-needed-at-zero", EX, {"self_scores": {"1.3": 0}, "evidence": {"1.3": ""}},
      None, []),
+    # a wrong score is fixed first (the sheet asks for evidence only of a usable score)
+    ("evidence-after-wrong-score", EX, {"self_scores": {"1.3": 11}, "evidence": {"1.3": ""}},
+     None, [("score-above-max", _c("dvcq_self_1_3"), "1.3")]),
     ("agency-missing", EX, {}, _set("dvcq_agency", None),
      [("agency-missing", "B4", None)]),
     ("agency-blank-spaces", EX, {}, _set("dvcq_agency", "   "),
@@ -119,7 +131,7 @@ CASES = [
      [("template-modified", _c("dvcq_self_sub_1"), None)]),
     ("state-formula-changed", EX, {}, lambda ws, wb: ws.__setitem__(
         "I" + _c("dvcq_self_1_3")[1:], "=0"),
-     [("template-modified", "I" + _c("dvcq_self_1_3")[1:], None)]),
+     [("template-modified", None, None)]),  # hidden column: the row is named, see below
     ("total-typed-right", EX, {}, _set("dvcq_self_total", _clean_total()),
      [("template-modified", _total_cell(), None)]),
     ("total-typed-wrong", EX, {}, _set("dvcq_self_total", _clean_total() + 9),
@@ -157,6 +169,30 @@ def test_mutation_gives_its_finding_and_nothing_else(corpus, case_id, rubric, ex
     assert result.status == ("invalid" if has_error else "ok")
 
 
+def test_a_sum_past_a_cap_is_applied_and_noted(corpus):
+    """«tối đa» caps what counts: 5 + 10 deductions against a cap of 10 take 10, with a warning."""
+    result = check_file(corpus["penalty-below-floor"])
+    (finding,) = result.findings
+    assert (finding.severity, result.status) == ("warning", "ok")
+    assert finding.message == (f"Tổng điểm trừ tự chấm 15 vượt mức trừ tối đa 10 của bộ tiêu "
+                               f"chí; tính 10 (ô {_c('dvcq_self_sub_7')}).")
+    fill = full_fill(EX, self_scores={"7.1": 5, "7.2": 10})
+    capped = EX.score(fill.self_scores, {c.id: False for c in EX.conditions})
+    assert result.self_total == capped.total == _clean_total() - 10
+    bonus = check_file(corpus["bonus-above-cap"], [BONUS2])
+    assert [(f.severity, f.found, f.expected) for f in bonus.findings] == [("warning", 7, 5)]
+    assert bonus.status == "ok" and "tính 5" in bonus.findings[0].message
+
+
+def test_hidden_helper_column_is_not_named_as_the_place(corpus):
+    """A changed formula of the hidden state columns is placed on its row, which the user sees."""
+    (finding,) = check_file(corpus["state-formula-changed"]).findings
+    row = int(_c("dvcq_self_1_3")[1:])
+    assert (finding.sheet, finding.cell, finding.line) == ("Bảng chấm điểm", None, row)
+    assert f"công thức kiểm tra ẩn của dòng {row}" in finding.message
+    assert finding.location.endswith(f"Bảng chấm điểm › dòng {row}")
+
+
 def test_messages_say_item_value_and_cell(corpus):
     result = check_file(corpus["score-above-max"])
     (finding,) = result.findings
@@ -165,12 +201,15 @@ def test_messages_say_item_value_and_cell(corpus):
     assert (finding.found, finding.expected) == (11, 10)
 
 
-def test_coerced_score_counts_in_the_total(corpus):
+def test_a_score_typed_as_text_is_left_out_of_the_total_as_the_sheet_does(corpus):
     result = check_file(corpus["score-comma-text"])
     clean = check_file(corpus["clean"])
-    assert result.status == "ok"
-    typed_over = full_fill(EX).self_scores["1.2"] - 4.5
-    assert result.self_total == pytest.approx(clean.self_total - typed_over)
+    assert result.status == "invalid" and clean.status == "ok"
+    # no total and no class, as the sheet shows «Có lỗi»; the recomputed column leaves it out
+    assert result.self_total is None and result.self_class == ""
+    left_out = recompute(read_workbook(corpus["score-comma-text"]), EX, "self").base
+    assert left_out == pytest.approx(recompute(read_workbook(corpus["clean"]), EX, "self").base
+                                     - full_fill(EX).self_scores["1.2"])
 
 
 def test_clean_totals_equal_the_rubric_model(corpus):
@@ -225,20 +264,39 @@ def test_review_total_when_the_team_scored_everything(tmp_path):
 # --- identity --------------------------------------------------------------------------------
 
 
-def test_year_mismatch_is_reported_on_the_stamp(tmp_path):
+def test_year_mismatch_points_at_the_year_the_sheet_shows(tmp_path):
     path = make_filled(EX, tmp_path / "old.xlsx", year=2024)
     result = check_file(path, year=2025)
-    assert [(f.code, f.found, f.expected) for f in result.findings] == [
-        ("year-mismatch", 2024, 2025)]
+    assert [(f.code, f.found, f.expected, f.sheet, f.cell) for f in result.findings] == [
+        ("year-mismatch", 2024, 2025, "Bảng chấm điểm", "G5")]  # «Năm: 2024», not dvcq!B5
     assert check_file(path).findings == []  # no round year given: nothing to compare
+
+
+def test_a_stamp_not_shown_on_the_score_sheet_names_no_cell(tmp_path):
+    """Where the sheet does not show the stamp's value, no cell is named (the stamp itself is
+    on the hidden «dvcq» sheet, which the user cannot open)."""
+    path = make_filled(EX, tmp_path / "old.xlsx", year=2024)
+    edit(path, _set_cell("G5", "năm ngoái"))
+    result = check_file(path, year=2025)
+    (finding,) = [f for f in result.findings if f.code == "year-mismatch"]
+    assert (finding.sheet, finding.cell) == (None, None)
+    unknown = make_filled(BONUS2, tmp_path / "other.xlsx")
+    for f in check_file(unknown).findings + check_file(unknown, [replace(
+            BONUS2, version="2026.1")]).findings:
+        assert f.code in ("unknown-rubric", "rubric-mismatch")
+        assert (f.sheet, f.cell) == (None, None), f
+
+
+def _set_cell(ref, value):
+    def change(ws, wb):
+        ws[ref] = value
+    return change
 
 
 def test_another_version_of_the_rubric_is_caught(tmp_path):
     path = make_filled(BONUS2, tmp_path / "other.xlsx")
     result = check_file(path)  # BONUS2 is not a built-in and not given
     assert [f.code for f in result.findings] == ["unknown-rubric"]
-    from dataclasses import replace
-
     changed = replace(BONUS2, version="2026.1")
     result = check_file(path, [changed])
     assert [f.code for f in result.findings] == ["rubric-mismatch"]

@@ -59,7 +59,7 @@ def test_check_bad_rubric_json_equals_library(tmp_path):
     (["template", "--rubric", "{tmp}/hong.yaml", "--year", "2025", "-o", "{tmp}/a.xlsx"],
      "sai cú pháp"),
     (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "-o",
-      "{tmp}/khong/co/a.xlsx"], "không tồn tại"),
+      "{tmp}/a.docx"], "phải có đuôi .xlsx"),
     (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "-o", "{tmp}"],
      "đó là một thư mục"),
     (["template", "--rubric", "bac-giang-274-2017", "--year", "2025", "--roster",
@@ -172,7 +172,7 @@ def test_demo_writes_the_round(tmp_path):
     marked = sorted(p.name for p in (tmp_path / "demo" / "kiem-tra").iterdir())
     assert marked == sorted(f"{code.lower()}-2025-tu-cham-kiem-tra.xlsx" for code in MISTAKES)
     for code in ("score-above-max", "score-not-number", "score-missing", "agency-missing",
-                 "score-text-coerced"):
+                 "score-text"):
         assert code in result.output
     assert "Đã kiểm tra 41 tệp: 36 hợp lệ, 5 có lỗi" in result.output
     # the demo ends with the ranking workbook of the round, the team's changes in it
@@ -290,7 +290,9 @@ def test_consolidate_clean_round_exits_0(inbox, tmp_path):
 
 @pytest.mark.parametrize("args,words", [
     (("consolidate", "-o", "x.xlsx"), "Cần chỉ ít nhất một tệp"),
-    (("consolidate", "nop", "-o", "khong-co/x.xlsx"), "không tồn tại"),
+    (("consolidate", "nop", "-o", "xep-hang.docx"), "phải có đuôi .xlsx"),
+    (("consolidate", "nop", "-o", "nop/a-ok.xlsx"), "Không ghi đè"),
+    (("consolidate", "nop", "-o", "nop"), "là một thư mục"),
     (("consolidate", "nop/b-loi.xlsx", "-o", "x.xlsx"), "Không có bảng chấm điểm hợp lệ"),
     (("consolidate", "nop", "-o", "x.xlsx", "--previous", "nop/a-ok.xlsx"),
      "không phải bảng xếp hạng"),
@@ -343,3 +345,227 @@ def test_control_workbook_command(tmp_path):
     assert result.exit_code == 0 and "có các nút Tạo mẫu, Tổng hợp, Xuất báo cáo" in result.output
     with zipfile.ZipFile(tmp_path / "dk.xlsm") as package:
         assert "xl/vbaProject.bin" in package.namelist()
+
+
+# --- careless and hostile use (issue 13) ---------------------------------------------------------
+
+
+@pytest.fixture
+def round_folder(tmp_path, monkeypatch):
+    """A small round in the current folder: nop/ (valid and invalid), danh-sach.xlsx, a ranking
+    of last year, a rubric workbook."""
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import full_fill, make_filled
+
+    monkeypatch.chdir(tmp_path)
+    ex = builtin_rubric("vi-du-minh-hoa")
+    (tmp_path / "nop").mkdir()
+    make_filled(ex, tmp_path / "nop" / "stn-2025.xlsx")
+    make_filled(ex, tmp_path / "nop" / "b-loi.xlsx", fill=full_fill(ex, self_scores={"1.3": 11}))
+    write_roster([Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành")], tmp_path / "danh-sach.xlsx")
+    assert run("consolidate", "nop", "-o", "nam-truoc.xlsx").exit_code == 1
+    assert run("rubric", "export", "vi-du-minh-hoa", "-o", "bo.xlsx").exit_code == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, victim", [
+    (["consolidate", "nop", "-o", "nop/stn-2025.xlsx"], "nop/stn-2025.xlsx"),
+    (["consolidate", "nop", "--roster", "danh-sach.xlsx", "-o", "danh-sach.xlsx"],
+     "danh-sach.xlsx"),
+    (["consolidate", "nop", "--previous", "nam-truoc.xlsx", "-o", "nam-truoc.xlsx"],
+     "nam-truoc.xlsx"),
+    (["consolidate", "nop", "-o", "lien-ket.xlsx"], "nop/stn-2025.xlsx"),  # a symlink to it
+    (["report", "agency", "nop/stn-2025.xlsx", "-o", "lien-ket.docx"], "nop/stn-2025.xlsx"),
+    (["review-copy", "nop/stn-2025.xlsx", "-o", "lien-ket.xlsx"], "nop/stn-2025.xlsx"),
+    (["rubric", "export", "bo.xlsx", "-o", "bo.xlsx"], "bo.xlsx"),
+    (["template", "--rubric", "bo.xlsx", "--year", "2025", "-o", "bo.xlsx"], "bo.xlsx"),
+    (["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "--roster", "danh-sach.xlsx",
+      "-o", "."], "danh-sach.xlsx"),
+    (["control-workbook", "--roster", "danh-sach.xlsx", "-o", "danh-sach.xlsx"],
+     "danh-sach.xlsx"),
+])
+def test_no_command_replaces_one_of_its_inputs(round_folder, args, victim):
+    for link in ("lien-ket.xlsx", "lien-ket.docx"):
+        (round_folder / link).symlink_to(round_folder / "nop" / "stn-2025.xlsx")
+    before = (round_folder / victim).read_bytes()
+    result = run(*args)
+    if args[:2] == ["template", "--rubric"] and "--roster" in args:
+        # the roster's own file name is not one a template gets: nothing to refuse, nothing lost
+        assert result.exit_code == 0
+    else:
+        assert result.exit_code == 2, result.output
+        assert "Lỗi:" in result.output and ("ghi đè" in result.output
+                                            or "đầu vào" in result.output), result.output
+    assert (round_folder / victim).read_bytes() == before
+
+
+@pytest.mark.parametrize("args, words", [
+    (["review-copy", "nop/stn-2025.xlsx", "-o", "bc.docx"], "phải có đuôi"),
+    (["control-workbook", "-o", "sdk"], "phải có đuôi .xlsx hoặc .xlsm"),
+    (["report", "nam-truoc.xlsx", "-o", "bc.docx"], "cần một thư mục"),
+    (["report", "agency", "nop/stn-2025.xlsx", "-o", "bc.xlsx"], ".docx"),
+    (["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "--roster", "danh-sach.xlsx",
+      "-o", "mau.xlsx"], "cần một thư mục"),
+    (["check", "nop", "--annotate", "nop/tra-lai"], "nằm trong thư mục đầu vào"),
+    (["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "--roster", "khong-co.xlsx",
+      "-o", "mau"], "khong-co.xlsx: Không đọc được danh sách cơ quan: không tìm thấy tệp"),
+    (["check", "nop", "--rubric", "thieu.yaml"], "thieu.yaml"),
+])
+def test_output_names_and_places_are_checked(round_folder, args, words):
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert "Exception" not in result.output and "Error" not in result.output
+
+
+def test_writers_create_their_output_folder(round_folder):
+    result = run("review-copy", "nop/stn-2025.xlsx", "-o", "to-kiem-tra/stn-2025.xlsx")
+    assert result.exit_code == 0, result.output
+    assert (round_folder / "to-kiem-tra" / "stn-2025.xlsx").exists()
+    assert run("consolidate", "nop", "-o", "ket-qua/2025/xh.xlsx").exit_code == 1
+    assert (round_folder / "ket-qua" / "2025" / "xh.xlsx").exists()
+
+
+def test_review_copy_warns_of_errors_and_refuses_what_cannot_be_reviewed(round_folder):
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import make_filled
+
+    bad = run("review-copy", "nop/b-loi.xlsx", "-o", "r/b.xlsx")
+    assert bad.exit_code == 0 and "bài nộp còn 1 lỗi" in bad.output
+    assert "score-above-max" in bad.output and (round_folder / "r" / "b.xlsx").exists()
+    again = run("review-copy", "r/b.xlsx", "-o", "r/b2.xlsx")
+    assert again.exit_code == 2 and "đã là bản chấm của Tổ kiểm tra" in again.output
+    render_blank = builtin_rubric("vi-du-minh-hoa")
+    from dvcq_xl.template import Fill
+
+    make_filled(render_blank, round_folder / "trong.xlsx", fill=Fill())
+    blank = run("review-copy", "trong.xlsx", "-o", "r/t.xlsx")
+    assert blank.exit_code == 2 and "chưa tự chấm mục nào" in blank.output
+    assert not (round_folder / "r" / "b2.xlsx").exists()
+    assert not (round_folder / "r" / "t.xlsx").exists()
+
+
+def test_every_rejected_file_is_listed_when_none_is_valid(tmp_path):
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import full_fill, make_filled
+
+    ex = builtin_rubric("vi-du-minh-hoa")
+    for i in range(5):
+        make_filled(ex, tmp_path / f"loi-{i}.xlsx", fill=full_fill(ex, self_scores={"1.3": 11}))
+    result = run("consolidate", str(tmp_path), "-o", str(tmp_path.parent / "xh.xlsx"))
+    assert result.exit_code == 2
+    assert all(f"loi-{i}.xlsx" in result.output for i in range(5)), result.output
+
+
+def test_rubrics_never_show_an_example_as_verified():
+    rows = [line for line in run("rubrics", "--help").output.splitlines()]
+    assert rows  # the command exists
+    from dvcq_xl.cli import trust_text
+    from dvcq_xl.rubric import builtin_rubric
+
+    assert trust_text(builtin_rubric("vi-du-minh-hoa")).startswith("ví dụ")
+    assert trust_text(builtin_rubric("bac-giang-274-2017")) == "chưa đối chiếu"
+    table = CliRunner().invoke(main, ["rubrics"], terminal_width=200).output
+    example = next(line for line in table.splitlines() if "vi-du-minh-hoa" in line)
+    assert "ví dụ" in example and "đã đối chiếu" not in table
+
+
+def test_roster_sample_writes_the_sample_roster_anywhere(tmp_path):
+    result = run("roster", "sample", "-o", str(tmp_path / "a" / "danh-sach.xlsx"))
+    assert result.exit_code == 0
+    assert len(read_roster(tmp_path / "a" / "danh-sach.xlsx")) == 41
+
+
+def test_file_and_agency_text_reach_the_terminal_escaped(tmp_path):
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import full_fill, make_filled
+
+    ex = builtin_rubric("vi-du-minh-hoa")
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    make_filled(ex, inbox / "a\x1b[2J.xlsx", agency=Agency("Sở \u202eAB", "X", "Khối"))
+    make_filled(ex, inbox / "b\x01.xlsx", agency=Agency("Sở B", "B", "Khối"),
+                fill=full_fill(ex, self_scores={"1.3": 11}))
+    for args in (["check", str(inbox), "--annotate", str(tmp_path / "tra-lai")],
+                 ["consolidate", str(inbox), "-o", str(tmp_path / "xh.xlsx")]):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert "\x1b" not in result.output and "\u202e" not in result.output
+        assert "\x01" not in result.output
+        assert "\\x1b[2J" in result.output or "\\u202e" in result.output
+    # the file named with a control character was annotated (openpyxl refuses such text raw)
+    marked = list((tmp_path / "tra-lai").glob("*.xlsx"))
+    assert len(marked) == 1
+
+
+def test_annotate_never_overwrites_a_file_that_is_not_a_marked_copy(tmp_path):
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import full_fill, make_filled
+
+    ex = builtin_rubric("vi-du-minh-hoa")
+    (tmp_path / "nop" / "khoi-a").mkdir(parents=True)
+    (tmp_path / "ra").mkdir()
+    make_filled(ex, tmp_path / "nop" / "khoi-a" / "stp.xlsx",
+                fill=full_fill(ex, self_scores={"1.3": 11}))
+    precious = tmp_path / "ra" / "stp-kiem-tra.xlsx"
+    precious.write_bytes(b"someone else's file")
+    result = run("check", str(tmp_path / "nop"), "--annotate", str(tmp_path / "ra"))
+    assert result.exit_code == 1 and precious.read_bytes() == b"someone else's file"
+    assert (tmp_path / "ra" / "stp-kiem-tra-2.xlsx").exists()
+    again = run("check", str(tmp_path / "nop"), "--annotate", str(tmp_path / "ra"))
+    assert again.exit_code == 1  # the marked copy of the first run is replaced, not multiplied
+    assert sorted(p.name for p in (tmp_path / "ra").iterdir()) == [
+        "stp-kiem-tra-2.xlsx", "stp-kiem-tra.xlsx"]
+    refused = run("check", str(tmp_path / "nop"), "--annotate", str(tmp_path / "nop"))
+    assert refused.exit_code == 2
+
+
+def test_ctrl_c_while_the_toolkit_imports_says_so_without_a_traceback(monkeypatch, capsys):
+    import importlib.abc
+    import sys
+
+    from dvcq_xl.__main__ import INTERRUPTED, run as entry
+
+    class Interrupt(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "dvcq_xl.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "dvcq_xl.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupt(), *sys.meta_path])
+    with pytest.raises(SystemExit) as info:
+        entry()
+    assert info.value.code == 130
+    assert capsys.readouterr().err.strip() == INTERRUPTED
+
+
+@pytest.mark.parametrize("after", [0.0, 0.1, 0.25])
+def test_a_real_ctrl_c_at_any_moment_never_prints_a_traceback(tmp_path, after):
+    """SIGINT while dvcq imports its modules or works. The interpreter's own start-up (before
+    any line of ours runs) is measured in the same run and waited out first."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def startup() -> float:
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, timeout=60)
+        return time.perf_counter() - began
+
+    bare = max(startup(), startup())
+    proc = subprocess.Popen([sys.executable, "-m", "dvcq_xl", "rubrics"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(bare * 1.5 + after)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    # -SIGINT: the signal came while the interpreter was shutting down, after the work
+    assert proc.returncode in (0, 130, -signal.SIGINT)
+    if proc.returncode == 130:
+        assert "Đã dừng theo yêu cầu" in err

@@ -424,3 +424,118 @@ def test_progress_is_told_the_total_first_then_each_file(round_dir):
                 progress=lambda r: events.append(("file", r.path)))
     files = [e for e in events if e[0] == "file"]
     assert events[0] == ("found", len(files)) and len(files) == 10  # ghi-chu.txt is skipped
+
+
+# --- careless and hostile input (issue 13) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("roster_block, file_block", [
+    ("Khối A'", "Khối A'"),            # from the roster
+    ("", "'Khối [B]: x/y?*'"),          # typed by an agency into its block cell
+    ("Khối các cơ quan Tham mưu - Tổng hợp của tỉnh", ""),  # cut at 31 characters
+])
+def test_block_names_always_give_valid_sheet_names(tmp_path, roster_block, file_block):
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    roster = [Agency("Sở A", "A", roster_block), Agency("Sở B", "B", roster_block + " 2")]
+    make_filled(BG, inbox / "a.xlsx", agency=Agency("Sở A", "A", file_block))
+    make_filled(BG, inbox / "b.xlsx", agency=Agency("Sở B", "B", file_block))
+    c = consolidate([inbox], roster=roster if roster_block else None, jobs=1)
+    out = write_ranking(c, tmp_path / "xh.xlsx")
+    names = load_workbook(out).sheetnames
+    ranking = [n for n in names if n.startswith("Xếp hạng")]
+    assert len(ranking) == len(c.blocks) >= 1
+    assert all(len(n) <= 31 and not n.endswith("'") and not any(ch in n for ch in "[]:*?/\\")
+               for n in names)
+
+
+@pytest.mark.parametrize("case", ["only-invalid", "empty-inbox", "other-codes"])
+def test_a_roster_with_no_valid_file_yet_gives_a_ranking_of_gaps(tmp_path, case):
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    roster = ROSTER if case != "other-codes" else [Agency("Sở Khác", "KHAC", SBN)]
+    if case == "only-invalid":
+        make_filled(BG, inbox / "sa-2025.xlsx", agency=Agency("Sở Alpha", "SA", SBN),
+                    fill=_fill(BG, {"1.1": -1}))
+    if case == "other-codes":
+        make_filled(BG, inbox / "sa-2025.xlsx", agency=Agency("Sở Alpha", "SA", SBN),
+                    fill=_fill(BG, {"1.1": -1}))
+    c = consolidate([inbox], roster=roster, rubric=BG, year=2025, jobs=1)
+    assert c.units == [] and len(c.missing) == len(roster)
+    out = write_ranking(c, tmp_path / "xh.xlsx")
+    wb = load_workbook(out)
+    assert STATS in wb.sheetnames and wb[GAPS].max_row > 3
+    if case == "only-invalid":
+        alpha = next(m for m in c.missing if m.agency_code == "SA")
+        assert alpha.note == "Có tệp bị từ chối: sa-2025.xlsx"
+
+
+def test_files_that_cannot_be_used_are_told_to_their_agency(tmp_path):
+    """A rejected file without name or code is matched by the name the toolkit gave it; an
+    .ods its agency sent is «có tệp không đọc được», not «chưa nộp»."""
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    make_filled(BG, inbox / "sa.xlsx", agency=ROSTER[0])
+    make_filled(BG, inbox / "xf-2025-tu-cham.xlsx", agency=Agency())  # forgot the name
+    (inbox / "xg-2025.ods").write_bytes(b"PK\x03\x04 an ods")
+    (inbox / "~$sb-2025.xlsx").write_bytes(b"lock")  # a lock file is no one's submission
+    c = consolidate([inbox], roster=ROSTER, jobs=1)
+    notes = {m.agency_code: m.note for m in c.missing}
+    assert notes["XF"] == "Có tệp bị từ chối: xf-2025-tu-cham.xlsx"
+    assert notes["XG"] == "Có tệp không đọc được: xg-2025.ods"
+    assert notes["SB"] == "Chưa nộp"
+
+
+def test_two_agencies_with_one_name_are_told_apart_by_code_only(tmp_path):
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    roster = [Agency("UBND xã Tân Lập", "TL1", XA), Agency("UBND xã Tân Lập", "TL2", XA)]
+    make_filled(BG, inbox / "tl1.xlsx", agency=roster[0], fill=_fill(BG, {"1.1": 1}))
+    make_filled(BG, inbox / "tl2.xlsx", agency=roster[1])
+    make_filled(BG, inbox / "khong-ma.xlsx", agency=Agency("UBND xã Tân Lập", "", XA))
+    c = consolidate([inbox], roster=roster, jobs=1)
+    scores = {u.agency_code: u.final_score for u in c.units}
+    assert scores == {"TL1": 99, "TL2": 100}
+    assert [Path(u.path).name for u in c.unknown] == ["khong-ma.xlsx"]
+    assert "nhiều cơ quan cùng tên" in c.unknown[0].suggestion
+
+
+def test_previous_ranking_of_another_rubric_compares_classes_only(round_result, round_dir,
+                                                                   tmp_path):
+    import dataclasses
+
+    other = dataclasses.replace(round_result, rubric=dataclasses.replace(BG, version="0.9"))
+    last = write_ranking(other, tmp_path / "nam-truoc.xlsx")
+    c = consolidate([round_dir], roster=ROSTER, year=2025, previous=last, jobs=1)
+    assert any("khác bộ của đợt này" in n for n in c.notes)
+    a = next(u for u in c.units if u.agency_code == "SA")
+    assert a.previous_score is None and a.previous_class == "Hoàn thành xuất sắc"
+    assert any(n.startswith("So với năm trước (bộ tiêu chí khác") for n in a.notes)
+    assert not any("điểm" in n.split(":", 1)[1] for n in a.notes if n.startswith("So với"))
+
+
+def test_the_ranking_never_replaces_an_input(round_result, round_dir, tmp_path):
+    from dvcq_xl.errors import OutputError
+
+    before = (round_dir / "sa.xlsx").read_bytes()
+    with pytest.raises(OutputError, match="Không ghi đè"):
+        write_ranking(round_result, round_dir / "sa.xlsx")
+    with pytest.raises(OutputError, match="phải có đuôi .xlsx"):
+        write_ranking(round_result, tmp_path / "xh.docx")
+    assert (round_dir / "sa.xlsx").read_bytes() == before
+
+
+def test_deductions_past_their_cap_count_the_cap_and_say_so(tmp_path):
+    """The agency's 7.1 and the team's 7.2 together pass «tối đa 10»: only 10 is deducted."""
+    review = _fill(EX)
+    review.self_scores.update({"7.1": 5, "7.2": 0})
+    review.review_scores = dict(review.self_scores, **{"7.2": 9})
+    review.review_answers = dict(review.self_answers)
+    review.reasons = {"7.2": "Hai văn bản bị phê bình"}
+    make_filled(EX, tmp_path / "d.xlsx", agency=Agency("Sở D", "D", SBN), fill=review,
+                mode=REVIEW)
+    (unit,) = consolidate([tmp_path], jobs=1).units
+    plain = EX.score(dict(review.review_scores, **{"7.1": 0, "7.2": 0}),
+                     {c.id: False for c in EX.conditions}, column="review")
+    assert unit.final_score == plain.total - 10
+    assert "Tổng điểm trừ 14 vượt mức tối đa 10: chỉ tính 10" in unit.notes

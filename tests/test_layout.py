@@ -112,3 +112,14 @@ def test_unnamed_self_made_copy(tmp_path, agency):
     self_made(tmp_path / "x.xlsx", agency=agency)
     result = check_file(tmp_path / "x.xlsx")
     assert ("agency-missing", None, None) in _found(result)
+
+
+def test_a_number_typed_as_text_in_a_self_made_sheet_is_read_with_a_warning(tmp_path):
+    """Without the template's formulas, «4,5» typed as text is read as 4,5 (a warning); in the
+    template it is an error, as its own totals leave it out (see test_checks)."""
+    rows = self_made(tmp_path / "t.xlsx", EX, scores={"1.2": "4,5"})
+    result = check_file(tmp_path / "t.xlsx")
+    codes = [f.code for f in result.findings]
+    assert "score-text-coerced" in codes and "score-text" not in codes
+    assert any(f.cell == f"D{rows[('item', '1.2')]}" for f in result.findings
+               if f.code == "score-text-coerced")

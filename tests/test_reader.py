@@ -306,3 +306,17 @@ def test_damaged_projects_never_stop_the_reading(tmp_path):
         assert ir.macros is not None and ir.entries(BG, "self") == entries
         # either the modules were read, or the file says it could not read them
         assert bool(ir.macros) != any(n.code == "macros-unreadable" for n in ir.notes)
+
+
+@pytest.mark.parametrize("typed", ["a\x01b", "Sở\x1b[31m", "_x0041_ là chữ", "x_x005F_y", "__x__"])
+def test_text_reads_back_as_typed_through_ooxml_escapes(tmp_path, typed):
+    """Excel and XlsxWriter store characters XML cannot hold as ``_xHHHH_`` (and a literal
+    ``_xHHHH_`` with its underscore escaped); the reader gives the text that was typed."""
+    import xlsxwriter
+
+    path = tmp_path / "t.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("T")
+    ws.write_string("A1", typed)
+    wb.close()
+    assert read_workbook(path).at("T", "A1").value == typed

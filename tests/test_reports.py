@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
+from click.testing import CliRunner
 from docx import Document
 from docx.shared import Mm
 
+from dvcq_xl.cli import main
 from dvcq_xl.consolidate import consolidate
+from dvcq_xl.errors import DvcqError
 from dvcq_xl.ranking import write_ranking
 from dvcq_xl.reader import read_ranking
 from dvcq_xl.reports import (
@@ -315,6 +319,206 @@ def test_on_time_and_late_by_the_deadline(ranking, tmp_path):
     book = read_ranking(ranking)
     on_time = round_context(book, replace(SETTINGS, deadline=date(2999, 1, 1)))
     late = round_context(book, replace(SETTINGS, deadline=date(2000, 1, 1)))
-    assert (on_time["n_late"], late["n_late"]) == (0, 3)
+    # c.xlsx is the Tổ kiểm tra's copy alone: the team's saving time says nothing of when the
+    # agency sent its file, so it is neither on time nor late
+    assert (on_time["n_on_time"], on_time["n_late"]) == (2, 0)
+    assert (late["n_on_time"], late["n_late"]) == (0, 2)
     written = write_reports(ranking, tmp_path, replace(SETTINGS, deadline=date(2000, 1, 1)))
-    assert "Hạn nộp: 01/01/2000; nộp đúng hạn: 0, nộp muộn: 3" in _text(Document(str(written[0])))
+    assert "Hạn nộp: 01/01/2000; nộp đúng hạn: 0, nộp muộn: 2" in _text(Document(str(written[0])))
+
+
+# --- two agencies of one name; submissions and review copies; progress --------------------------
+
+TAN_LAP = "UBND xã Tân Lập"
+
+
+@pytest.fixture(scope="module")
+def namesakes(tmp_path_factory):
+    """Two communes of one name, told apart by code, with different items and totals."""
+    folder = tmp_path_factory.mktemp("namesakes")
+    inbox = folder / "nop"
+    inbox.mkdir()
+    make_filled(BG, inbox / "tl1.xlsx", agency=Agency(TAN_LAP, "TL1", XA))
+    low = full_fill(BG)
+    low.self_scores.update({"1.1": 2, "3.1": 1, "7": 3})
+    make_filled(BG, inbox / "tl2.xlsx", agency=Agency(TAN_LAP, "TL2", XA), fill=low)
+    roster = [Agency(TAN_LAP, "TL1", XA), Agency(TAN_LAP, "TL2", XA)]
+    ranking = write_ranking(consolidate([inbox], roster=roster, jobs=1), folder / "xh.xlsx")
+    return write_reports(ranking, folder / "bc", SETTINGS)
+
+
+@pytest.mark.parametrize("code, own", [("tl1", {"1.1": "5", "3.1": "5", "7": "10"}),
+                                       ("tl2", {"1.1": "2", "3.1": "1", "7": "3"})])
+def test_each_namesake_letter_shows_its_own_items_and_total(namesakes, code, own):
+    letter = next(p for p in namesakes if p.name == f"thong-bao-{code}-2025.docx")
+    doc = Document(str(letter))
+    items = {r.cells[1].text: [c.text for c in r.cells] for r in doc.tables[1].rows[1:]}
+    for item, points in own.items():
+        label = next(k for k in items if k.startswith(
+            f"Tiêu chí {item.split('.')[0]}" + (f" – Nội dung {item.split('.')[1]}"
+                                                if "." in item else "")))
+        assert items[label][3] == points, (code, item, items[label])
+    total = sum(float(row[4]) for row in items.values() if row[4])
+    assert f"điểm xếp loại: {vn_number(total)} điểm" in _text(doc)
+    assert total == (100 if code == "tl1" else 100 - 3 - 4 - 7)
+
+
+# Review copies are the Tổ kiểm tra's, not submissions: 2 agencies sent 2 files, the team added 1
+
+
+@pytest.fixture(scope="module")
+def with_review(tmp_path_factory):
+    import os
+
+    folder = tmp_path_factory.mktemp("review")
+    inbox, team = folder / "nop", folder / "to-kiem-tra"
+    inbox.mkdir()
+    team.mkdir()
+    make_filled(BG, inbox / "a.xlsx", agency=Agency("Sở Alpha", "SA", SBN))
+    make_filled(BG, inbox / "b.xlsx", agency=Agency("Sở Beta", "SB", SBN))
+    review = full_fill(BG)
+    review.review_scores = dict(review.self_scores, **{"3.1": 3.0})
+    review.review_answers = dict(review.self_answers)
+    review.reasons = {"3.1": "Thiếu kế hoạch"}
+    make_filled(BG, team / "a-tkt.xlsx", agency=Agency("Sở Alpha", "SA", SBN), fill=review,
+                mode=REVIEW)
+    sent = datetime(2025, 11, 20).timestamp()  # the agencies before the deadline, the team after
+    for path in (inbox / "a.xlsx", inbox / "b.xlsx"):
+        os.utime(path, (sent, sent))
+    reviewed = datetime(2025, 12, 3).timestamp()
+    os.utime(team / "a-tkt.xlsx", (reviewed, reviewed))
+    return write_ranking(consolidate([inbox, team], jobs=1), folder / "xh.xlsx")
+
+
+def test_summary_counts_submissions_and_review_copies_apart(with_review, tmp_path):
+    settings = replace(SETTINGS, deadline=date(2025, 11, 30))
+    context = round_context(read_ranking(with_review), settings)
+    assert (context["n_files"], context["n_review"], context["n_ranked"]) == (2, 1, 2)
+    assert (context["n_on_time"], context["n_late"]) == (2, 0)
+    written = write_reports(with_review, tmp_path, settings)
+    text = _text(Document(str(written[0])))
+    assert ("Tổng số bảng chấm điểm các cơ quan, đơn vị gửi đến: 2 tệp (ngoài ra có 1 bản chấm "
+            "của Tổ kiểm tra, đánh giá); được xếp hạng: 2") in text
+    assert "nộp đúng hạn: 2 (theo thời điểm" in text and "nộp muộn" not in text
+
+
+def test_write_reports_tells_the_total_then_each_document(ranking, tmp_path):
+    events: list = []
+    written = write_reports(ranking, tmp_path, SETTINGS, found=lambda n: events.append(n),
+                            progress=lambda p: events.append(p))
+    assert events == [len(written), *written]
+    assert len(written) == 2 + len(read_ranking(ranking).units)
+
+
+# --- output names and inputs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["bc.docx", "bao-cao.XLSX", "kq.pdf"])
+def test_an_output_folder_named_like_a_file_is_refused(ranking, tmp_path, name):
+    with pytest.raises(DvcqError, match="cần một thư mục") as info:
+        write_reports(ranking, tmp_path / name, SETTINGS)
+    assert info.value.exit_code == 2 and not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("name", ["bao-cao.pdf", "bao-cao", "bao-cao.xlsx", "bao-cao.doc"])
+def test_agency_report_must_be_named_docx(tmp_path, name):
+    from dvcq_xl.reports import write_agency_report
+
+    filled = make_filled(BG, tmp_path / "cq.xlsx")
+    with pytest.raises(DvcqError, match=r"\.docx") as info:
+        write_agency_report(filled, tmp_path / name)
+    assert info.value.exit_code == 2 and not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("out, words", [
+    ("cq.xlsx", r"\.docx"),  # -o SUB.xlsx: the name alone is refused
+    ("link.docx", "Không ghi đè tệp đầu vào"),  # a .docx name that is the workbook itself
+])
+def test_agency_report_never_replaces_its_workbook(tmp_path, out, words):
+    from dvcq_xl.reports import write_agency_report
+
+    filled = make_filled(BG, tmp_path / "cq.xlsx")
+    (tmp_path / "link.docx").symlink_to(filled)
+    before = filled.read_bytes()
+    with pytest.raises(DvcqError, match=words):
+        write_agency_report(filled, tmp_path / out)
+    assert filled.read_bytes() == before and (tmp_path / "link.docx").is_symlink()
+
+
+def test_agency_report_of_a_folder_says_a_file_is_expected(tmp_path):
+    from dvcq_xl.reports import write_agency_report
+
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    make_filled(BG, inbox / "cq.xlsx")
+    with pytest.raises(ReportError) as info:
+        write_agency_report(inbox, tmp_path / "bc.docx")
+    assert [f.code for f in info.value.findings] == ["report-input-folder"]
+    assert "là một thư mục" in info.value.message and "một tệp .xlsx" in info.value.message
+    result = CliRunner().invoke(main, ["report", "agency", str(inbox), "-o",
+                                       str(tmp_path / "bc.docx")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "là một thư mục" in result.output and "còn 1 lỗi" not in result.output
+
+
+@pytest.mark.parametrize("args, words, out", [
+    (["{ranking}", "-o", "{tmp}/bc.docx"], "cần một thư mục", "bc.docx"),
+    (["agency", "{ranking}", "-o", "{tmp}/bc.xlsx"], "phải có đuôi .docx", "bc.xlsx"),
+    (["agency", "{ranking}", "-o", "{tmp}/bc"], "phải có đuôi .docx", "bc"),
+])
+def test_report_cli_refuses_bad_output_names(ranking, tmp_path, args, words, out):
+    result = CliRunner().invoke(main, ["report", *[a.format(tmp=tmp_path, ranking=ranking)
+                                                   for a in args]])
+    assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+    assert not (tmp_path / out).exists()
+
+
+# --- an agency's own header and symbol (NĐ 30/2020) ----------------------------------------------
+
+
+@pytest.mark.parametrize("agency, symbol, header, number, place", [
+    # a commune: no superior line; the body in full, upper case, bold, on two lines; the place
+    # of its date line is the commune
+    (Agency("UBND xã Gia Hòa", "XGIAHOA", XA), "UBND",
+     [("ỦY BAN NHÂN DÂN", True), ("XÃ GIA HÒA", True)], "Số: …/BC-UBND", "Gia Hòa"),
+    # a Ban under the UBND tỉnh: the superior body line, then the body bold (seed 003)
+    (Agency("Ban Dân tộc", "BDT-BG", SBN), "BDT",
+     [("UBND TỈNH BẮC GIANG", False), ("BAN DÂN TỘC", True)], "Số: …/BC-BDT", "Bắc Giang"),
+    # no abbreviation known: «…» to fill by hand, never the Sở's roster code
+    (Agency("Ủy ban nhân dân Phường 1", "P1", XA), None,
+     [("ỦY BAN NHÂN DÂN", True), ("PHƯỜNG 1", True)], "Số: …/BC-…", "Phường 1"),
+])
+def test_agency_report_header_and_symbol(tmp_path, agency, symbol, header, number, place):
+    from dvcq_xl.reports import write_agency_report
+    from dvcq_xl.roster import RosterAgency
+
+    filled = make_filled(BG, tmp_path / "cq.xlsx", agency=agency)
+    roster = ([RosterAgency(agency.name, agency.code, agency.block, symbol=symbol)]
+              if symbol else None)
+    doc = Document(str(write_agency_report(filled, tmp_path / "bc.docx", roster=roster)))
+    left = doc.tables[0].rows[0].cells[0]
+    lines = [(p.text, all(r.bold for r in p.runs)) for p in left.paragraphs if p.text]
+    assert lines[:-1] == header and lines[-1][0].startswith("───")
+    assert doc.tables[0].rows[1].cells[0].text == number
+    assert doc.tables[0].rows[1].cells[1].text == f"{place}, ngày … tháng … năm …"
+    assert agency.code not in _text(doc)
+    annex_note = next(p.text for p in doc.paragraphs if p.text.startswith("(Kèm theo Báo cáo"))
+    assert number.replace("Số: ", "số ") in annex_note
+
+
+def test_agency_report_symbol_from_a_roster_file(tmp_path):
+    """`dvcq report agency … --roster` finds the agency by code in the roster's «Viết tắt»."""
+    import xlsxwriter
+
+    roster = tmp_path / "ds.xlsx"
+    wb = xlsxwriter.Workbook(str(roster))
+    ws = wb.add_worksheet("Danh sách")
+    ws.write_row(0, 0, ["STT", "Mã", "Tên cơ quan", "Khối", "Ký hiệu"])
+    ws.write_row(1, 0, [1, "BDT-BG", "Ban Dân tộc", SBN, "BDT"])
+    wb.close()
+    filled = make_filled(BG, tmp_path / "cq.xlsx", agency=Agency("Ban Dân tộc", "BDT-BG", SBN))
+    result = CliRunner().invoke(main, ["report", "agency", str(filled), "-o",
+                                       str(tmp_path / "bc.docx"), "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    doc = Document(str(tmp_path / "bc.docx"))
+    assert doc.tables[0].rows[1].cells[0].text == "Số: …/BC-BDT"

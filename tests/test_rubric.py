@@ -1,16 +1,39 @@
 from __future__ import annotations
 
+import copy
+import json
+import datetime as dt
+import os
+import re
 import textwrap
+import time
+import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import xlsxwriter
+from click.testing import CliRunner
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from dvcq_xl import reader
+from dvcq_xl.checks import run_checks
+from dvcq_xl.cli import main
 from dvcq_xl.errors import RubricError
+from dvcq_xl.reader import col_index, col_letter, read_workbook
 from dvcq_xl.rubric import (
-    BONUS, PENALTY, SUPERIOR, builtin_ids, load_rubric, load_yaml_rubric, nfc,
+    BONUS, FLAG, ITEM_SCHEMA, MAX_RUBRIC_BYTES, MAX_SHEET_ROWS, MAX_TEXT, NUMBER, PENALTY,
+    SCHEMA, SUPERIOR, TEXT, build_rubric, builtin_ids, formula_shape, load_rubric,
+    load_yaml_rubric, nfc, sheet_rows,
 )
-from dvcq_xl.rubric_workbook import export_rubric_workbook, load_rubric_workbook
+from dvcq_xl.rubric_workbook import (
+    BANDS, COLUMNS, CONDITIONS, ITEMS, SETTINGS, SETTINGS_KEYS, export_rubric_workbook,
+    load_rubric_workbook,
+)
+from dvcq_xl.template import Agency, blueprint, render_template
 
 from .conftest import DATA
 
@@ -110,7 +133,7 @@ BASE = textwrap.dedent("""\
     ('{code: "1.2", text: Hai, max: 5}', '{code: "1.1", text: Hai, max: 5}',
      "rubric-code-duplicate", 14),
     ('{code: "1.2", text: Hai, max: 5}', '{code: "1.2", text: Hai, max: 4}',
-     "rubric-sum-mismatch", 9),
+     "rubric-sum-mismatch", 11),  # the line of the parent's «max»
     ("{name: Khá, min: 50, max: 80}", "{name: Khá, min: 50, max: 75}", "rubric-band-gap", 5),
     ("{name: Khá, min: 50, max: 80}", "{name: Khá, min: 50, max: 85}", "rubric-band-overlap", 5),
     ('{code: "1.1", text: Một, max: 5}', '{code: "1.1", text: Một, max: 5, step: 2}',
@@ -175,7 +198,7 @@ def test_workbook_errors_name_sheet_and_cell(tmp_path, bac_giang):
         load_rubric(path)
     found = {(f.code, f.sheet, f.cell) for f in info.value.findings}
     assert ("rubric-code-duplicate", "Tiêu chí", "A4") in found
-    assert ("rubric-kind-unknown", "Tiêu chí", "A3") in found
+    assert ("rubric-kind-unknown", "Tiêu chí", "F3") in found  # the cell of the kind
     assert ("rubric-band-overlap", "Xếp loại", "A2") in found
 
 
@@ -238,3 +261,698 @@ def test_mixed_kinds_point_at_their_own_item_after_an_invalid_one():
         load_yaml_rubric("thu.yaml", text)
     found = [(f.code, f.line) for f in info.value.findings]
     assert ("rubric-kind-mixed", 16) in found, found  # line of code "2", not of "x"
+
+
+# --- hostile and wrong-shaped rubric files --------------------------------------------------------
+#
+# Whatever a rubric file holds, loading it either gives a Rubric or raises RubricError with
+# located findings: never another exception, never unbounded work.
+
+#: A valid rubric that uses every field of the schema (conditions, rules, quotas, nested items).
+VALID: dict = {
+    "id": "thu-day-du",
+    "version": "1",
+    "title": "Thử đủ các trường",
+    "decision": {"number": "1/QĐ", "date": "2025-01-15", "body": "UBND tỉnh Thử",
+                 "province": "Thử"},
+    "defaults": {"step": 0.5, "evidence_required": True},
+    "total_rule_text": "Tổng = các mục + thưởng",
+    "rules": {"bonus_cap": 5, "penalty_cap": 5, "total_floor": 0, "criterion_floor": 0.5,
+              "criterion_floor_class": "Khá"},
+    "bands_verified": False,
+    "bands": [{"name": "Tốt", "min": 80, "quota": 20},
+              {"name": "Khá", "min": 50, "max": 80},
+              {"name": "Yếu", "min": 0, "max": 50}],
+    "conditions": [{"id": "ky_luat", "question": "Có bị kỷ luật không?", "effect": "cap_class",
+                    "class": "Khá"}],
+    "example": False,
+    "items": [
+        {"code": "1", "label": "I", "title": "Tiêu chí 1", "text": "Một", "max": 95,
+         "items": [{"code": "1.1", "label": "1.1", "title": "Nội dung 1", "text": "Một một",
+                    "max": 90, "items": [{"code": "1.1.1", "text": "Một một một", "max": 90}]},
+                   {"code": "1.2", "text": "Một hai", "max": 5, "kind": "superior", "step": 1,
+                    "evidence_required": False}]},
+        {"code": "2", "title": "Thưởng", "text": "Thưởng", "max": 5, "kind": "bonus", "step": 1,
+         "evidence_required": True},
+        {"code": "3", "title": "Trừ", "text": "Trừ", "max": 5, "kind": "penalty"},
+    ],
+}
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes shared objects out again instead of as anchors (the loader refuses anchors)."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def dump(raw) -> str:
+    return yaml.dump(raw, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False)
+
+
+def load_text(text: str):
+    """Load YAML text as a rubric; the only exception allowed out is RubricError."""
+    try:
+        return load_yaml_rubric("thu.yaml", text)
+    except RubricError as exc:
+        assert exc.findings and all(f.message and f.path == "thu.yaml" for f in exc.findings)
+        raise
+
+
+def test_the_full_example_is_valid():
+    rubric = load_text(dump(VALID))
+    assert rubric.bands[0].quota == 0.2 and rubric.conditions[0].id == "ky_luat"
+
+
+def schema_paths(spec=SCHEMA, value=VALID, path=()):
+    """(path in VALID, kind of value the schema wants there) for every field VALID has."""
+    if isinstance(spec, dict):
+        for key, sub in spec.items():
+            if key in value:
+                yield path + (key,), sub
+                yield from schema_paths(sub, value[key], path + (key,))
+    elif isinstance(spec, list):
+        for i, element in enumerate(value[:2]):
+            yield path + (i,), spec[0]
+            yield from schema_paths(spec[0], element, path + (i,))
+
+
+def kind_of(spec) -> str:
+    return "mapping" if isinstance(spec, dict) else "list" if isinstance(spec, list) else spec
+
+
+WRONG = {
+    "mapping": [5, "chữ", [1, 2], True],
+    "list": [5, "chữ", {"a": 1}, True],
+    TEXT: [[1], {"a": 1}, True],
+    NUMBER: ["abc", "5 điểm", [1], {"a": 1}, True, float("inf"), float("nan"), "1_000"],
+    FLAG: ["có lẽ", 2.5, [1], {"a": 1}],
+}
+
+
+def field_name(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def line_of(text: str, path) -> int:
+    """The line of the key (or list element) at ``path``, as plain PyYAML composes the text."""
+    node = yaml.compose(text)
+    line = None
+    for part in path:
+        if isinstance(part, int):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            key, node = next((k, v) for k, v in node.value if k.value == part)
+            line = key.start_mark.line + 1
+    return line
+
+
+def set_at(raw, path, value):
+    raw = copy.deepcopy(raw)
+    target = raw
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return raw
+
+
+SWEEP = [(path, wrong) for path, spec in schema_paths() for wrong in WRONG[kind_of(spec)]]
+
+
+def test_the_sweep_covers_every_field_of_the_schema():
+    def fields(spec, prefix=""):
+        for key, sub in spec.items():
+            yield prefix + key
+            inner = sub[0] if isinstance(sub, list) else sub
+            if isinstance(inner, dict) and inner is not spec:
+                yield from fields(inner, prefix + key + ".")
+    swept = {".".join(p for p in path if isinstance(p, str)) for path, _ in SWEEP}
+    wanted = set(fields(SCHEMA)) | {"items.items." + k for k in ITEM_SCHEMA}
+    assert wanted <= swept, wanted - swept
+
+
+@pytest.mark.parametrize("path, wrong", SWEEP,
+                         ids=[f"{field_name(p)}={w!r}" for p, w in SWEEP])
+def test_a_wrong_type_anywhere_is_a_finding_naming_the_field(path, wrong):
+    text = dump(set_at(VALID, path, wrong))
+    with pytest.raises(RubricError) as info:
+        load_text(text)
+    name, line = field_name(path), line_of(text, path)
+    found = [(f.code, f.line, f.message) for f in info.value.findings]
+    assert any(code == "rubric-field-invalid" and at == line and f"«{name}»" in message
+               for code, at, message in found), (name, line, found)
+
+
+@pytest.mark.parametrize("path", [p for p, _ in schema_paths()],
+                         ids=[field_name(p) for p, _ in schema_paths()])
+def test_null_anywhere_is_absent_or_a_finding(path):
+    try:
+        load_text(dump(set_at(VALID, path, None)))
+    except RubricError:
+        pass
+
+
+@pytest.mark.parametrize("text, code, line", [
+    ("- 1\n- 2\n", "rubric-syntax", None),
+    ("5\n", "rubric-syntax", None),
+    ("", "rubric-syntax", None),
+    ("id: a\n---\nid: b\n", "rubric-syntax", 2),
+    ("id: !!python/object:os.system x\n", "rubric-syntax", 1),
+    ("id: !!binary aGVsbG8=\n", "rubric-field-invalid", 1),
+    ("items: !!set {a, b}\n", "rubric-field-invalid", 1),
+    ("max: " + "9" * 5000 + "\n", "rubric-syntax", None),
+    ("? [a, b]\n: c\n", "rubric-syntax", 1),
+    ("id: a\n" + "x: " + "[" * 5000 + "]" * 5000 + "\n", "rubric-too-large", 2),
+    ("a:\n" + "".join("  " * i + "b:\n" for i in range(1, 40)), "rubric-too-large", 25),
+    ("id: x\nmaxx: 5\n", "rubric-field-unknown", 2),
+    ("id: x\n__loc__: 5\n", "rubric-field-unknown", 2),
+    ('title: "a\\x01b"\n', "rubric-field-invalid", 1),
+    ("title: '\u202eiac'\n", "rubric-field-invalid", 1),
+    ("title: " + "a" * (MAX_TEXT + 1) + "\n", "rubric-field-invalid", 1),
+], ids=["list", "scalar", "empty", "two-documents", "python-tag", "binary", "set", "huge-int",
+        "list-key", "deep-flow", "deep-block", "unknown-key", "internal-key", "control-char",
+        "bidi-override", "long-text"])
+def test_hostile_yaml_is_a_finding(text, code, line):
+    with pytest.raises(RubricError) as info:
+        load_text(text)
+    assert (code, line) in [(f.code, f.line) for f in info.value.findings], info.value.findings
+
+
+def test_top_level_mapping_of_the_wrong_kind_names_the_field():
+    with pytest.raises(RubricError) as info:
+        load_text("id: x\ndecision: [1, 2]\n")
+    (finding,) = info.value.findings
+    assert finding.line == 2 and "«decision»" in finding.message
+
+
+#: Ten levels of 145 references each: 145**10 strings once expanded, from 6 KB of text.
+ALIAS_BOMB = 'l0: &l0 ["lol"]\n' + "".join(
+    f"l{i}: &l{i} [{','.join([f'*l{i - 1}'] * 145)}]\n" for i in range(1, 11))
+
+
+@pytest.mark.parametrize("text, found, line", [
+    (ALIAS_BOMB, "&l0", 1),
+    ("id: x\ntitle: &t Tên\nversion: *t\n", "&t", 2),
+    ("base: {max: 5}\nitems:\n  - <<: {code: '1'}\n", "<<", 3),
+], ids=["bomb", "anchor", "merge"])
+def test_anchors_and_aliases_are_refused_before_anything_is_built(text, found, line):
+    with pytest.raises(RubricError) as info:
+        load_text(text)
+    (finding,) = info.value.findings
+    assert (finding.code, finding.found, finding.line) == ("rubric-yaml-alias", found, line)
+
+
+def test_the_alias_bomb_is_refused_at_once():
+    assert 5000 < len(ALIAS_BOMB) < 7000
+    start = time.perf_counter()
+    with pytest.raises(RubricError):
+        load_text(ALIAS_BOMB)
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("old, new, found, line, first", [
+    ("id: thu\n", "id: thu\nid: khac\n", "id", 2, 1),
+    ("{name: Tốt, min: 80}", "{name: Tốt, min: 80, min: 70}", "min", 5, 5),
+    ('  - code: "1"\n    title: Tiêu chí 1\n',
+     '  - code: "1"\n    title: Tiêu chí 1\n    title: Tiêu chí một\n', "title", 11, 10),
+])
+def test_duplicate_keys_are_refused_with_their_lines(old, new, found, line, first):
+    assert old in BASE
+    with pytest.raises(RubricError) as info:
+        load_text(BASE.replace(old, new, 1))
+    assert [(f.code, f.found, f.line, f.expected) for f in info.value.findings] == [
+        ("rubric-key-duplicate", found, line, f"dòng {first}")]
+
+
+@pytest.mark.parametrize("old, new, code, line", [
+    ("{name: Tốt, min: 80}", "{name: Tốt, min: 80, quota: -5}", "rubric-band-invalid", 5),
+    ("{name: Tốt, min: 80}", "{name: Tốt, min: 80, quota: 101}", "rubric-band-invalid", 5),
+    ("{name: Yếu, min: 0, max: 50}", "{name: Yếu, min: -5, max: 50}", "rubric-band-invalid", 7),
+    ("{name: Tốt, min: 80}", "{name: Tốt, min: 80, max: 20000}", "rubric-band-invalid", 5),
+    ('{code: "1.1", text: Một, max: 5}', '{code: "1.1", text: Một, max: 0}',
+     "rubric-max-invalid", 13),
+    ('{code: "2", title: Tiêu chí 2, text: Ba, max: 90}',
+     '{code: "2", title: Tiêu chí 2, text: Ba, max: 100000}', "rubric-max-invalid", 15),
+    ('{code: "1.1", text: Một, max: 5}', '{code: "1.1", text: Một, max: 5, step: 0}',
+     "rubric-step-invalid", 13),
+    ('{code: "1.1", text: Một, max: 5}', '{code: "1.1", text: Một, max: 5, step: -1}',
+     "rubric-step-invalid", 13),
+    ("items:\n", "defaults: {step: -0.5}\nitems:\n", "rubric-field-invalid", 8),
+    ("items:\n", "rules: {bonus_cap: -1}\nitems:\n", "rubric-rule-invalid", 8),
+    ("items:\n", "rules: {penalty_cap: -1}\nitems:\n", "rubric-rule-invalid", 8),
+    ("items:\n", "rules: {total_floor: -10}\nitems:\n", "rubric-rule-invalid", 8),
+    ("items:\n", "rules: {criterion_floor: 0, criterion_floor_class: Yếu}\nitems:\n",
+     "rubric-rule-invalid", 8),
+    ("items:\n", "rules: {criterion_floor: 1.5, criterion_floor_class: Yếu}\nitems:\n",
+     "rubric-rule-invalid", 8),
+])
+def test_every_number_has_a_range(old, new, code, line):
+    assert old in BASE
+    with pytest.raises(RubricError) as info:
+        load_text(BASE.replace(old, new, 1))
+    assert (code, line) in [(f.code, f.line) for f in info.value.findings], info.value.findings
+
+
+@pytest.mark.parametrize("typed, share", [(0, 0), (0.2, 0.2), (1, 1), (20, 0.2), (100, 1)])
+def test_quota_is_a_share_or_a_percentage(typed, share):
+    text = BASE.replace("{name: Tốt, min: 80}", f"{{name: Tốt, min: 80, quota: {typed}}}")
+    assert load_text(text).bands[0].quota == share
+
+
+def test_a_big_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "lon.yaml"
+    path.write_bytes(b"# " + b"x" * MAX_RUBRIC_BYTES + b"\n")
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert [f.code for f in info.value.findings] == ["rubric-too-large"]
+
+
+@pytest.mark.parametrize("make_path, detail", [
+    (lambda p: p.mkdir() or p, "thư mục"),
+    (lambda p: os.mkfifo(p) or p, "không phải một tệp thông thường"),
+    (lambda p: (p.write_bytes(b"id: \xff\xfe\n"), p)[1], "UTF-8"),
+])
+@pytest.mark.parametrize("name", ["r.yaml", "r.xlsx"])
+def test_what_is_not_a_rubric_file_is_unreadable(tmp_path, make_path, detail, name):
+    if detail == "UTF-8" and name.endswith(".xlsx"):
+        detail = "không mở được tệp"
+    path = make_path(tmp_path / name)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    (finding,) = info.value.findings
+    assert finding.code == "rubric-file-unreadable" and detail in finding.message
+
+
+@pytest.mark.parametrize("ref", ["../rubrics/bac-giang-274-2017", "a" * 5000, "a/" * 3000 + "x"])
+def test_a_strange_rubric_id_is_unknown(ref):
+    with pytest.raises(RubricError) as info:
+        load_rubric(ref)
+    assert info.value.findings[0].code in ("rubric-unknown", "rubric-file-unreadable")
+
+
+# -- one limit for the rubric check and the reader -------------------------------------------------
+
+
+def wide_rubric(tops: int, per: int, conditions: int = 0) -> dict:
+    """``tops`` tiêu chí of ``per`` one-point items, with every note below the table."""
+    total = tops * per
+    return {
+        "id": "rong", "version": "1", "title": "Rộng", "total_rule_text": "Tổng các mục",
+        "bands": [{"name": "Đạt", "min": total / 2}, {"name": "Chưa đạt", "min": 0,
+                                                      "max": total / 2}],
+        "conditions": [{"id": f"c{i}", "question": "Hỏi?", "effect": "remove_bonus"}
+                       for i in range(conditions)],
+        "items": [{"code": str(i), "title": f"Tiêu chí {i}",
+                   "items": [{"code": f"{i}.{j}", "text": f"Mục {i}.{j}", "max": 1}
+                             for j in range(1, per + 1)]} for i in range(1, tops + 1)],
+    }
+
+
+def test_the_reader_reads_as_many_rows_as_the_rubric_check_allows():
+    assert reader.MAX_ROWS is MAX_SHEET_ROWS
+
+
+@pytest.mark.parametrize("tops, per", [(1, MAX_SHEET_ROWS + 1), (100, 100)])
+def test_a_rubric_too_long_for_the_reader_is_refused_before_it_is_built(tops, per):
+    raw = wide_rubric(tops, per)
+    start = time.perf_counter()
+    with pytest.raises(RubricError) as info:
+        build_rubric(raw, "rong.yaml")
+    assert time.perf_counter() - start < 1  # refused by counting, before anything is built
+    (finding,) = info.value.findings
+    assert finding.code == "rubric-too-many-rows" and finding.expected == MAX_SHEET_ROWS
+    assert f"tối đa {MAX_SHEET_ROWS} dòng" in finding.message
+
+
+#: 8 × 247 item rows and 5 rows of conditions: the template ends on the last row read.
+LONGEST = (8, 246, 4)
+
+
+def test_a_rubric_whose_template_ends_one_row_too_low_is_refused():
+    raw = wide_rubric(*LONGEST)
+    assert sheet_rows(build_rubric(raw)) == MAX_SHEET_ROWS
+    raw["conditions"].append({"id": "c", "question": "Hỏi?", "effect": "not_eligible"})
+    with pytest.raises(RubricError) as info:
+        build_rubric(raw, "rong.yaml")
+    assert [(f.code, f.found, f.expected) for f in info.value.findings] == [
+        ("rubric-too-many-rows", MAX_SHEET_ROWS + 1, MAX_SHEET_ROWS)]
+
+
+def test_the_longest_template_allowed_is_read_back_whole(tmp_path):
+    rubric = build_rubric(wide_rubric(*LONGEST))
+    path = render_template(rubric, tmp_path / "rong.xlsx", 2025, Agency("Sở Thử"))
+    with zipfile.ZipFile(path) as zf:
+        rows = re.findall(rb'<row r="(\d+)"', zf.read("xl/worksheets/sheet1.xml"))
+    assert max(int(r) for r in rows) == sheet_rows(rubric) == MAX_SHEET_ROWS
+    codes = Counter(f.code for f in run_checks(read_workbook(path), rubric))
+    assert codes == {"score-missing": len(rubric.leaves()), "condition-missing": 4}, codes
+
+
+def _long_band_names(raw):
+    raw["bands"][0]["name"], raw["bands"][1]["name"] = "Đạt " * 1100, "Chưa đạt " * 500
+    return raw
+
+
+@pytest.mark.parametrize("raw, detail", [
+    (wide_rubric(1, 255), None),
+    (wide_rubric(1, 256), "công thức ở dòng của mục «1» có hàm 256 đối số"),
+    (wide_rubric(255, 1), None),
+    (wide_rubric(256, 1), "công thức ở dòng «Tổng cộng» có hàm 256 đối số"),
+    (_long_band_names(wide_rubric(2, 2)), "công thức ở dòng «Xếp loại» dài"),
+], ids=["255-items", "256-items", "255-criteria", "256-criteria", "long-band-names"])
+def test_every_template_formula_is_within_excels_limits(raw, detail):
+    if detail is None:
+        rubric = build_rubric(raw)
+        assert all(formula_shape(f)[1] <= 255 for f in blueprint(rubric).values()
+                   if isinstance(f, str) and f.startswith("="))
+        return
+    with pytest.raises(RubricError) as info:
+        build_rubric(raw, "rong.yaml")
+    (finding,) = info.value.findings
+    assert finding.code == "rubric-excel-limit" and detail in finding.message, finding
+
+
+@pytest.mark.parametrize("formula, shape", [
+    ("=SUM(A1,A2,A3)", (14, 3, 1)),
+    ('=IF(A1="a,b(",COUNT(B1,B2),"")', (30, 3, 2)),
+    ('=""""&MAX(1,2)', (14, 2, 1)),
+])
+def test_formula_shape(formula, shape):
+    assert formula_shape(formula) == shape
+
+
+@pytest.mark.parametrize("rid", ["bac-giang-274-2017", "vi-du-minh-hoa"])
+def test_sheet_rows_bounds_what_the_template_writes(tmp_path, rid):
+    rubric = load_rubric(rid)
+    path = render_template(rubric, tmp_path / "t.xlsx", 2025)
+    with zipfile.ZipFile(path) as zf:
+        rows = re.findall(rb'<row r="(\d+)"', zf.read("xl/worksheets/sheet1.xml"))
+    assert max(int(r) for r in rows) <= sheet_rows(rubric)
+
+
+# -- any value at all ------------------------------------------------------------------------------
+
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+            | st.sampled_from(["1", "1.1", "0,5", "Có", "bonus", "Tốt", "cap_class"]))
+_KEYS = st.sampled_from(sorted({"id", "version", "title", "items", "bands", "conditions",
+                                "rules", "decision", "defaults", "code", "max", "min", "quota",
+                                "step", "kind", "name", "effect", "class", "question",
+                                "evidence_required", "bonus_cap"})) | st.text(max_size=4)
+_TREES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(_KEYS, inner, max_size=6), max_leaves=40)
+
+
+def _loads_or_finds(raw) -> None:
+    for load in (lambda: build_rubric(raw, "thu.yaml"), lambda: load_text(dump(raw))):
+        try:
+            load()
+        except RubricError as exc:
+            assert exc.findings and all(f.message for f in exc.findings)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=st.dictionaries(_KEYS, _TREES, max_size=8))
+def test_any_tree_gives_a_rubric_or_findings(tree):
+    _loads_or_finds(tree)
+
+
+_PATHS = [p for p, _ in schema_paths()]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(where=st.sampled_from(_PATHS), value=_TREES)
+def test_any_value_in_a_valid_rubric_gives_a_rubric_or_findings(where, value):
+    _loads_or_finds(set_at(VALID, where, value))
+
+
+# -- the workbook form -----------------------------------------------------------------------------
+
+
+class Formula:
+    """A formula cell with the value the application that saved it cached (None: none)."""
+
+    def __init__(self, text: str, cached=None):
+        self.text, self.cached = text, cached
+
+
+@pytest.fixture(scope="module")
+def example_sheets(tmp_path_factory) -> dict[str, list[list]]:
+    """The example rubric's workbook as rows of values, sheet by sheet."""
+    path = export_rubric_workbook(load_rubric("vi-du-minh-hoa"),
+                                  tmp_path_factory.mktemp("wb") / "r.xlsx")
+    wb = load_workbook(path)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def write_book(path: Path, sheets: dict[str, list[list]], chart: str = "") -> Path:
+    """A workbook of these values, written as Excel would (formulas with cached values)."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, Formula):
+                    ws.write_formula(r, c, value.text, None, value.cached)
+                elif isinstance(value, dt.datetime):
+                    ws.write_datetime(r, c, value, date)
+                elif value is not None:
+                    ws.write(r, c, value)
+    if chart:
+        sheet = wb.add_chartsheet(chart)
+        graph = wb.add_chart({"type": "column"})
+        graph.add_series({"values": f"='{next(iter(sheets))}'!$E$2:$E$3"})
+        sheet.set_chart(graph)
+    wb.close()
+    return path
+
+
+def cell_kinds() -> dict[str, dict]:
+    return {ITEMS: ITEM_SCHEMA, BANDS: SCHEMA["bands"][0], CONDITIONS: SCHEMA["conditions"][0]}
+
+
+WRONG_CELLS = {TEXT: [True], NUMBER: ["abc", True, dt.datetime(2025, 5, 26)],
+               FLAG: ["có lẽ", 2.5, dt.datetime(2025, 5, 26)]}
+CELL_SWEEP = [(sheet, c, title, wrong)
+              for sheet, columns in COLUMNS.items()
+              for c, (field, title, *_) in enumerate(columns)
+              for wrong in WRONG_CELLS[cell_kinds()[sheet][field]]]
+
+
+@pytest.mark.parametrize("sheet, c, title, wrong", CELL_SWEEP,
+                         ids=[f"{s}!{t}={w!r}" for s, _, t, w in CELL_SWEEP])
+def test_a_wrong_cell_anywhere_is_a_finding_with_its_cell(tmp_path, example_sheets, sheet, c,
+                                                          title, wrong):
+    sheets = copy.deepcopy(example_sheets)
+    assert sheets[sheet][0][c] == title
+    sheets[sheet][1][c] = wrong
+    with pytest.raises(RubricError) as info:
+        load_rubric(write_book(tmp_path / "r.xlsx", sheets))
+    cell = f"{col_letter(c + 1)}2"
+    found = [(f.code, f.sheet, f.cell, f.message) for f in info.value.findings]
+    assert any(code == "rubric-field-invalid" and (at_sheet, at) == (sheet, cell)
+               and f"«{title}»" in message for code, at_sheet, at, message in found), found
+
+
+def setting_kind(key: str):
+    spec = SCHEMA
+    for part in SETTINGS_KEYS[key][1]:
+        spec = spec[part]
+    return spec
+
+
+SETTING_SWEEP = [(key, wrong) for key in SETTINGS_KEYS for wrong in WRONG_CELLS[setting_kind(key)]]
+
+
+@pytest.mark.parametrize("key, wrong", SETTING_SWEEP, ids=[f"{k}={w!r}" for k, w in SETTING_SWEEP])
+def test_a_wrong_setting_is_a_finding_with_its_cell(tmp_path, example_sheets, key, wrong):
+    sheets = copy.deepcopy(example_sheets)
+    rows = sheets[SETTINGS]
+    r = next(i for i, row in enumerate(rows) if row[0] == key)
+    rows[r][1] = wrong
+    with pytest.raises(RubricError) as info:
+        load_rubric(write_book(tmp_path / "r.xlsx", sheets))
+    found = [(f.code, f.sheet, f.cell, f.message) for f in info.value.findings]
+    assert any(code == "rubric-field-invalid" and (sheet, cell) == (SETTINGS, f"B{r + 1}")
+               and f"«{key}»" in message for code, sheet, cell, message in found), found
+
+
+def _put(sheet: str, ref: str, value):
+    def change(sheets):
+        letters, number = re.match(r"([A-Z]+)(\d+)$", ref).groups()
+        r, c = int(number) - 1, col_index(letters) - 1
+        rows = sheets[sheet]
+        while len(rows) <= r:
+            rows.append([])
+        rows[r] += [None] * (c + 1 - len(rows[r]))
+        rows[r][c] = value
+    return change
+
+
+def _long(sheet: str, rows: int):
+    """A sheet of ``rows`` rows of items, one after another."""
+    def change(sheets):
+        sheets[sheet] += [[f"9.{i}", None, None, "Mục", 1] for i in range(1, rows)]
+    return change
+
+
+def _drop(sheet: str):
+    return lambda sheets: sheets.pop(sheet)
+
+
+@pytest.mark.parametrize("change, code, sheet, cell", [
+    (_drop(ITEMS), "rubric-sheet-missing", ITEMS, None),
+    (_drop(BANDS), "rubric-sheet-missing", BANDS, None),
+    (_drop(SETTINGS), "rubric-sheet-missing", SETTINGS, None),
+    (_put(ITEMS, "E4", Formula("=1/0", "#DIV/0!")), "rubric-cell-formula", ITEMS, "E4"),
+    (_put(BANDS, "B2", Formula("=A1+1", "#VALUE!")), "rubric-cell-formula", BANDS, "B2"),
+    (_put(SETTINGS, "B3", Formula("=1/0", "#DIV/0!")), "rubric-cell-formula", SETTINGS, "B3"),
+    (_put(ITEMS, "A1", Formula("=1/0", "#DIV/0!")), "rubric-column-missing", ITEMS, "A1"),
+    (_put(ITEMS, "A1800", "1.9"), "rubric-max-invalid", ITEMS, "A1800"),
+    (_put(ITEMS, "A2000", "9.9"), "rubric-too-large", ITEMS, "A2000"),
+    (_long(ITEMS, 3000), "rubric-too-large", ITEMS, "A2000"),
+    (_put(SETTINGS, "C2000", "ghi chú"), "rubric-too-large", SETTINGS, "A2000"),
+    (_put(ITEMS, "I1", "Mã"), "rubric-key-duplicate", ITEMS, "I1"),
+    (_put(SETTINGS, "A30", "id"), "rubric-key-duplicate", SETTINGS, "A30"),
+    (_put(SETTINGS, "A30", "bonus cap"), "rubric-field-unknown", SETTINGS, "A30"),
+    (_put(BANDS, "D2", -5), "rubric-band-invalid", BANDS, "D2"),
+    (_put(BANDS, "D2", 150), "rubric-band-invalid", BANDS, "D2"),
+    (_put(ITEMS, "E4", -5), "rubric-max-invalid", ITEMS, "E4"),
+    (_put(ITEMS, "D4", "x" * (MAX_TEXT + 1)), "rubric-field-invalid", ITEMS, "D4"),
+])
+def test_a_hostile_workbook_is_a_located_finding(tmp_path, example_sheets, change, code, sheet,
+                                                 cell):
+    sheets = copy.deepcopy(example_sheets)
+    change(sheets)
+    start = time.perf_counter()
+    with pytest.raises(RubricError) as info:
+        load_rubric(write_book(tmp_path / "r.xlsx", sheets))
+    assert time.perf_counter() - start < 5
+    found = [(f.code, f.sheet, f.cell) for f in info.value.findings]
+    assert (code, sheet, cell) in found, found
+
+
+def test_a_formula_without_a_cached_value_is_a_finding(tmp_path, bac_giang):
+    path = export_rubric_workbook(bac_giang, tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    wb[ITEMS]["E3"] = "=2+3"  # openpyxl, like XlsxWriter's users, leaves the result to compute
+    wb.save(path)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert [(f.code, f.sheet, f.cell, f.found) for f in info.value.findings] == [
+        ("rubric-cell-formula", ITEMS, "E3", "=2+3")]
+
+
+def test_a_formula_with_a_cached_value_counts_as_that_value(tmp_path, example_sheets):
+    sheets = copy.deepcopy(example_sheets)
+    row = next(r for r in sheets[ITEMS] if r[0] == "1.1.1")
+    row[4] = Formula("=2+3", row[4])  # what Excel saves: the formula and its result
+    rubric = load_rubric(write_book(tmp_path / "r.xlsx", sheets))
+    assert rubric == load_rubric("vi-du-minh-hoa")
+
+
+def test_a_formula_outside_the_columns_read_is_not_a_finding(tmp_path, example_sheets):
+    sheets = copy.deepcopy(example_sheets)
+    _put(ITEMS, "K3", Formula("=1/0", "#DIV/0!"))(sheets)  # a scratch column beside the table
+    _put(SETTINGS, "C3", Formula("=#REF!", "#REF!"))(sheets)  # beside a setting
+    assert load_rubric(write_book(tmp_path / "r.xlsx", sheets)) == load_rubric("vi-du-minh-hoa")
+
+
+def test_a_workbook_without_the_conditions_sheet_has_no_conditions(tmp_path, bac_giang):
+    sheets = {ITEMS: [], BANDS: [], SETTINGS: []}
+    path = export_rubric_workbook(bac_giang, tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    sheets = {name: [list(r) for r in wb[name].iter_rows(values_only=True)] for name in sheets}
+    assert load_rubric(write_book(tmp_path / "s.xlsx", sheets)) == bac_giang
+
+
+def test_a_chart_sheet_in_place_of_a_sheet_is_a_finding(tmp_path, example_sheets):
+    sheets = copy.deepcopy(example_sheets)
+    del sheets[BANDS]
+    with pytest.raises(RubricError) as info:
+        load_rubric(write_book(tmp_path / "r.xlsx", sheets, chart=BANDS))
+    assert [(f.code, f.sheet) for f in info.value.findings] == [
+        ("rubric-file-unreadable", BANDS)]
+
+
+@pytest.mark.parametrize("sheet, ref", [(ITEMS, "XFD1"), (ITEMS, "B1048576"), (SETTINGS, "A9000")])
+def test_cells_out_of_the_readers_reach_are_not_read(tmp_path, example_sheets, sheet, ref):
+    sheets = copy.deepcopy(example_sheets)
+    _put(sheet, ref, "Mã")(sheets)  # a second «Mã» header, a stray key: beyond what is read
+    start = time.perf_counter()
+    assert load_rubric(write_book(tmp_path / "r.xlsx", sheets)) == load_rubric("vi-du-minh-hoa")
+    assert time.perf_counter() - start < 5
+
+
+# -- the three commands that read a rubric file ----------------------------------------------------
+
+
+def _write_hostile(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    if name == "hong.xlsx":
+        export_rubric_workbook(load_rubric("bac-giang-274-2017"), path)
+        wb = load_workbook(path)
+        wb[ITEMS]["E3"] = "=2+3"
+        wb.save(path)
+    elif name == "lon.yaml":
+        path.write_text(dump(wide_rubric(1, MAX_SHEET_ROWS + 1)), encoding="utf-8")
+    else:
+        path.write_text(HOSTILE_TEXTS[name], encoding="utf-8")
+    return path
+
+
+HOSTILE_TEXTS = {
+    "bom.yaml": ALIAS_BOMB,
+    "hinh-sai.yaml": "id: x\nversion: '1'\ntitle: T\nitems: 5\nbands: [1, 2]\n",
+    "muc-la.yaml": BASE.replace('{code: "1.2", text: Hai, max: 5}', "Hai"),
+    "sau.yaml": "id: x\nitems: " + "[" * 5000 + "]" * 5000 + "\n",
+    "trung.yaml": BASE + "id: lan-hai\n",
+    "ty-le.yaml": BASE.replace("{name: Tốt, min: 80}", "{name: Tốt, min: 80, quota: -5}"),
+    "danh-sach.yaml": "- id: x\n",
+}
+CODES = {"bom.yaml": "rubric-yaml-alias", "hinh-sai.yaml": "rubric-field-invalid",
+         "muc-la.yaml": "rubric-field-invalid", "sau.yaml": "rubric-too-large",
+         "trung.yaml": "rubric-key-duplicate", "ty-le.yaml": "rubric-band-invalid",
+         "danh-sach.yaml": "rubric-syntax", "hong.xlsx": "rubric-cell-formula",
+         "lon.yaml": "rubric-too-many-rows"}
+COMMANDS = {
+    "rubric check": (["rubric", "check", "{rubric}"], 1),
+    "check --rubric": (["check", "--rubric", "{rubric}", "{tmp}/nop"], 2),
+    "template --rubric": (["template", "--rubric", "{rubric}", "--year", "2025", "-o",
+                           "{tmp}/mau.xlsx"], 2),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("name", list(CODES))
+def test_no_command_gives_a_traceback_on_a_hostile_rubric(tmp_path, command, name):
+    if name == "lon.yaml" and command != "rubric check":
+        pytest.skip("one command is enough for the slow-to-parse long rubric")
+    (tmp_path / "nop").mkdir()
+    rubric = _write_hostile(tmp_path, name)
+    args, status = COMMANDS[command]
+    result = CliRunner().invoke(main, [a.format(rubric=rubric, tmp=tmp_path) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        result.exc_info
+    assert result.exit_code == status, result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric)
+    first = info.value.findings[0]
+    assert first.code == CODES[name] and first.message in result.output, result.output
+    assert not (tmp_path / "mau.xlsx").exists()
+
+
+def test_rubric_check_lists_every_finding_as_json(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(BASE + "maxx: 1\nid: lai\n", encoding="utf-8")  # duplicates come first
+    result = CliRunner().invoke(main, ["rubric", "check", str(path), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [(f["code"], f["line"], f["expected"]) for f in data["findings"]] == [
+        ("rubric-key-duplicate", 17, "dòng 1")]

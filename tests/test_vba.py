@@ -213,7 +213,7 @@ def test_an_xlsm_review_copy_gets_the_button_too(variants, tmp_path):
     """A review copy (or any template) named .xlsm is a real macro-enabled package."""
     from dvcq_xl.generate import review_copy
 
-    out = review_copy(variants[1], tmp_path / "stp-to-kiem-tra.xlsm")
+    out = review_copy(variants[1], tmp_path / "stp-to-kiem-tra.xlsm").path
     parts = _parts(out)
     assert MACRO_ENABLED in parts["[Content_Types].xml"].decode()
     assert _buttons(parts) == [(BUTTON_CAPTION, BUTTON_MACRO)]
