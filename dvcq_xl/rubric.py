@@ -1183,6 +1183,39 @@ def _too_big(source: str, size: int) -> RubricError:
                                f"{MAX_RUBRIC_BYTES // 1048576} MB")
 
 
+#: PyYAML's problems (English) -> what a user reads. Checked in order; the first match wins.
+_YAML_PROBLEMS = (
+    (r"character '\\t'|tab character", "có ký tự tab; YAML chỉ thụt dòng bằng dấu cách"),
+    (r"mapping values are not allowed",
+     "dấu hai chấm «:» đặt sai chỗ (một giá trị có dấu hai chấm phải đặt trong dấu nháy), hoặc "
+     "dòng trên thiếu «khóa:»"),
+    (r"expected ',' or '\]'", "danh sách […] thiếu dấu phẩy hoặc dấu đóng «]»"),
+    (r"expected ',' or '\}'", "bảng {…} thiếu dấu phẩy hoặc dấu đóng «}»"),
+    (r"expected <block end>|did not find expected (key|'-')",
+     "thụt dòng không khớp với các dòng trên"),
+    (r"unexpected end of stream", "tệp hết giữa chừng: thiếu dấu nháy hoặc dấu ngoặc đóng"),
+    (r"unknown escape character",
+     "trong dấu nháy kép có «\\» không hợp lệ; dùng dấu nháy đơn hoặc viết «\\\\»"),
+    (r"cannot start any token",
+     "một giá trị bắt đầu bằng ký tự đặc biệt (@, `, %…); hãy đặt giá trị trong dấu nháy"),
+    (r"single document|another document", "tệp có nhiều phần «---»; bộ tiêu chí chỉ có một phần"),
+    (r"constructor for the tag", "có thẻ «!…» mà bộ tiêu chí không dùng"),
+    (r"unacceptable character|special characters",
+     "có ký tự điều khiển hoặc ký tự không hợp lệ trong văn bản"),
+    (r"could not find expected ':'", "thiếu dấu hai chấm «:» sau khóa"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What went wrong, in Vietnamese (PyYAML says it in English)."""
+    problem = " ".join(str(getattr(exc, name, "") or "") for name in ("problem", "context"))
+    problem = problem.strip() or str(exc)
+    for pattern, text in _YAML_PROBLEMS:
+        if re.search(pattern, problem):
+            return text
+    return "cấu trúc YAML không hợp lệ ở chỗ này (xem lại thụt dòng, dấu hai chấm và dấu nháy)"
+
+
 def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
     """Load a rubric from its YAML text form (``text``, or the file at ``path``)."""
     source = str(path)
@@ -1194,25 +1227,26 @@ def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
                                detail="tệp không phải UTF-8") from None
     if len(text) > MAX_RUBRIC_BYTES:
         raise _too_big(source, len(text.encode("utf-8", "surrogatepass")))
-    loader = _RubricLoader(text)
+    loader = None
     try:
+        loader = _RubricLoader(text)  # its reader refuses characters YAML does not allow
         raw = loader.get_single_data()
     except _Refused as exc:
         raise rubric_error(exc.code, path=source, line=exc.line, **exc.fields) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise rubric_error(
-            "rubric-syntax",
-            path=source,
-            line=mark.line + 1 if mark else None,
-            detail=getattr(exc, "problem", None) or str(exc).splitlines()[0],
-        ) from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        position = getattr(exc, "position", None)  # a ReaderError: a character YAML refuses
+        line = (mark.line + 1 if mark is not None else
+                text.count("\n", 0, position) + 1 if isinstance(position, int) else None)
+        raise rubric_error("rubric-syntax", path=source, line=line,
+                           detail=_yaml_problem(exc)) from None
     except (ValueError, OverflowError, TypeError, RecursionError) as exc:
         # e.g. an integer of more digits than Python converts: text no rubric holds
         raise rubric_error("rubric-syntax", path=source,
                            detail=f"có giá trị không đọc được ({type(exc).__name__})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if loader.duplicates:
         findings = [make("rubric-key-duplicate", path=source, line=line, found=_shown(key),
                          expected=f"dòng {first}") for key, line, first in loader.duplicates]

@@ -433,13 +433,36 @@ def test_null_anywhere_is_absent_or_a_finding(path):
     ('title: "a\\x01b"\n', "rubric-field-invalid", 1),
     ("title: '\u202eiac'\n", "rubric-field-invalid", 1),
     ("title: " + "a" * (MAX_TEXT + 1) + "\n", "rubric-field-invalid", 1),
+    ("id: x\ntitle: a\x01b\n", "rubric-syntax", 2),
+    ("id: \ud800\n", "rubric-syntax", 1),
 ], ids=["list", "scalar", "empty", "two-documents", "python-tag", "binary", "set", "huge-int",
         "list-key", "deep-flow", "deep-block", "unknown-key", "internal-key", "control-char",
-        "bidi-override", "long-text"])
+        "bidi-override", "long-text", "raw-control-char", "lone-surrogate"])
 def test_hostile_yaml_is_a_finding(text, code, line):
     with pytest.raises(RubricError) as info:
         load_text(text)
     assert (code, line) in [(f.code, f.line) for f in info.value.findings], info.value.findings
+
+
+@pytest.mark.parametrize("text, words, line", [
+    ("id: x\n\ttitle: T\n", "ký tự tab", 2),
+    ("id: x\ntitle: Điểm: 5\n", "dấu hai chấm «:» đặt sai chỗ", 2),
+    ("id: x\nbands: [1, 2\n", "thiếu dấu phẩy hoặc dấu đóng «]»", 3),
+    ("id: x\nitems:\n  - 1\n - 2\n", "thụt dòng không khớp", 4),
+    ("id: 'x\n", "tệp hết giữa chừng", 2),
+    ('title: "C:\\q"\n', "dấu nháy kép", 1),
+    ("title: @x\n", "ký tự đặc biệt", 1),
+    ("id: x\n---\nid: y\n", "nhiều phần «---»", 2),
+    ("id: !!python/name:os.system x\n", "thẻ «!…»", 1),
+    ("id: x\ntitle: a\x01b\n", "ký tự điều khiển", 2),
+])
+def test_yaml_syntax_errors_are_explained_in_vietnamese(text, words, line):
+    with pytest.raises(RubricError) as info:
+        load_text(text)
+    (finding,) = info.value.findings
+    assert finding.code == "rubric-syntax" and finding.line == line
+    assert words in finding.message, finding.message
+    assert not re.search(r"\b(expected|found|while|scanning|character)\b", finding.message)
 
 
 def test_top_level_mapping_of_the_wrong_kind_names_the_field():
