@@ -710,7 +710,7 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
         r = elem.get("r")
         row_no = int(r) if r and r.isdigit() else row_no + 1
         if row_no > MAX_ROWS:
-            break
+            continue  # not read, but the sheet's protection comes after its rows
         col_no = 0
         for c in elem:
             if c.tag != c_tag:

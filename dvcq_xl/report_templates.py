@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -156,14 +157,14 @@ def _row_flags(row, header: bool = False) -> None:
         tr_pr.append(OxmlElement("w:tblHeader"))
 
 
-def national_header(doc, superior: str, body: str, number_line: str, date_line: str) -> None:
-    """The two-column borderless header: issuing body | Quốc hiệu and Tiêu ngữ; Số | place, date."""
+def _header_table(doc, issuer: Callable[[Any], None], number_line: str, date_line: str) -> None:
+    """The two-column borderless header: issuing body (``issuer`` fills its cell) | Quốc hiệu
+    and Tiêu ngữ; Số | place, date."""
     table = doc.add_table(rows=2, cols=2)
     _no_borders(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.rows[0].cells
-    _cell_para(left, superior, size=13)
-    _cell_para(left, body, size=13, bold=True, first=False)
+    issuer(left)
     _cell_para(left, "───────", size=10, first=False)
     _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12.5, bold=True)
     _cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True, underline=True,
@@ -172,30 +173,30 @@ def national_header(doc, superior: str, body: str, number_line: str, date_line: 
     _cell_para(left, number_line, size=13)
     _cell_para(right, date_line, size=14, italic=True)
     _widths(table, [6.0, 10.2])
+
+
+def national_header(doc, superior: str, body: str, number_line: str, date_line: str) -> None:
+    """The header of a document the Sở issues: its superior body, then its own name in bold."""
+    def issuer(cell) -> None:
+        _cell_para(cell, superior, size=13)
+        _cell_para(cell, body, size=13, bold=True, first=False)
+
+    _header_table(doc, issuer, number_line, date_line)
 
 
 def issuer_header(doc, number_line: str, date_line: str) -> None:
     """The national header of a document an agency issues itself: the superior body line only
     when there is one (``header_superior``; a UBND has none), then the issuing body's name, in
     full upper case and bold, one paragraph per line of ``header_issuer``."""
-    table = doc.add_table(rows=2, cols=2)
-    _no_borders(table)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    left, right = table.rows[0].cells
-    _cell_para(left, "{%p if header_superior %}", size=13)
-    _cell_para(left, "{{ header_superior }}", size=13, first=False)
-    _cell_para(left, "{%p endif %}", size=13, first=False)
-    _cell_para(left, "{%p for line in header_issuer %}", size=13, first=False)
-    _cell_para(left, "{{ line }}", size=13, bold=True, first=False)
-    _cell_para(left, "{%p endfor %}", size=13, first=False)
-    _cell_para(left, "───────", size=10, first=False)
-    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12.5, bold=True)
-    _cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13.5, bold=True, underline=True,
-               first=False)
-    left, right = table.rows[1].cells
-    _cell_para(left, number_line, size=13)
-    _cell_para(right, date_line, size=14, italic=True)
-    _widths(table, [6.0, 10.2])
+    def issuer(cell) -> None:
+        _cell_para(cell, "{%p if header_superior %}", size=13)
+        _cell_para(cell, "{{ header_superior }}", size=13, first=False)
+        _cell_para(cell, "{%p endif %}", size=13, first=False)
+        _cell_para(cell, "{%p for line in header_issuer %}", size=13, first=False)
+        _cell_para(cell, "{{ line }}", size=13, bold=True, first=False)
+        _cell_para(cell, "{%p endfor %}", size=13, first=False)
+
+    _header_table(doc, issuer, number_line, date_line)
 
 
 def signature_block(doc, recipients: str, title_tag: str, role_tag: str,

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import re
 import textwrap
-import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -489,12 +488,19 @@ def test_anchors_and_aliases_are_refused_before_anything_is_built(text, found, l
     assert (finding.code, finding.found, finding.line) == ("rubric-yaml-alias", found, line)
 
 
-def test_the_alias_bomb_is_refused_at_once():
+def test_the_alias_bomb_is_refused_before_it_expands():
+    """Expanded, the bomb would take gigabytes; refused at its first anchor, it takes little."""
+    import tracemalloc
+
     assert 5000 < len(ALIAS_BOMB) < 7000
-    start = time.perf_counter()
-    with pytest.raises(RubricError):
-        load_text(ALIAS_BOMB)
-    assert time.perf_counter() - start < 1
+    tracemalloc.start()
+    try:
+        with pytest.raises(RubricError):
+            load_text(ALIAS_BOMB)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
 
 
 @pytest.mark.parametrize("old, new, found, line, first", [
@@ -602,10 +608,8 @@ def test_the_reader_reads_as_many_rows_as_the_rubric_check_allows():
 @pytest.mark.parametrize("tops, per", [(1, MAX_SHEET_ROWS + 1), (100, 100)])
 def test_a_rubric_too_long_for_the_reader_is_refused_before_it_is_built(tops, per):
     raw = wide_rubric(tops, per)
-    start = time.perf_counter()
     with pytest.raises(RubricError) as info:
         build_rubric(raw, "rong.yaml")
-    assert time.perf_counter() - start < 1  # refused by counting, before anything is built
     (finding,) = info.value.findings
     assert finding.code == "rubric-too-many-rows" and finding.expected == MAX_SHEET_ROWS
     assert f"tối đa {MAX_SHEET_ROWS} dòng" in finding.message
@@ -852,10 +856,8 @@ def test_a_hostile_workbook_is_a_located_finding(tmp_path, example_sheets, chang
                                                  cell):
     sheets = copy.deepcopy(example_sheets)
     change(sheets)
-    start = time.perf_counter()
     with pytest.raises(RubricError) as info:
         load_rubric(write_book(tmp_path / "r.xlsx", sheets))
-    assert time.perf_counter() - start < 5
     found = [(f.code, f.sheet, f.cell) for f in info.value.findings]
     assert (code, sheet, cell) in found, found
 
@@ -907,9 +909,7 @@ def test_a_chart_sheet_in_place_of_a_sheet_is_a_finding(tmp_path, example_sheets
 def test_cells_out_of_the_readers_reach_are_not_read(tmp_path, example_sheets, sheet, ref):
     sheets = copy.deepcopy(example_sheets)
     _put(sheet, ref, "Mã")(sheets)  # a second «Mã» header, a stray key: beyond what is read
-    start = time.perf_counter()
     assert load_rubric(write_book(tmp_path / "r.xlsx", sheets)) == load_rubric("vi-du-minh-hoa")
-    assert time.perf_counter() - start < 5
 
 
 # -- the three commands that read a rubric file ----------------------------------------------------
@@ -951,11 +951,12 @@ COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("name", list(CODES))
+# the long rubric is slow to parse (pure-Python YAML): one command is enough for it
+HOSTILE_RUNS = [(c, n) for n in CODES for c in COMMANDS if n != "lon.yaml" or c == "rubric check"]
+
+
+@pytest.mark.parametrize("command, name", HOSTILE_RUNS)
 def test_no_command_gives_a_traceback_on_a_hostile_rubric(tmp_path, command, name):
-    if name == "lon.yaml" and command != "rubric check":
-        pytest.skip("one command is enough for the slow-to-parse long rubric")
     (tmp_path / "nop").mkdir()
     rubric = _write_hostile(tmp_path, name)
     args, status = COMMANDS[command]
