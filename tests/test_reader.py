@@ -320,3 +320,20 @@ def test_text_reads_back_as_typed_through_ooxml_escapes(tmp_path, typed):
     ws.write_string("A1", typed)
     wb.close()
     assert read_workbook(path).at("T", "A1").value == typed
+
+
+def test_a_stray_entry_below_the_row_limit_does_not_hide_the_protection(tmp_path):
+    """Rows past the limit are not read, but the sheet's protection written after them is."""
+    from openpyxl import load_workbook
+
+    from dvcq_xl.rubric import MAX_SHEET_ROWS
+    from dvcq_xl.template import SHEET
+
+    path = make_filled(builtin_rubric("vi-du-minh-hoa"), tmp_path / "a.xlsx")
+    wb = load_workbook(path)
+    wb[SHEET].cell(row=MAX_SHEET_ROWS + 500, column=1, value="ghi nhầm")
+    wb.save(path)
+    assert wb[SHEET].protection.sheet
+    ir = read_workbook(path)
+    assert ir.protected.get(SHEET) is True
+    assert "protection-removed" not in [f.code for f in check_file(path).findings]
