@@ -19,14 +19,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
 from . import __version__, i18n
+from .__main__ import INTERRUPTED
 from .annotate import annotate_results
 from .consolidate import Consolidation, consolidate, points_text
 from .demo import DEMO_YEAR, RESENT, run_demo, write_sample_roster
 from .errors import DvcqError, OutputError
-from .output import check_folder_name, check_suffix, refuse_inputs, refuse_inside, shown
 from .findings import ERROR, Report, comma
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths
+from .output import check_folder_name, check_suffix, refuse_inputs, refuse_inside, shown
 from .ranking import write_ranking
 from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
@@ -341,6 +342,7 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
                                "dvcq consolidate nop/ -o xep-hang.xlsx")
     # the output's name and place are checked before reading hundreds of files, not after
     refuse_inputs(output, [*paths, roster, previous])
+    refuse_inside(Path(output).parent, paths, "ghi bảng xếp hạng")
     if Path(output).is_dir():
         raise OutputError(f"Không ghi được {shown(output)}: đó là một thư mục, cần một tên tệp.")
     check_suffix(output, (".xlsx",), "bảng xếp hạng")

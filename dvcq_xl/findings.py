@@ -132,7 +132,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report-input-folder": (
         ERROR,
         "{path} là một thư mục: báo cáo của cơ quan viết từ một bảng chấm điểm đã điền (một tệp "
-        ".xlsx), ví dụ: dvcq report agency nop/syt-2025.xlsx -o bao-cao-syt.docx.",
+        ".xlsx), ví dụ: dvcq report agency nop/syt-2025-tu-cham.xlsx -o bao-cao-syt.docx.",
     ),
     # --- completed workbooks: the file ---------------------------------------------------------
     "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}."),

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
 from .findings import comma
-from .output import atomic_path, cell_text, sheet_name
+from .output import atomic_path, cell_text, refuse_inputs, refuse_inside, sheet_name
 from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR
 
 FONT = "Times New Roman"
@@ -160,6 +160,9 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
     import xlsxwriter
 
     inputs = [*c.inputs, *(r.path for r in c.sources), *(p for p, _ in c.skipped)]
+    refuse_inputs(path, inputs)  # the plainest mistake is said first
+    # inside an inbox, the ranking would be read as a submission by the next run
+    refuse_inside(Path(path).parent, c.inputs, "ghi bảng xếp hạng")
     with atomic_path(path, inputs=inputs, suffixes=(".xlsx",), what="bảng xếp hạng") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False,

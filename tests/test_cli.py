@@ -293,6 +293,7 @@ def test_consolidate_clean_round_exits_0(inbox, tmp_path):
     (("consolidate", "nop", "-o", "xep-hang.docx"), "phải có đuôi .xlsx"),
     (("consolidate", "nop", "-o", "nop/a-ok.xlsx"), "Không ghi đè"),
     (("consolidate", "nop", "-o", "nop"), "là một thư mục"),
+    (("consolidate", "nop", "-o", "nop/xep-hang.xlsx"), "nằm trong thư mục đầu vào"),
     (("consolidate", "nop/b-loi.xlsx", "-o", "x.xlsx"), "Không có bảng chấm điểm hợp lệ"),
     (("consolidate", "nop", "-o", "x.xlsx", "--previous", "nop/a-ok.xlsx"),
      "không phải bảng xếp hạng"),
@@ -569,3 +570,16 @@ def test_a_real_ctrl_c_at_any_moment_never_prints_a_traceback(tmp_path, after):
     assert proc.returncode in (0, 130, -signal.SIGINT)
     if proc.returncode == 130:
         assert "Đã dừng theo yêu cầu" in err
+
+
+def test_ctrl_c_while_a_command_works_says_so_and_exits_130(monkeypatch):
+    from dvcq_xl import cli
+    from dvcq_xl.__main__ import INTERRUPTED
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "builtin_rubrics", interrupted)
+    result = CliRunner().invoke(main, ["rubrics"])
+    assert result.exit_code == 130 and INTERRUPTED in result.output
+    assert not isinstance(result.exception, NameError)

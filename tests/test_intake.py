@@ -18,7 +18,7 @@ def inbox(tmp_path: Path) -> Path:
     (box / ".git").mkdir()
     (box / ".git" / "config").write_text("x")
     for name in ("a.xlsx", "khoi-xa/b.xlsm", ".an.xlsx", "._a.xlsx", "~$a.xlsx",
-                 ".~lock.a.xlsx#", "c.ods", "ghi-chu.txt", f".~dvcq-1-x.xlsx"):
+                 ".~lock.a.xlsx#", "c.ods", "ghi-chu.txt", ".~dvcq-1-x.xlsx"):
         (box / name).write_bytes(b"x")
     (box / "hong.xlsx").symlink_to(box / "khong-con.xlsx")
     (box / "vong1.xlsx").symlink_to(box / "vong2.xlsx")
