@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from .errors import DvcqError, OutputError
 from .findings import ERROR, Report, comma
 from .generate import review_copy, templates_for_roster
 from .intake import CheckReport, check_paths
-from .output import check_folder_name, check_suffix, refuse_inputs, refuse_inside, shown
+from .output import (check_folder_name, check_suffix, os_message, refuse_inputs, refuse_inside,
+                     shown)
 from .ranking import write_ranking
 from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
@@ -76,6 +78,10 @@ def handles_errors(func):
             return func(*args, **kwargs)
         except DvcqError as exc:
             _fail(exc)
+        except OSError as exc:  # a path the system refuses (too long, a link loop …)
+            where = f"{exc.filename}: " if exc.filename else ""
+            err.print(f"[bold red]Lỗi:[/] {_t(where)}{os_message(exc)}.", soft_wrap=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             err.print(INTERRUPTED, markup=False)
             sys.exit(130)
@@ -137,6 +143,7 @@ def rubric_export(rubric_id: str, output: str) -> None:
 @rubric_group.command("check")
 @click.argument("file", type=click.Path(), metavar="TỆP")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@handles_errors
 def rubric_check(file: str, as_json: bool) -> None:
     """Kiểm tra một tệp bộ tiêu chí (.yaml hoặc .xlsx). Thoát 0 nếu hợp lệ, 1 nếu có lỗi."""
     report = Report()
@@ -151,13 +158,14 @@ def rubric_check(file: str, as_json: bool) -> None:
             data.update(rubric_id=rubric.id, version=rubric.version, hash=rubric.hash)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     elif rubric is not None:
-        out.print(f"Hợp lệ: {rubric.id} phiên bản {rubric.version}, {len(rubric.leaves())} mục, "
+        out.print(f"Hợp lệ: {_t(rubric.id)} phiên bản {_t(rubric.version)}, "
+                  f"{len(rubric.leaves())} mục, "
                   f"{rubric.base_max:g} điểm + {rubric.bonus_max:g} điểm thưởng; "
-                  f"mã kiểm tra {rubric.hash[:16]}.")
+                  f"mã kiểm tra {rubric.hash[:16]}.", soft_wrap=True)
     else:
         err.print(f"Không hợp lệ: {len(report)} lỗi.")
         for finding in report:
-            err.print(f"  - {finding}", markup=False, soft_wrap=True)
+            err.print(f"  - {_t(finding)}", soft_wrap=True)
     sys.exit(0 if rubric is not None else 1)
 
 
@@ -186,6 +194,9 @@ def _progress() -> Progress:
 def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, password,
                  macros) -> None:
     """Tạo Bảng chấm điểm đã khóa, cho một cơ quan hoặc cho cả danh sách."""
+    if roster and (agency or agency_code or block):
+        raise click.UsageError("--agency, --agency-code, --block là cho một cơ quan; với --roster "
+                               "tên, mã và khối lấy từ danh sách.")
     rubric = load_rubric(rubric_ref)
     if roster:
         check_folder_name(output, "Với --roster, -o", "mau/")
@@ -276,9 +287,11 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
 
 
 def _shown_path(path: str) -> str:
+    """A path as the user may have typed it: relative to the current folder when inside it (the
+    path itself, not where its links lead: a link loop has no end)."""
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
+        return os.path.relpath(os.path.abspath(path))
+    except ValueError:  # another drive (Windows)
         return path
 
 
@@ -431,6 +444,9 @@ def report_cmd(what, output, settings_path, templates, roster) -> None:
                                            thông báo kết quả cho từng cơ quan
     dvcq report agency BÀI_NỘP.xlsx -o F.docx  báo cáo của một cơ quan, kèm bảng điểm
     """
+    if roster and what[0] != "agency":
+        raise click.UsageError("--roster chỉ dùng với «dvcq report agency» (ký hiệu văn bản của "
+                               "cơ quan); bảng xếp hạng đã có danh sách của đợt.")
     settings = load_settings(settings_path) if settings_path else None
     if what[0] == "agency":
         if len(what) != 2:
@@ -476,6 +492,8 @@ def control_workbook_cmd(output, roster, rubric_ref, year) -> None:
     Tạo mẫu, Tổng hợp, Xuất báo cáo."""
     from .excel import write_control_workbook
 
+    if rubric_ref:  # a rubric the buttons could not load is said now, not at the first click
+        load_rubric(rubric_ref)
     agencies = _roster(roster) if roster else []
     values = {"rubric": rubric_ref, "year": year or "", "inbox": "nop", "output": "ket-qua"}
     write_control_workbook(output, agencies, values, inputs=[roster])

@@ -760,6 +760,7 @@ class PriorRound:
     rubric_id: str = ""
     rubric_version: str = ""
     rubric_hash: str = ""
+    year: int | None = None
 
     def differs_from(self, rubric: Rubric) -> str:
         """A Vietnamese note when this round used another rubric or version, else ""."""
@@ -786,23 +787,40 @@ def read_previous(path: str | Path) -> PriorRound:
                                  exc.findings) from None
     units = []
     for row in book.units:
-        score = row.get("Điểm xếp loại")
         units.append(PriorUnit(nfc(row.get("Tên cơ quan", "")), nfc(row.get("Mã", "")),
-                               float(score) if isinstance(score, (int, float))
-                               and not isinstance(score, bool) else None,
-                               nfc(row.get("Xếp loại", ""))))
+                               _points(row.get("Điểm xếp loại")), nfc(row.get("Xếp loại", ""))))
     if not units:
         raise ConsolidationError(f"Tệp {path} không phải bảng xếp hạng do dvcq tạo (không thấy "
                                  f"trang «Xếp hạng …» có cột STT, Mã, Tên cơ quan).")
     meta = book.meta
+    year = meta.get("year")
     return PriorRound(str(path), units, nfc(meta.get("rubric_id") or ""),
-                      nfc(meta.get("rubric_version") or ""), nfc(meta.get("rubric_hash") or ""))
+                      nfc(meta.get("rubric_version") or ""), nfc(meta.get("rubric_hash") or ""),
+                      int(year) if isinstance(year, (int, float)) and not isinstance(year, bool)
+                      and float(year).is_integer() else None)
+
+
+def _points(value: Any) -> float | None:
+    """Points as the officer may have typed them into last year's workbook: 95.5 or «95,5»."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    text = nfc(value).replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _compare(out: Consolidation, prior: PriorRound) -> None:
     other = prior.differs_from(out.rubric)
     if other:
         out.notes.append(other)
+    if prior.year is not None and out.year is not None and prior.year >= out.year:
+        out.notes.append(f"Bảng xếp hạng «năm trước» ghi năm {prior.year}, không trước năm của "
+                         f"đợt này ({out.year}): hãy kiểm tra lại tệp --previous.")
     by_code = {p.agency_code.casefold(): p for p in prior.units if p.agency_code}
     names = Counter(name_key(p.agency) for p in prior.units)
     by_name = {name_key(p.agency): p for p in prior.units if names[name_key(p.agency)] == 1}
@@ -820,6 +838,8 @@ def _compare(out: Consolidation, prior: PriorRound) -> None:
                 diff = round(u.final_score - p.score, 6)
                 parts.append(f"{'+' if diff > 0 else ''}{points_text(diff)} điểm" if diff else
                              "bằng điểm")
+            else:
+                parts.append("năm trước không có điểm đọc được")
         if p.class_name and p.class_name != u.class_name:
             parts.append(f"{p.class_name} → {u.class_name}")
         what = "So với năm trước" + (" (bộ tiêu chí khác, chỉ so xếp loại)" if other else "")

@@ -141,7 +141,7 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
         fill, mistake = sample_fill(rubric, agency, DEMO_YEAR)
         for_file = Agency() if mistake == "no-name" else agency
         path = inbox / safe_filename(f"{agency.code}-{DEMO_YEAR}-tu-cham", ".xlsx", taken)
-        render_template(rubric, path, DEMO_YEAR, for_file, fill=fill)
+        render_template(rubric, path, DEMO_YEAR, for_file, fill=fill, replace_filled=True)
         submissions.append((agency, path, MISTAKES.get(agency.code, ("",))[0]))
         if progress:
             progress(f"Bài nộp mẫu: {agency.name}")
@@ -191,7 +191,8 @@ def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[
             fill.review_scores[code] = num(points)
             fill.reasons[code] = reason
         path = folder / safe_filename(f"{agency.code}-{DEMO_YEAR}-to-kiem-tra", ".xlsx")
-        written.append(render_template(rubric, path, DEMO_YEAR, agency, mode=REVIEW, fill=fill))
+        written.append(render_template(rubric, path, DEMO_YEAR, agency, mode=REVIEW, fill=fill,
+                                       replace_filled=True))
     return written
 
 
@@ -208,7 +209,7 @@ def _resend(rubric: Rubric, agency: Agency, first: Path) -> Path:
                 and fill.self_scores[leaf.code] < leaf.max_points and leaf.kind == "scored")
     fill.self_scores[code] = num(rubric.item(code).max_points)
     path = _resent_path(first)
-    render_template(rubric, path, DEMO_YEAR, agency, fill=fill)
+    render_template(rubric, path, DEMO_YEAR, agency, fill=fill, replace_filled=True)
     earlier = path.stat().st_mtime - 3600
     os.utime(first, (earlier, earlier))  # sent an hour before the correction
     return path

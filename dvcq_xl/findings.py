@@ -362,12 +362,17 @@ def comma(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+#: what a message quotes of a value at most (a cell may hold 32,767 characters)
+QUOTED_MAX = 120
+
+
 def _fmt(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, float):
         return comma(value)
-    return str(value)
+    text = str(value)
+    return text if len(text) <= QUOTED_MAX else text[:QUOTED_MAX - 1] + "…"
 
 
 def _json_safe(value: Any) -> Any:

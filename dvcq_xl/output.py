@@ -21,6 +21,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import tempfile
 import time
 import unicodedata
@@ -64,6 +65,25 @@ def os_message(exc: OSError) -> str:
         return "tệp đang mở trong chương trình khác (Excel?)"
     reason = _OS_ERRORS.get(exc.errno or 0)
     return reason or f"lỗi hệ thống số {exc.errno}" if exc.errno else reason or "lỗi hệ thống"
+
+
+def input_problem(path: str | Path) -> str:
+    """Why ``path`` cannot be read as an input file (Vietnamese), or "" when it can.
+
+    Only regular files are read: a folder is not a file, and a pipe or a device would make the
+    reading block or never end."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return ("liên kết hỏng (trỏ tới tệp không còn)" if os.path.islink(path)
+                    else "không tìm thấy tệp")
+        return os_message(exc)
+    if stat.S_ISDIR(st.st_mode):
+        return "đây là một thư mục, không phải tệp"
+    if not stat.S_ISREG(st.st_mode):
+        return "không phải tệp thường (ống dẫn, thiết bị…)"
+    return ""
 
 
 def ensure_dir(path: str | Path) -> Path:
@@ -114,6 +134,29 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path | None]) -> No
         elif real_out == Path(os.path.realpath(source)):
             raise OutputError(f"Không ghi đè tệp đầu vào {shown(source)}: hãy chọn tên khác "
                               f"cho tệp kết quả (-o).")
+
+
+def refuse_filled(output: str | Path) -> None:
+    """Raise OutputError when ``output`` is an existing score sheet with entries in it (an
+    agency's submission, the team's copy): someone's work that no output may replace."""
+    out = Path(output)
+    try:
+        candidate = out.suffix.lower() in (".xlsx", ".xlsm") and out.is_file()
+    except OSError:
+        return
+    if not candidate:
+        return
+    # the reader is heavier: imported only for an existing workbook
+    from .annotate import is_marked_copy
+    from .reader import holds_entries
+
+    if is_marked_copy(out):  # a marked-up copy holds entries too, but it is ours to replace
+        return
+    agency = holds_entries(out)
+    if agency:
+        who = f" của {agency}" if agency != "?" else ""
+        raise OutputError(f"Không ghi đè {shown(out)}: đó là bảng chấm điểm đã điền{shown(who)}. "
+                          f"Hãy chọn tên khác cho tệp kết quả (-o).")
 
 
 def refuse_inside(folder: str | Path, inputs: Iterable[str | Path | None], what: str) -> None:
@@ -193,11 +236,13 @@ def remove_leftovers(folder: str | Path) -> list[Path]:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
-                suffixes: Iterable[str] | None = None, what: str = "kết quả") -> Iterator[Path]:
+                suffixes: Iterable[str] | None = None, what: str = "kết quả",
+                replace_filled: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
-    Refuses (OutputError) a ``path`` that is one of ``inputs`` or a folder, or whose suffix is
-    not in ``suffixes``. Creates the folder. An interrupted or failed write leaves the old file
+    Refuses (OutputError) a ``path`` that is one of ``inputs`` or a folder, whose suffix is not
+    in ``suffixes``, or that is a filled score sheet (unless ``replace_filled``: the demo
+    rewriting its own sample submissions). Creates the folder. An interrupted or failed write leaves the old file
     (or none), never half of a new one; the new file gets the permissions of a normal save.
     """
     target = Path(path)
@@ -206,6 +251,8 @@ def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
         raise OutputError(f"Không ghi được {shown(target)}: đó là một thư mục, cần một tên tệp.")
     if suffixes is not None:
         check_suffix(target, suffixes, what)
+    if not replace_filled:
+        refuse_filled(target)
     folder = ensure_dir(target.parent if str(target.parent) else Path("."))
     remove_leftovers(folder)
     try:
@@ -265,11 +312,17 @@ _ILLEGAL_IN_CELL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uf
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
 
 
+#: bidirectional overrides and isolates: no Vietnamese text needs them, and in a name they
+#: reverse what follows («Sở Tư pháp\u202egpj.exe» shows as «…exe.jpg»)
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def cell_text(text: object) -> str:
-    """``text`` as a workbook cell can hold it: NFC, no control characters (each becomes a
-    space, so words stay apart), no lone surrogates, at most 32,767 characters."""
+    """``text`` as a workbook cell or a Word document can hold it and show it truly: NFC, no
+    control characters (each becomes a space, so words stay apart), no bidirectional overrides,
+    no lone surrogates, at most 32,767 characters."""
     value = unicodedata.normalize("NFC", str(text))
-    value = _ILLEGAL_IN_CELL.sub(" ", value)
+    value = _BIDI_CONTROLS.sub("", _ILLEGAL_IN_CELL.sub(" ", value))
     return value[:MAX_CELL_TEXT]
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,7 @@ from typing import Any, Iterator
 
 from .errors import WorkbookError
 from .findings import Finding, make
+from .output import os_message
 from .rubric import MAX_SHEET_ROWS, nfc
 
 NAME_PREFIX = "dvcq_"
@@ -197,6 +199,24 @@ def col_letter(index: int) -> str:
 # --- the entry point -------------------------------------------------------------------------
 
 
+_ENTRY_NAME = re.compile(r"dvcq_(self|review|evidence|reason|note)_\w+$")
+
+
+def holds_entries(path: str | Path) -> str:
+    """The agency named in ``path`` (or «?») when it is a score sheet with entries typed into it
+    (scores, answers, evidence, reasons: a submission or the team's copy), else "". Such a file
+    is someone's work: no output may replace it."""
+    try:
+        ir = read_workbook(path)
+    except WorkbookError:
+        return ""
+    for name, cell in ir.cells.items():
+        if (_ENTRY_NAME.match(name) and not name.startswith(("dvcq_self_sub", "dvcq_review_sub"))
+                and cell.formula is None and cell.value not in (None, "")):
+            return ir.text("dvcq_agency") or "?"
+    return ""
+
+
 def read_workbook(path: str | Path) -> WorkbookIR:
     """Read a workbook (xlsx, xlsm, or legacy xls) into a :class:`WorkbookIR`.
 
@@ -235,7 +255,12 @@ def _unreadable(source: str, detail: str) -> WorkbookError:
 
 def _read_bytes(path: Path, source: str) -> bytes:
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):  # a pipe or a device: reading would block or not end
+            raise _unreadable(source, "không phải tệp thường (ống dẫn, thiết bị…)")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise _fail("file-unsafe", source, found=size, expected=MAX_FILE_BYTES,
                         detail=f"tệp nặng {size / 1048576:.0f} MB, quá giới hạn "
@@ -252,7 +277,7 @@ def _read_bytes(path: Path, source: str) -> bytes:
         raise _unreadable(source, "không có quyền đọc tệp (tệp đang bị khóa hoặc bị "
                                   "chặn quyền)") from None
     except OSError as exc:
-        raise _unreadable(source, f"lỗi đọc tệp ({exc.strerror or exc})") from None
+        raise _unreadable(source, f"lỗi đọc tệp: {os_message(exc)}") from None
     if not data:
         raise _unreadable(source, "tệp rỗng (0 byte)")
     return data

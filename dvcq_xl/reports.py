@@ -20,7 +20,8 @@ from typing import Any, Callable, Sequence
 from .consolidate import leaf_label
 from .errors import DvcqError
 from .findings import comma, make
-from .output import atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename
+from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, input_problem,
+                     os_message, safe_filename)
 from .ranking import USED
 from .reader import RankingBook, read_ranking
 from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
@@ -102,8 +103,9 @@ def load_settings(path: str | Path | None) -> Settings:
     if path is None:
         return Settings()
     path = Path(path)
-    if not path.is_file():
-        raise ReportError(f"Không tìm thấy tệp cài đặt {path}.")
+    problem = input_problem(path)
+    if problem:
+        raise ReportError(f"Không đọc được tệp cài đặt {path}: {problem}.")
     raw = _settings_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _settings_yaml(
         path)
     return settings_from(raw, str(path), frozenset(ROUND_KEYS))
@@ -124,8 +126,12 @@ def settings_from(raw: dict[str, Any], source: str, other_keys: frozenset[str] =
         if key in ("date", "deadline"):
             values[key] = _date(value, source)
         elif key in ("recipients", "decision_recipients"):
-            values[key] = ([_line(v) for v in value] if isinstance(value, list)
-                           else [nfc(v) for v in str(value).split("\n") if nfc(v)])
+            lines = value if isinstance(value, list) else str(value).split("\n")
+            values[key] = [_line(v, key, source) for v in lines
+                           if v is not None and nfc(_line(v, key, source))]
+        elif isinstance(value, (bool, list, dict)):
+            raise ReportError(f"Cài đặt {source}: giá trị của «{key}» phải là một dòng chữ hoặc "
+                              f"một số, không phải {_kind(value)}.")
         elif isinstance(value, float) and value.is_integer():
             values[key] = str(int(value))  # "125" typed into Excel comes back as 125.0
         else:
@@ -133,21 +139,36 @@ def settings_from(raw: dict[str, Any], source: str, other_keys: frozenset[str] =
     return Settings(**values)
 
 
-def _line(value: Any) -> str:
+def _line(value: Any, key: str = "", source: str = "") -> str:
     """A YAML list item as written: "- Lưu: VT, XDCQ." is a one-key mapping to YAML."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, rest), = value.items()
-        return nfc(f"{key}: {rest}")
+        (name, rest), = value.items()
+        if not isinstance(rest, (dict, list)):
+            return nfc(f"{name}: {rest}")
+    if isinstance(value, (bool, list, dict)):
+        raise ReportError(f"Cài đặt {source}: mỗi dòng của «{key}» phải là một dòng chữ, không "
+                          f"phải {_kind(value)}.")
     return nfc(value)
 
 
+def _kind(value: Any) -> str:
+    return ("Có/Không (đúng/sai)" if isinstance(value, bool) else
+            "một danh sách" if isinstance(value, list) else "một bảng «khóa: giá trị»")
+
+
 def _settings_yaml(path: Path) -> dict[str, Any]:
-    import yaml
+    from .rubric import YamlProblem, plain_yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ReportError(f"Không đọc được tệp cài đặt {path}: {exc}") from None
+        data = plain_yaml(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ReportError(f"Không đọc được tệp cài đặt {path}: tệp không phải văn bản UTF-8 "
+                          f"(hãy lưu lại bằng Notepad, chọn mã hóa UTF-8).") from None
+    except OSError as exc:
+        raise ReportError(f"Không đọc được tệp cài đặt {path}: {os_message(exc)}.") from None
+    except YamlProblem as exc:
+        where = f", dòng {exc.line}" if exc.line else ""
+        raise ReportError(f"Tệp cài đặt {path} sai cú pháp{where}: {exc.detail}.") from None
     if not isinstance(data, dict):
         raise ReportError(f"Tệp cài đặt {path} phải là các dòng «khóa: giá trị».")
     return {str(k): v for k, v in data.items()}
@@ -158,8 +179,9 @@ def _settings_xlsx(path: Path) -> dict[str, Any]:
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any openpyxl failure means the same to the user
-        raise ReportError(f"Không đọc được tệp cài đặt {path} ({type(exc).__name__}).") from None
+    except Exception:  # noqa: BLE001 - any openpyxl failure means the same to the user
+        raise ReportError(f"Không đọc được tệp cài đặt {path}: không phải tệp Excel .xlsx hợp "
+                          f"lệ (hãy mở bằng Excel và lưu lại dạng .xlsx).") from None
     try:
         if SETTINGS_SHEET not in wb.sheetnames:
             raise ReportError(f"Tệp {path} không có trang «{SETTINGS_SHEET}» (Khóa | Giá trị).")
@@ -175,9 +197,13 @@ def settings_rows(rows: list[tuple]) -> dict[str, Any]:
     start = next((i + 1 for i, row in enumerate(rows[:10])
                   if row and nfc(row[0]).casefold() == "khóa"), 1)
     out = {}
-    for row in rows[start:]:
+    for number, row in enumerate(rows[start:], start=start + 1):
         if row and row[0] is not None and nfc(row[0]):
-            out[nfc(row[0])] = row[1] if len(row) > 1 else None
+            key = nfc(row[0])
+            if key in out:  # the last would silently win
+                raise ReportError(f"Trang «{SETTINGS_SHEET}»: khóa «{key}» lặp lại ở dòng "
+                                  f"{number}.")
+            out[key] = row[1] if len(row) > 1 else None
     return out
 
 
@@ -306,7 +332,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
         "roman": roman,
         "settings": settings,
         "date_text": settings.date_text,
-        "year": int(year) if isinstance(year, (int, float)) else (year or PLACEHOLDER),
+        "year": _year(year),
         "decision": decision,
         "n_files": len(submitted),
         "n_review": len(sources) - len(submitted),
@@ -404,11 +430,15 @@ def render(template: Path, context: dict[str, Any], out: Path,
     from docxtpl import DocxTemplate
     from jinja2 import Environment, TemplateError
 
+    problem = input_problem(template)
+    if problem:
+        raise ReportError(f"Không mở được mẫu báo cáo {template}: {problem}.")
     try:
         doc = DocxTemplate(str(template))
-        doc.get_docx()  # a missing or damaged template fails here, before any tag is read
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many types for a bad file
-        raise ReportError(f"Không mở được mẫu báo cáo {template}: {type(exc).__name__}.") from None
+        doc.get_docx()  # a damaged template fails here, before any tag is read
+    except Exception:  # noqa: BLE001 - python-docx raises many types for a bad file
+        raise ReportError(f"Không mở được mẫu báo cáo {template}: không phải tệp Word .docx "
+                          f"hợp lệ (hãy mở bằng Word và lưu lại dạng .docx).") from None
     if images:
         import io
 
@@ -442,6 +472,18 @@ def render(template: Path, context: dict[str, Any], out: Path,
     return out
 
 
+def _year(value: Any) -> int | str:
+    """The round's year from a ranking workbook (its hidden sheet, editable by hand): a year, or
+    «…» — never text that would reach a file name."""
+    if isinstance(value, bool):
+        return PLACEHOLDER
+    if isinstance(value, (int, float)) and float(value).is_integer() and 2000 <= value <= 2100:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and 2000 <= int(value) <= 2100:
+        return int(value)
+    return PLACEHOLDER
+
+
 def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings | None = None,
                   templates: str | Path | None = None, *,
                   progress: Callable[[Path], None] | None = None,
@@ -471,23 +513,28 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
 
     folder = ensure_dir(out_dir)
     year = context["year"]
+    notice = template_path(NOTICE, templates)
+    # no document of the round may replace the ranking or any template it is written from
+    sources = [ranking, template_path(SUMMARY, templates), template_path(DECISION, templates),
+               notice]
+    taken: set[str] = set()
     written = [
         done(render(template_path(SUMMARY, templates), context,
-                    folder / f"bao-cao-ket-qua-dvcq-{year}.docx",
-                    images={"chart": class_chart(context["blocks"])}, inputs=[ranking])),
+                    folder / safe_filename(f"bao-cao-ket-qua-dvcq-{year}", ".docx", taken),
+                    images={"chart": class_chart(context["blocks"])}, inputs=sources)),
         done(render(template_path(DECISION, templates), context,
-                    folder / f"du-thao-quyet-dinh-cong-bo-{year}.docx", inputs=[ranking])),
+                    folder / safe_filename(f"du-thao-quyet-dinh-cong-bo-{year}", ".docx", taken),
+                    inputs=sources)),
     ]
     notices = ensure_dir(folder / "thong-bao")
-    taken: set[str] = set()
-    notice = template_path(NOTICE, templates)
+    taken = set()
     for block in context["blocks"]:
         for unit in block["units"]:
             unit = dict(unit, lines=notice_items(book, context, unit))
             name = safe_filename(f"thong-bao-{unit['code'] or unit['name']}-{year}", ".docx",
                                  taken)
             written.append(done(render(notice, dict(context, u=unit, notice_recipients=[
-                f"{unit['name']};", "Lưu: VT, XDCQ."]), notices / name, inputs=[ranking])))
+                f"{unit['name']};", "Lưu: VT, XDCQ."]), notices / name, inputs=sources)))
     return written
 
 

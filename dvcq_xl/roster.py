@@ -10,7 +10,7 @@ from typing import Iterable
 
 from .errors import RosterError
 from .findings import ERROR, Finding, make
-from .output import atomic_path, os_message
+from .output import atomic_path, input_problem, os_message
 from .rubric import nfc
 from .template import Agency
 
@@ -53,15 +53,16 @@ def read_roster(path: str | Path) -> Roster:
     from openpyxl import load_workbook
 
     source = str(path)
-    target = Path(path)
-    if not target.exists():
-        raise _error([make("roster-unreadable", path=source, detail="không tìm thấy tệp.")])
-    if not target.is_file():
-        raise _error([make("roster-unreadable", path=source,
-                           detail="đây là một thư mục, cần một tệp .xlsx.")])
+    problem = input_problem(path)
+    if problem:
+        raise _error([make("roster-unreadable", path=source, detail=f"{problem}.")])
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
+        if exc.errno is None:  # openpyxl's word for a file that is not a workbook
+            raise _error([make("roster-unreadable", path=source,
+                               detail="không phải tệp Excel .xlsx hợp lệ (hãy mở bằng Excel "
+                                      "và lưu lại dạng .xlsx).")]) from None
         raise _error([make("roster-unreadable", path=source, detail=f"{os_message(exc)}.")])
     except Exception:  # noqa: BLE001 - any other openpyxl failure means the same to the user
         raise _error([make("roster-unreadable", path=source,

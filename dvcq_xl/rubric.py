@@ -1216,6 +1216,47 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return "cấu trúc YAML không hợp lệ ở chỗ này (xem lại thụt dòng, dấu hai chấm và dấu nháy)"
 
 
+class YamlProblem(ValueError):
+    """A YAML text that cannot be taken: ``detail`` in Vietnamese, ``line`` where known."""
+
+    def __init__(self, detail: str, line: int | None = None):
+        super().__init__(detail)
+        self.detail, self.line = detail, line
+
+
+def plain_yaml(text: str) -> Any:
+    """Plain data (dicts, lists, scalars) from a small YAML file other than a rubric (a round's
+    settings), read with the rubric loader's safety: no anchors or aliases, bounded nesting and
+    size, duplicate keys refused; problems raised as :class:`YamlProblem` in Vietnamese."""
+    loader = _RubricLoader(text)
+    try:
+        data = loader.get_single_data()
+    except _Refused as exc:
+        detail = ("không dùng neo, bí danh hay «<<» của YAML (&, *)"
+                  if exc.code == "rubric-yaml-alias" else str(exc.fields.get("detail", exc.code)))
+        raise YamlProblem(detail, exc.line) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        raise YamlProblem(_yaml_problem(exc), mark.line + 1 if mark is not None else None
+                          ) from None
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        raise YamlProblem(f"có giá trị không đọc được ({type(exc).__name__})") from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        key, line, first = loader.duplicates[0]
+        raise YamlProblem(f"khóa «{_shown(key)}» lặp lại (đã có ở dòng {first})", line)
+    return _plain(data)
+
+
+def _plain(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _plain(v) for k, v in data.items() if k not in (LOC, KEYS)}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
 def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
     """Load a rubric from its YAML text form (``text``, or the file at ``path``)."""
     source = str(path)

@@ -1021,11 +1021,12 @@ def render_template(
     password: str = DEFAULT_PASSWORD,
     macros: bool = False,
     inputs: Iterable[str | Path] = (),
+    replace_filled: bool = False,
 ) -> Path:
     """Write the locked score workbook for ``agency`` (atomically) and return its path.
 
     ``inputs`` are the files the caller read to make it (besides the rubric's own file), which
-    the output may never replace.
+    the output may never replace; nor a filled score sheet, unless ``replace_filled``.
 
     ``mode`` is ``"agency"`` (self scores, evidence and conditions unlocked) or ``"review"`` (the
     inspection team's copy: the agency's entries locked, review scores and reasons unlocked).
@@ -1039,7 +1040,7 @@ def render_template(
         raise OutputError(f"Bảng chấm điểm có nút «{BUTTON_CAPTION}» phải là tệp .xlsm "
                           f"(không phải {Path(path).name}).")
     with atomic_path(path, inputs=[rubric.source, *inputs], suffixes=(".xlsx", ".xlsm"),
-                     what="bảng chấm điểm") as tmp:
+                     what="bảng chấm điểm", replace_filled=replace_filled) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_numbers": False,
                                             "strings_to_urls": False})

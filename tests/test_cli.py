@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -583,3 +584,84 @@ def test_ctrl_c_while_a_command_works_says_so_and_exits_130(monkeypatch):
     result = CliRunner().invoke(main, ["rubrics"])
     assert result.exit_code == 130 and INTERRUPTED in result.output
     assert not isinstance(result.exception, NameError)
+
+
+@pytest.mark.parametrize("args", [
+    ["control-workbook", "-o", "nop/stn-2025.xlsx"],
+    ["review-copy", "nop/b-loi.xlsx", "-o", "nop/stn-2025.xlsx"],
+    ["roster", "sample", "-o", "nop/stn-2025.xlsx"],
+    ["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "-o", "nop/stn-2025.xlsx"],
+    ["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "--roster", "danh-sach.xlsx",
+     "-o", "nop"],  # the roster's STN gets stn-2025.xlsx: a filled submission of that name
+    ["rubric", "export", "vi-du-minh-hoa", "-o", "nop/stn-2025.xlsx"],
+])
+def test_no_output_replaces_a_filled_score_sheet(round_folder, args):
+    """Someone's submission (or the team's copy) is never written over, whatever the command."""
+    victim = round_folder / "nop" / "stn-2025.xlsx"
+    before = victim.read_bytes()
+    result = run(*args)
+    assert result.exit_code == 2 and "bảng chấm điểm đã điền" in result.output, result.output
+    assert victim.read_bytes() == before
+
+
+def test_the_teams_filled_copy_is_not_replaced_by_a_new_review_copy(round_folder):
+    assert run("review-copy", "nop/stn-2025.xlsx", "-o", "r/stn.xlsx").exit_code == 0
+    again = run("review-copy", "nop/stn-2025.xlsx", "-o", "r/stn.xlsx")
+    assert again.exit_code == 2 and "đã điền" in again.output
+
+
+@pytest.mark.parametrize("make, args, words", [
+    ("long", ["check", "{long}.xlsx"], "tên tệp hoặc đường dẫn quá dài"),
+    ("long", ["roster", "sample", "-o", "{long}.xlsx"], "tên tệp hoặc đường dẫn quá dài"),
+    ("long", ["consolidate", "nop", "-o", "{long}.xlsx"], "tên tệp hoặc đường dẫn quá dài"),
+    ("fifo", ["review-copy", "ong.xlsx", "-o", "r.xlsx"], "không phải tệp thường"),
+    ("fifo", ["report", "agency", "ong.xlsx", "-o", "r.docx"], "không phải tệp thường"),
+    ("fifo", ["report", "ong.xlsx", "-o", "bc"], "không phải tệp thường"),
+    ("fifo", ["consolidate", "nop", "--previous", "ong.xlsx", "-o", "x.xlsx"],
+     "không phải tệp thường"),
+    ("fifo", ["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "--roster",
+              "ong.xlsx", "-o", "mau"], "không phải tệp thường"),
+    ("loop", ["report", "agency", "vong1.xlsx", "-o", "r.docx"], "vòng lặp"),
+    ("loop", ["check", "nop", "vong1.xlsx"], "vòng lặp"),
+])
+def test_paths_the_system_refuses_are_said_in_vietnamese(round_folder, make, args, words):
+    """Names too long, pipes (reading one would wait for ever), link loops: a message, exit 2
+    (check lists a loop and goes on), never a traceback or a hang."""
+    long = "a" * 300
+    if make == "fifo":
+        os.mkfifo(round_folder / "ong.xlsx")
+    if make == "loop":
+        (round_folder / "vong1.xlsx").symlink_to(round_folder / "vong2.xlsx")
+        (round_folder / "vong2.xlsx").symlink_to(round_folder / "vong1.xlsx")
+    result = run(*[a.format(long=long) for a in args])
+    assert result.exit_code in ((1,) if args[0] == "check" and make == "loop" else (2,))
+    assert words in result.output, result.output
+    assert "Errno" not in result.output and "Too many" not in result.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "--roster", "danh-sach.xlsx",
+      "--agency", "Sở Lạ", "-o", "mau"], "với --roster"),
+    (["report", "nam-truoc.xlsx", "--roster", "danh-sach.xlsx", "-o", "bc"],
+     "--roster chỉ dùng với"),
+    (["control-workbook", "-o", "sdk.xlsx", "--rubric", "khong-co"], "khong-co"),
+])
+def test_options_that_would_be_ignored_are_refused(round_folder, args, words):
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output, result.output
+
+
+@pytest.mark.parametrize("text, words", [
+    ("province: [a, b]\n", "phải là một dòng chữ"),
+    ("signer_name: {a: 1}\n", "phải là một dòng chữ"),
+    ("recipients: [1, {a: [b]}]\n", "mỗi dòng của «recipients»"),
+    ("province: A\nprovince: B\n", "lặp lại"),
+    ("x: &a 1\ny: *a\n", "neo, bí danh"),
+    ("province:\tA\n", "tab"),
+    ("!!python/object/apply:os.system ['true']\n", "thẻ"),
+])
+def test_settings_of_the_wrong_shape_are_refused_in_vietnamese(round_folder, text, words):
+    (round_folder / "cai-dat.yaml").write_text(text, encoding="utf-8")
+    result = run("report", "nam-truoc.xlsx", "-o", "bc", "--settings", "cai-dat.yaml")
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert not any(w in result.output for w in ("while scanning", "constructor", "codec"))

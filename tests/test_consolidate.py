@@ -539,3 +539,29 @@ def test_deductions_past_their_cap_count_the_cap_and_say_so(tmp_path):
                      {c.id: False for c in EX.conditions}, column="review")
     assert unit.final_score == plain.total - 10
     assert "Tổng điểm trừ 14 vượt mức tối đa 10: chỉ tính 10" in unit.notes
+
+
+@pytest.mark.parametrize("typed, score, words", [
+    ("95,5", 95.5, "+4,5 điểm"), ("chín chín", None, "năm trước không có điểm đọc được"),
+    (float("nan"), None, "năm trước không có điểm đọc được"),
+])
+def test_previous_scores_typed_by_hand(round_result, round_dir, tmp_path, typed, score, words):
+    last = write_ranking(round_result, tmp_path / "nam-truoc.xlsx")
+    wb = load_workbook(last)
+    ws = wb[f"Xếp hạng - {SBN}"]
+    row = next(r for r in ws.iter_rows() if r[2].value == "Sở Alpha")
+    row[7].value = typed if typed == typed else "nan"
+    wb["dvcq"]["B4"] = 2024
+    wb.save(last)
+    c = consolidate([round_dir], roster=ROSTER, year=2025, previous=last, jobs=1)
+    a = next(u for u in c.units if u.agency_code == "SA")
+    assert a.previous_score == score
+    note = next(n for n in a.notes if n.startswith("So với năm trước"))
+    assert words in note and "không đổi" not in note
+    assert not any("không trước năm" in n for n in c.notes)
+
+
+def test_a_previous_ranking_of_the_same_year_is_questioned(round_result, round_dir, tmp_path):
+    last = write_ranking(round_result, tmp_path / "cung-nam.xlsx")  # 2025, like this round
+    c = consolidate([round_dir], roster=ROSTER, year=2025, previous=last, jobs=1)
+    assert any("không trước năm của đợt này (2025)" in n for n in c.notes)

@@ -191,6 +191,11 @@ def test_cell_text_is_always_writable_by_openpyxl(tmp_path, raw):
     assert "\t" in cell_text("a\tb") and "\n" in cell_text("a\nb")
 
 
+def test_cell_text_drops_bidirectional_overrides():
+    assert cell_text("Sở Tư pháp\u202egpj.exe") == "Sở Tư phápgpj.exe"
+    assert cell_text("a\u2066b\u2069") == "ab"
+
+
 def test_cell_text_is_nfc_and_bounded():
     assert cell_text("Sở Y te\u0302\u0301") == "Sở Y tế"
     assert len(cell_text("x" * 40000)) == MAX_CELL_TEXT

@@ -522,3 +522,32 @@ def test_agency_report_symbol_from_a_roster_file(tmp_path):
     assert result.exit_code == 0, result.output
     doc = Document(str(tmp_path / "bc.docx"))
     assert doc.tables[0].rows[1].cells[0].text == "Số: …/BC-BDT"
+
+
+@pytest.mark.parametrize("year", ["/../../mau/thong-bao-ket-qua", "hai nghìn", "20/25", 9999,
+                                  2024.5, None, True])
+def test_a_hand_edited_year_never_reaches_a_file_name(ranking, tmp_path, year):
+    """The year in the ranking's hidden sheet becomes «…», never a path: no document lands
+    outside -o, and no template is replaced."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from dvcq_xl.report_templates import SUMMARY
+    from dvcq_xl.reports import template_path
+
+    mau = tmp_path / "mau"
+    shutil.copytree(template_path(SUMMARY).parent, mau,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    before = {p.name: p.read_bytes() for p in mau.iterdir()}
+    edited = tmp_path / "sua.xlsx"
+    wb = load_workbook(ranking)
+    wb["dvcq"]["B4"] = year
+    wb.save(edited)
+    out = tmp_path / "ra"
+    written = write_reports(edited, out, templates=mau)
+    assert all(out in p.parents for p in written)
+    assert {p.name: p.read_bytes() for p in mau.iterdir()} == before
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bao-cao-ket-qua-dvcq.docx", "du-thao-quyet-dinh-cong-bo.docx", "thong-bao"]
+    assert all(p.name.endswith("-2025.docx") is False for p in written)
