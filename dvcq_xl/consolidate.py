@@ -761,6 +761,7 @@ class PriorRound:
     rubric_version: str = ""
     rubric_hash: str = ""
     year: int | None = None
+    recorded: int | None = None  # how many units the workbook had when it was written
 
     def differs_from(self, rubric: Rubric) -> str:
         """A Vietnamese note when this round used another rubric or version, else ""."""
@@ -797,7 +798,8 @@ def read_previous(path: str | Path) -> PriorRound:
     return PriorRound(str(path), units, nfc(meta.get("rubric_id") or ""),
                       nfc(meta.get("rubric_version") or ""), nfc(meta.get("rubric_hash") or ""),
                       int(year) if isinstance(year, (int, float)) and not isinstance(year, bool)
-                      and float(year).is_integer() else None)
+                      and float(year).is_integer() else None,
+                      int(meta["units"]) if isinstance(meta.get("units"), (int, float)) else None)
 
 
 def _points(value: Any) -> float | None:
@@ -818,6 +820,10 @@ def _compare(out: Consolidation, prior: PriorRound) -> None:
     other = prior.differs_from(out.rubric)
     if other:
         out.notes.append(other)
+    if prior.recorded is not None and len(prior.units) < prior.recorded:
+        out.notes.append(f"Bảng xếp hạng năm trước ghi {prior.recorded} đơn vị nhưng chỉ đọc được "
+                         f"{len(prior.units)} (một trang «Xếp hạng …» đã bị đổi tên, xóa hoặc sửa "
+                         f"dòng tiêu đề): các đơn vị còn lại ghi «Năm trước: không có».")
     if prior.year is not None and out.year is not None and prior.year >= out.year:
         out.notes.append(f"Bảng xếp hạng «năm trước» ghi năm {prior.year}, không trước năm của "
                          f"đợt này ({out.year}): hãy kiểm tra lại tệp --previous.")

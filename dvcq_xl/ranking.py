@@ -491,7 +491,8 @@ def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
              ("dvcq_ranking_rubric_version", c.rubric.version),
              ("dvcq_ranking_rubric_hash", c.rubric.hash),
              ("dvcq_ranking_year", c.year or ""),
-             ("dvcq_ranking_toolkit_version", __version__)]
+             ("dvcq_ranking_toolkit_version", __version__),
+             ("dvcq_ranking_units", len(c.units))]
     for r, (name, value) in enumerate(facts):
         ws.write_string(r, 0, name)
         _put(ws, r, 1, value, None)

@@ -11,6 +11,7 @@ the template and the tag, not a traceback.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from importlib import resources
@@ -261,6 +262,41 @@ def counts_text(counts: dict[str, int]) -> str:
 # --- the data of a round, from the ranking workbook ---------------------------------------------
 
 
+#: columns of a ranking sheet that hold numbers (hand edits may put text there)
+NUMBER_COLUMNS = ("Điểm tự chấm", "Điểm Tổ kiểm tra", "Chênh lệch", "Điểm xếp loại", "Hạng")
+
+
+def _check_edits(book: RankingBook, classes: list[str] | None) -> None:
+    """Refuse a ranking whose hand edits would put wrong words into official letters: text in a
+    number column, a class the rubric does not have, or units lost (a ranking sheet renamed,
+    deleted, or its header row changed) — the workbook records how many it had."""
+    problems = []
+    for row in book.units:
+        who = nfc(row.get("Tên cơ quan"))
+        for column in NUMBER_COLUMNS:
+            value = row.get(column)
+            if value in (None, "") or (isinstance(value, (int, float))
+                                       and not isinstance(value, bool)
+                                       and math.isfinite(value)):
+                continue
+            problems.append(f"{who}: cột «{column}» có «{cell_text(value)[:40]}», không phải số")
+        cls = nfc(row.get("Xếp loại"))
+        if classes is not None and cls and cls not in classes:
+            problems.append(f"{who}: xếp loại «{cls[:40]}» không có trong bộ tiêu chí "
+                            f"({', '.join(classes)})")
+    recorded = book.meta.get("units")
+    if isinstance(recorded, (int, float)) and not isinstance(recorded, bool) \
+            and len(book.units) < recorded:
+        problems.append(f"bảng xếp hạng ghi {int(recorded)} đơn vị nhưng chỉ đọc được "
+                        f"{len(book.units)}: một trang «Xếp hạng …» đã bị đổi tên, xóa, hoặc dòng "
+                        f"tiêu đề (STT | Mã | Tên cơ quan …) đã bị sửa")
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; và {len(problems) - 5} chỗ khác"
+                                           if len(problems) > 5 else "")
+        raise ReportError(f"Bảng xếp hạng {book.path} đã bị sửa tay ở chỗ không viết văn bản "
+                          f"được: {shown}. Hãy sửa lại (hoặc chạy lại dvcq consolidate).")
+
+
 def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     """Everything the summary report prints, from the ranking workbook as the officer left it."""
     if not book.units:
@@ -269,6 +305,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     rid = nfc(book.meta.get("rubric_id"))
     rubric = builtin_rubric(rid) if rid in builtin_ids() else None
     classes = (rubric.class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
+    _check_edits(book, classes if rubric else None)
     blocks: dict[str, list[dict[str, Any]]] = {}
     seen: dict[str, int] = {}
     for row in book.units:

@@ -565,3 +565,12 @@ def test_a_previous_ranking_of_the_same_year_is_questioned(round_result, round_d
     last = write_ranking(round_result, tmp_path / "cung-nam.xlsx")  # 2025, like this round
     c = consolidate([round_dir], roster=ROSTER, year=2025, previous=last, jobs=1)
     assert any("không trước năm của đợt này (2025)" in n for n in c.notes)
+
+
+def test_a_previous_ranking_that_lost_a_sheet_says_so(round_result, round_dir, tmp_path):
+    last = write_ranking(round_result, tmp_path / "nam-truoc.xlsx")
+    wb = load_workbook(last)
+    wb[f"Xếp hạng - {SBN}"].title = "Sheet1"  # renamed outside Excel: the names do not follow
+    wb.save(last)
+    c = consolidate([round_dir], roster=ROSTER, year=2025, previous=last, jobs=1)
+    assert any("nhưng chỉ đọc được" in n for n in c.notes)

@@ -542,7 +542,8 @@ def test_a_hand_edited_year_never_reaches_a_file_name(ranking, tmp_path, year):
     before = {p.name: p.read_bytes() for p in mau.iterdir()}
     edited = tmp_path / "sua.xlsx"
     wb = load_workbook(ranking)
-    wb["dvcq"]["B4"] = year
+    sheet, ref = next(iter(wb.defined_names["dvcq_ranking_year"].destinations))
+    wb[sheet][ref.replace("$", "")] = year
     wb.save(edited)
     out = tmp_path / "ra"
     written = write_reports(edited, out, templates=mau)
@@ -551,3 +552,30 @@ def test_a_hand_edited_year_never_reaches_a_file_name(ranking, tmp_path, year):
     assert sorted(p.name for p in out.iterdir()) == [
         "bao-cao-ket-qua-dvcq.docx", "du-thao-quyet-dinh-cong-bo.docx", "thong-bao"]
     assert all(p.name.endswith("-2025.docx") is False for p in written)
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda wb: setattr(wb[wb.sheetnames[0]], "title", "Sheet1"), "chỉ đọc được"),
+    (lambda wb: wb[wb.sheetnames[0]].cell(row=5, column=3, value="Tên"), "chỉ đọc được"),
+    (lambda wb: _set_unit(wb, 8, "chín chín"), "không phải số"),
+    (lambda wb: _set_unit(wb, 10, "nhất"), "không phải số"),
+    (lambda wb: _set_unit(wb, 9, "12345"), "không có trong bộ tiêu chí"),
+])
+def test_hand_edits_that_would_reach_a_letter_wrongly_are_refused(ranking, tmp_path, edit,
+                                                                   words):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ranking)
+    edit(wb)
+    wb.save(tmp_path / "sua.xlsx")
+    with pytest.raises(DvcqError) as info:
+        write_reports(tmp_path / "sua.xlsx", tmp_path / "ra")
+    assert words in info.value.message
+    assert not (tmp_path / "ra").exists() or not any((tmp_path / "ra").rglob("*.docx"))
+
+
+def _set_unit(wb, column: int, value) -> None:
+    """Type ``value`` into the first unit row of the first ranking sheet (1-based column)."""
+    ws = wb[wb.sheetnames[0]]
+    row = next(r[0].row for r in ws.iter_rows(min_row=1) if isinstance(r[0].value, int))
+    ws.cell(row=row, column=column, value=value)
