@@ -247,6 +247,9 @@ def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
     """
     target = Path(path)
     refuse_inputs(target, inputs)
+    if str(path).endswith(("/", os.sep)) and not target.is_dir():  # "x.xlsx/" means a folder
+        raise OutputError(f"Không ghi được «{shown(path)}»: dấu «/» ở cuối chỉ một thư mục, cần "
+                          f"một tên tệp (bỏ dấu «/»).")
     if target.is_dir():
         raise OutputError(f"Không ghi được {shown(target)}: đó là một thư mục, cần một tên tệp.")
     if suffixes is not None:

@@ -1331,6 +1331,17 @@ def builtin_rubrics() -> list[Rubric]:
     return [builtin_rubric(i) for i in builtin_ids()]
 
 
+def _looks_like_zip(path: Path) -> bool:
+    """A workbook whatever its name says (``.xls``, no suffix): told by its first bytes."""
+    try:
+        if not path.is_file():  # a pipe would block the open below
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def load_rubric(id_or_path: str | Path) -> Rubric:
     """A built-in rubric by id, or a rubric file (``.yaml``/``.yml`` or a rubric workbook)."""
     text = str(id_or_path)
@@ -1344,7 +1355,7 @@ def load_rubric(id_or_path: str | Path) -> Rubric:
         return builtin_rubric(text)
     if not exists:
         raise rubric_error("rubric-file-unreadable", path=text, detail="không tìm thấy tệp")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in (".xlsx", ".xlsm") or _looks_like_zip(path):
         from .rubric_workbook import load_rubric_workbook
 
         return load_rubric_workbook(path)

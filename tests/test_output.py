@@ -99,6 +99,13 @@ def test_a_folder_named_like_a_document_is_refused(name):
         check_folder_name(name, "Báo cáo")
 
 
+def test_a_name_ending_in_a_slash_is_a_folder_not_the_file_before_it(tmp_path):
+    (tmp_path / "ds.xlsx").write_bytes(b"a roster")
+    with pytest.raises(OutputError, match="dấu «/» ở cuối"):
+        _write(str(tmp_path / "ds.xlsx") + "/")
+    assert (tmp_path / "ds.xlsx").read_bytes() == b"a roster"
+
+
 def test_missing_folders_are_created(tmp_path):
     target = tmp_path / "a" / "b" / "x.xlsx"
     _write(target)

@@ -980,3 +980,10 @@ def test_rubric_check_lists_every_finding_as_json(tmp_path):
     data = json.loads(result.output)
     assert [(f["code"], f["line"], f["expected"]) for f in data["findings"]] == [
         ("rubric-key-duplicate", 17, "dòng 1")]
+
+
+@pytest.mark.parametrize("name", ["bo.xls", "bo", "bo.txt"])
+def test_a_rubric_workbook_under_another_name_is_read_by_its_content(tmp_path, name):
+    export_rubric_workbook(load_rubric("vi-du-minh-hoa"), tmp_path / "bo.xlsx")
+    (tmp_path / name).write_bytes((tmp_path / "bo.xlsx").read_bytes())
+    assert load_rubric(tmp_path / name).hash == load_rubric("vi-du-minh-hoa").hash
