@@ -8,7 +8,7 @@ import yaml
 
 from dvcq_xl.rubric import builtin_rubric
 
-from .lo import LibreOffice, install_soffice
+from .lo import Gnumeric, LibreOffice, install_gnumeric, install_soffice
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,12 +29,24 @@ def seed_scores() -> dict[str, float]:
     return {str(k): v for k, v in raw.items()}
 
 
+def _required(program: str | None, what: str) -> str:
+    """A real engine's program, installed on demand: in CI a missing one fails, never skips."""
+    if not program:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{what} is required in CI and could not be installed")
+        pytest.skip(f"{what} is not installed and cannot be installed here")
+    return program
+
+
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory) -> LibreOffice:
-    """Real LibreOffice headless; installed on demand. In CI a missing one fails, never skips."""
-    soffice = install_soffice()
-    if not soffice:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI and could not be installed")
-        pytest.skip("LibreOffice is not installed and cannot be installed here")
-    return LibreOffice(soffice, tmp_path_factory.mktemp("lo"))
+    """Real LibreOffice headless."""
+    return LibreOffice(_required(install_soffice(), "LibreOffice (soffice)"),
+                       tmp_path_factory.mktemp("lo"))
+
+
+@pytest.fixture(scope="session")
+def gnumeric(tmp_path_factory) -> Gnumeric:
+    """Gnumeric's ssconvert, the second engine the formulas are proven in."""
+    return Gnumeric(_required(install_gnumeric(), "Gnumeric (ssconvert)"),
+                    tmp_path_factory.mktemp("gnumeric"))

@@ -9,7 +9,6 @@ formulas are proven in two engines, and the sheet's own status lines (which prom
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import warnings
@@ -42,7 +41,6 @@ from dvcq_xl.template import (
 )
 
 from .helpers import full_fill
-from .lo import Gnumeric, install_gnumeric
 from .test_checks import BONUS2
 
 pytestmark = pytest.mark.libreoffice
@@ -51,17 +49,6 @@ ENGINES = ("libreoffice", "gnumeric")
 EX = builtin_rubric("vi-du-minh-hoa")
 BG = builtin_rubric("bac-giang-274-2017")
 NAMED = Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành")
-
-
-@pytest.fixture(scope="module")
-def gnumeric(tmp_path_factory) -> Gnumeric:
-    """Gnumeric's ssconvert; installed on demand. In CI a missing one fails, never skips."""
-    ssconvert = install_gnumeric()
-    if not ssconvert:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Gnumeric (ssconvert) is required in CI and could not be installed")
-        pytest.skip("Gnumeric is not installed and cannot be installed here")
-    return Gnumeric(ssconvert, tmp_path_factory.mktemp("gnumeric"))
 
 
 @dataclass
