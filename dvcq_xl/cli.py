@@ -406,7 +406,8 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
         out.print(f"  [red]✘[/] {_t(_shown_path(rej.path))}: {_t(why)}"
                   + (f" (và {more} lỗi khác)" if more > 0 else ""), soft_wrap=True)
     for m in c.missing:
-        out.print(f"  [yellow]•[/] chưa có bài: {_t(m.agency)} ({_t(m.note)})", soft_wrap=True)
+        note = m.note[:1].lower() + m.note[1:]
+        out.print(f"  [yellow]•[/] chưa có bài: {_t(m.agency)} ({_t(note)})", soft_wrap=True)
     for u in c.unknown:
         hint = f"; gần giống «{u.suggestion}»" if u.suggestion else ""
         out.print(f"  [yellow]?[/] {_t(_shown_path(u.path))}: «{_t(u.agency)}» không có "

@@ -297,6 +297,15 @@ def _check_edits(book: RankingBook, classes: list[str] | None) -> None:
                           f"được: {shown}. Hãy sửa lại (hoặc chạy lại dvcq consolidate).")
 
 
+def _missing_entry(row: dict[str, Any]) -> str:
+    """An agency without a valid file, with why when it did send one («có tệp bị từ chối: …»):
+    an agency whose file was refused has not failed to send it."""
+    name, note = nfc(row.get("Tên cơ quan")), nfc(row.get("Ghi chú"))
+    if not note or note == "Chưa nộp":
+        return name
+    return f"{name} ({note[:1].lower()}{note[1:]})"
+
+
 def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     """Everything the summary report prints, from the ranking workbook as the officer left it."""
     if not book.units:
@@ -375,7 +384,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
         "n_review": len(sources) - len(submitted),
         "n_ranked": len(book.units),
         "n_missing": len(missing),
-        "missing_text": "; ".join(nfc(r.get("Tên cơ quan")) for r in missing),
+        "missing_text": "; ".join(_missing_entry(r) for r in missing),
         "n_rejected": len({nfc(r.get("Tệp")) for r in rejected}),
         "deadline": (f"{settings.deadline:%d/%m/%Y}" if settings.deadline else ""),
         "n_late": len(late),

@@ -579,3 +579,18 @@ def _set_unit(wb, column: int, value) -> None:
     ws = wb[wb.sheetnames[0]]
     row = next(r[0].row for r in ws.iter_rows(min_row=1) if isinstance(r[0].value, int))
     ws.cell(row=row, column=column, value=value)
+
+
+def test_the_summary_says_why_an_agency_that_sent_a_file_has_none_valid(tmp_path):
+    """An agency whose file was refused or could not be read is not «chưa nộp»."""
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    roster = [Agency("Sở Alpha", "SA", SBN), Agency("Sở Beta", "SB", SBN),
+              Agency("Sở Cam", "SC", SBN)]
+    make_filled(BG, inbox / "sa-2025.xlsx", agency=roster[0])
+    (inbox / "sb-2025.ods").write_bytes(b"PK\x03\x04 an ods")
+    ranking = write_ranking(consolidate([inbox], roster=roster, jobs=1), tmp_path / "xh.xlsx")
+    summary = write_reports(ranking, tmp_path / "bc")[0]
+    text = _text(Document(summary))
+    assert "Sở Beta (có tệp không đọc được: sb-2025.ods)" in text
+    assert "Sở Cam;" in text or "Sở Cam)" in text
