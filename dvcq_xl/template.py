@@ -6,13 +6,12 @@ formulas, the totals and the class, define the contract names, add data validati
 conditional formatting, protect, set up printing, add the guide and metadata sheets, and finally
 lock the workbook structure. Input cells are unlocked by their format as they are written.
 
-The contract with every other tool is the set of workbook-scope defined names (see
-:func:`contract_names`), never cell coordinates.
+What the sheet holds and where — its names, layout, formulas and texts — is the sheet contract
+(:mod:`dvcq_xl.contract`); this module writes it with XlsxWriter: formats, validation,
+protection, printing, the guide, the metadata sheet and the macro-enabled variant.
 """
 
 from __future__ import annotations
-
-import functools
 
 import re
 import zipfile
@@ -23,72 +22,79 @@ from typing import Any, Iterable
 import xlsxwriter
 
 from . import __version__
+from .contract import (  # noqa: F401 - names of the contract other modules import from here
+    AGENCY,
+    CAP_NOTE,
+    CLASS_ERROR,
+    CLASS_INCOMPLETE,
+    CONTENT,
+    EVID,
+    FIRST_BODY_ROW,
+    GUIDE,
+    HEADER_BOTTOM,
+    HEADER_TOP,
+    MAX,
+    META,
+    META_KEYS,
+    NOTE,
+    REASON,
+    REV,
+    REVIEW,
+    RSTATE,
+    S_EMPTY,
+    S_EVIDENCE,
+    S_OK,
+    S_RANGE,
+    S_REASON,
+    S_STEP,
+    S_TYPE,
+    SELF,
+    SHEET,
+    SHOWN_STAMPS,
+    SSTATE,
+    STATUS_NONE_REVIEW,
+    STATUS_OK_REVIEW,
+    STATUS_OK_SELF,
+    STATUS_PART_REVIEW,
+    TITLE_PLACES,
+    TT,
+    YEAR,
+    Agency,
+    Layout,
+    Row,
+    bands_text,
+    blueprint,
+    class_formula,
+    condition_state_formula,
+    condition_text,
+    contract_names,
+    effect_text,
+    item_text,
+    leaf_state_formula,
+    name_places,
+    per_rubric,
+    plan_layout,
+    points,
+    review_status_formula,
+    row_label,
+    self_status_formula,
+    stamp,
+    subtotal_formula,
+    total_formula,
+)
 from .errors import OutputError
 from .output import atomic_path
-from .rubric import (
-    BONUS,
-    CAP_CLASS,
-    FORCE_CLASS,
-    NO,
-    NOT_ELIGIBLE,
-    NOT_ELIGIBLE_CLASS,
-    PENALTY,
-    REMOVE_BONUS,
-    SUPERIOR,
-    YES,
-    Condition,
-    Item,
-    Rubric,
-    num,
-)
+from .rubric import NO, SUPERIOR, YES, Item, Rubric, num
 from .vba import TEMPLATE_MODULES, attach, insert_button
 
-SHEET = "Bảng chấm điểm"
-GUIDE = "Hướng dẫn"
-META = "dvcq"
 DEFAULT_PASSWORD = "dvcq"
 #: the «Kiểm tra» button of the macro-enabled template: the macro it runs (macros/DvcqKiemTra.bas)
 BUTTON_MACRO, BUTTON_CAPTION, BUTTON_CELL = "KiemTra", "Kiểm tra", "K6"
-AGENCY, REVIEW = "agency", "review"
-META_KEYS = ("rubric_id", "rubric_version", "rubric_hash", "year", "copy", "toolkit_version")
-#: the named cells of the title block, the same for every rubric
-TITLE_PLACES = {"dvcq_agency": "B4", "dvcq_agency_code": "B5", "dvcq_block": "G4",
-                "dvcq_self_status": "B6", "dvcq_review_status": "B7"}
-#: stamps of the hidden metadata sheet that the score sheet shows too, and where (as planned):
-#: a finding about a stamp points there, never at the sheet the user cannot open
-SHOWN_STAMPS = {"dvcq_year": "G5"}
-
-# Columns of the score sheet.
-TT, CONTENT, MAX, SELF, REV, EVID, REASON, NOTE, SSTATE, RSTATE = "ABCDEFGHIJ"
 WIDTHS = {TT: 10, CONTENT: 62, MAX: 8, SELF: 11, REV: 11, EVID: 26, REASON: 18, NOTE: 12,
           SSTATE: 6, RSTATE: 6}
-HEADER_TOP, HEADER_BOTTOM, FIRST_BODY_ROW = 8, 9, 10
 FONT = "Times New Roman"
 LINE_PT = 15.0  # one line of 12 pt text
 GUIDE_WIDTH = 70  # the guide sheet's one column, in characters
-
-# Row state codes computed by the hidden helper columns; the status cell and the conditional
-# formatting read them. 1 empty, 2 not a number / not Có-Không, 3 out of range, 4 off-step,
-# 5 evidence missing (self), 6 reason missing for a changed score (review).
-S_OK, S_EMPTY, S_TYPE, S_RANGE, S_STEP, S_EVIDENCE, S_REASON = range(7)
-STATUS_OK_SELF = "Đã chấm đầy đủ, hợp lệ."
-STATUS_OK_REVIEW = "Tổ kiểm tra đã chấm đầy đủ, hợp lệ."
-#: the team's column is valid but partly empty: the agency's entries stand for the empty ones
-STATUS_PART_REVIEW = "Tổ kiểm tra đã chấm hợp lệ"
-STATUS_NONE_REVIEW = "Tổ kiểm tra chưa chấm."
-#: what the status lines add when a capped sum (bonus, penalties) is cut to its cap
-CAP_NOTE = "Lưu ý:"
-CLASS_ERROR = "Có lỗi, chưa xếp loại"
-CLASS_INCOMPLETE = "Chưa chấm đủ"
-
-
-@dataclass(frozen=True)
-class Agency:
-    """Who the workbook is for; empty fields are filled in by the agency (name) or left blank."""
-
-    name: str = ""
-    code: str = ""
-    block: str = ""
 
 
 @dataclass
@@ -106,356 +112,6 @@ class Fill:
     review_scores: dict[str, Any] = field(default_factory=dict)
     review_answers: dict[str, Any] = field(default_factory=dict)
     reasons: dict[str, Any] = field(default_factory=dict)
-
-
-# --- layout --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    """One row of the score sheet, planned before anything is written."""
-
-    number: int
-    role: str  # title | item | heading | base | condition | total | class | section
-    item: Item | None = None
-    condition: Condition | None = None
-    children: list["Row"] = field(default_factory=list)  # rows whose values a subtotal adds
-    level: int = 0
-    under_heading: bool = False  # the item row of a single-item tiêu chí
-
-
-@dataclass
-class Layout:
-    rows: list[Row]
-    leaf_rows: dict[str, Row]
-    parent_rows: dict[str, Row]
-    condition_rows: dict[str, Row]
-    base_row: Row
-    total_row: Row
-    class_row: Row
-    first: int
-    last: int  # last row of the state range
-
-    def state_range(self, col: str) -> str:
-        return f"${col}${self.first}:${col}${self.last}"
-
-
-def per_rubric(func):
-    """Memo for functions of a rubric alone, keyed by its content hash: the read path asks for
-    the layout, blueprint and names of the same rubric for every one of hundreds of files.
-    Callers must not modify what they get."""
-    cache: dict[str, Any] = {}
-
-    @functools.wraps(func)
-    def wrapper(rubric: Rubric, layout: "Layout | None" = None):
-        if layout is not None:
-            return func(rubric, layout)
-        key = rubric.hash
-        if key not in cache:
-            cache[key] = func(rubric)
-        return cache[key]
-
-    return wrapper
-
-
-@per_rubric
-def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
-    """Assign a row to every part of the sheet, in reading order."""
-    rows: list[Row] = []
-    leaf_rows: dict[str, Row] = {}
-    parent_rows: dict[str, Row] = {}
-    condition_rows: dict[str, Row] = {}
-    n = FIRST_BODY_ROW
-
-    def add(role: str, **kw) -> Row:
-        nonlocal n
-        row = Row(number=n, role=role, **kw)
-        rows.append(row)
-        n += 1
-        return row
-
-    def emit(item: Item, level: int) -> Row:
-        if item.is_leaf:
-            if level == 0 and item.title:
-                # A tiêu chí that is a single item: its heading row, then the item row.
-                head = add("heading", item=item, level=level)
-                leaf = add("item", item=item, level=level + 1, under_heading=True)
-                head.children = [leaf]
-                leaf_rows[item.code] = leaf
-                return head
-            leaf = add("item", item=item, level=level)
-            leaf_rows[item.code] = leaf
-            return leaf
-        parent = add("parent", item=item, level=level)
-        parent_rows[item.code] = parent
-        parent.children = [emit(child, level + 1) for child in item.children]
-        return parent
-
-    top = [emit(item, 0) for item in rubric.base_items]
-    base = add("base", children=top)
-    for item in rubric.bonus_items + rubric.penalty_items:
-        emit(item, 0)
-    if rubric.conditions:
-        add("section")
-        for cond in rubric.conditions:
-            condition_rows[cond.id] = add("condition", condition=cond)
-    last = n - 1
-    total = add("total")
-    klass = add("class")
-    return Layout(rows, leaf_rows, parent_rows, condition_rows, base, total, klass,
-                  FIRST_BODY_ROW, last)
-
-
-@per_rubric
-def contract_names(rubric: Rubric, _layout: None = None) -> list[str]:
-    """Every defined name a template of ``rubric`` carries (the contract with other tools)."""
-    names = ["dvcq_rubric_id", "dvcq_rubric_version", "dvcq_rubric_hash", "dvcq_year",
-             "dvcq_copy", "dvcq_toolkit_version", "dvcq_agency", "dvcq_agency_code",
-             "dvcq_block", "dvcq_self_base", "dvcq_review_base", "dvcq_self_total",
-             "dvcq_review_total", "dvcq_self_class", "dvcq_review_class", "dvcq_self_status",
-             "dvcq_review_status"]
-    for leaf in rubric.leaves():
-        names += [f"dvcq_{p}_{leaf.key}" for p in ("max", "self", "review", "evidence", "reason",
-                                                   "note")]
-    for item in rubric.walk():
-        if not item.is_leaf:
-            names += [f"dvcq_self_sub_{item.key}", f"dvcq_review_sub_{item.key}"]
-    for cond in rubric.conditions:
-        names += [f"dvcq_self_cond_{cond.id}", f"dvcq_review_cond_{cond.id}"]
-    return names
-
-
-# --- formulas ----------------------------------------------------------------------------------
-
-
-def _step_test(ref: str, step: float) -> str:
-    return f"ABS({ref}/{num(step)}-ROUND({ref}/{num(step)},0))>0.000001"
-
-
-def leaf_state_formula(item: Item, r: int, column: str) -> str:
-    """The helper formula that classifies one entry (see the S_* codes)."""
-    v = f"{SELF if column == 'self' else REV}{r}"
-    m = num(item.max_points)
-    tail = str(S_OK)
-    if column == "self" and item.evidence_required:
-        tail = f"IF(AND({v}>0,LEN(TRIM({EVID}{r}))=0),{S_EVIDENCE},{S_OK})"
-    if column == "review" and item.kind != SUPERIOR:
-        tail = (f"IF(AND(ISNUMBER({SELF}{r}),{v}<>{SELF}{r},LEN(TRIM({REASON}{r}))=0),"
-                f"{S_REASON},{S_OK})")
-    return (f'=IF({v}="",{S_EMPTY},IF(NOT(ISNUMBER({v})),{S_TYPE},'
-            f"IF(OR({v}<0,{v}>{m}),{S_RANGE},IF({_step_test(v, item.step)},{S_STEP},{tail}))))")
-
-
-def condition_state_formula(r: int, column: str) -> str:
-    v = f"{SELF if column == 'self' else REV}{r}"
-    return f'=IF({v}="",{S_EMPTY},IF(OR({v}="{YES}",{v}="{NO}"),{S_OK},{S_TYPE}))'
-
-
-def subtotal_formula(col: str, children: Iterable[Row]) -> str:
-    refs = ",".join(f"{col}{c.number}" for c in children)
-    return f'=IF(COUNT({refs})=0,"",SUM({refs}))'
-
-
-def _filled(rng: str) -> str:
-    return f"(COUNT({rng})-COUNTIF({rng},{S_EMPTY}))"
-
-
-def _errors(rng: str) -> str:
-    return f"(COUNTIF({rng},{S_TYPE})+COUNTIF({rng},{S_RANGE})+COUNTIF({rng},{S_STEP}))"
-
-
-def total_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
-    """Tổng điểm = base + bonus (capped, removed by conditions) − penalties (capped), floored."""
-    rng = layout.state_range(state_col)
-    expr = f"SUM({col}{layout.base_row.number})"
-    bonus = [layout.leaf_rows[leaf.code].number for leaf in rubric.leaves((BONUS,))]
-    if bonus:
-        b = f"MIN(SUM({','.join(f'{col}{r}' for r in bonus)}),{num(rubric.bonus_max)})"
-        removers = [layout.condition_rows[c.id].number for c in rubric.conditions
-                    if c.effect == REMOVE_BONUS]
-        if removers:
-            test = ",".join(f'{col}{r}="{YES}"' for r in removers)
-            b = f"IF(OR({test}),0,{b})"
-        expr += f"+{b}"
-    penalty = [layout.leaf_rows[leaf.code].number for leaf in rubric.leaves((PENALTY,))]
-    if penalty:
-        expr += f"-MIN(SUM({','.join(f'{col}{r}' for r in penalty)}),{num(rubric.penalty_max)})"
-    return f'=IF({_filled(rng)}=0,"",MAX({num(rubric.rules.total_floor)},{expr}))'
-
-
-def class_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
-    """Xếp loại: bands by nested IF, caps by MAX over band indexes, then overriding conditions.
-
-    Only functions that Excel 2010 and LibreOffice both know, none with an ``_xlfn.`` prefix.
-    """
-    rng = layout.state_range(state_col)
-    t = f"{col}{layout.total_row.number}"
-    k = str(len(rubric.bands))
-    for i in range(len(rubric.bands) - 2, -1, -1):
-        k = f"IF({t}>={num(rubric.bands[i].min_points)},{i + 1},{k})"
-    caps = [f'IF({col}{layout.condition_rows[c.id].number}="{YES}",'
-            f"{rubric.band_index(c.target_class) + 1},1)"
-            for c in rubric.conditions if c.effect == CAP_CLASS]
-    if caps:
-        k = f"MAX({k},{','.join(caps)})"
-    names = ",".join(f'"{b.name}"' for b in rubric.bands)
-    expr = f"CHOOSE({k},{names})"
-    forced = sorted((c for c in rubric.conditions if c.effect == FORCE_CLASS),
-                    key=lambda c: rubric.band_index(c.target_class))
-    for c in forced:  # the worst forced class wins: it is tested first, outermost
-        expr = (f'IF({col}{layout.condition_rows[c.id].number}="{YES}",'
-                f'"{c.target_class}",{expr})')
-    for c in rubric.conditions:
-        if c.effect == NOT_ELIGIBLE:
-            expr = (f'IF({col}{layout.condition_rows[c.id].number}="{YES}",'
-                    f'"{NOT_ELIGIBLE_CLASS}",{expr})')
-    return (f'=IF({_filled(rng)}=0,"",IF({_errors(rng)}>0,"{CLASS_ERROR}",'
-            f'IF(COUNTIF({rng},{S_EMPTY})>0,"{CLASS_INCOMPLETE}",{expr})))')
-
-
-def _count_part(rng: str, code: int, text: str) -> str:
-    return f'IF(COUNTIF({rng},{code})>0,COUNTIF({rng},{code})&" {text}; ","")'
-
-
-def _entry_parts(rng: str) -> list[str]:
-    """The status text's counts of entries that are empty, mistyped, out of range, off-step."""
-    return [
-        _count_part(rng, S_EMPTY, "mục chưa chấm hoặc chưa trả lời"),
-        _count_part(rng, S_TYPE, "ô nhập sai kiểu (không phải số, hoặc không phải Có/Không)"),
-        _count_part(rng, S_RANGE, "ô âm hoặc vượt điểm chuẩn"),
-        _count_part(rng, S_STEP, "ô không đúng bước điểm"),
-    ]
-
-
-def _usable_sum(rows: Iterable[int], col: str, state_col: str) -> str:
-    """The sum of a column's usable scores on ``rows`` (in range, on step; evidence or reason
-    may be missing), as the checker and :meth:`Rubric.score` count them: a mistyped entry is
-    reported on its own, not in a cap."""
-    terms = [f"IF(OR({state_col}{r}={S_OK},{state_col}{r}>={S_EVIDENCE}),{col}{r},0)"
-             for r in rows]
-    return f"ROUND({'+'.join(terms)},6)"
-
-
-def _shown_points(expr: str) -> str:
-    """A number as the status text shows it: with a decimal comma whatever the engine's locale."""
-    return f'SUBSTITUTE({expr}&"",".",",")'
-
-
-def cap_notes(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
-    """The status text's notes on sums cut to their cap (bonus, penalties), or "" for none.
-
-    «tối đa» caps what counts: listing every violation is right, the total takes the cap. A
-    note only where the items' own maxima add up past the cap (elsewhere it cannot happen).
-    """
-    notes = []
-    for kind, what, cap_text in ((BONUS, "điểm thưởng", "mức tối đa"),
-                                 (PENALTY, "điểm trừ", "mức trừ tối đa")):
-        leaves = rubric.leaves((kind,))
-        cap = rubric.bonus_max if kind == BONUS else rubric.penalty_max
-        if sum(leaf.max_points for leaf in leaves) <= cap + 1e-9:
-            continue
-        total = _usable_sum([layout.leaf_rows[leaf.code].number for leaf in leaves], col,
-                            state_col)
-        note = (f'IF({total}>{num(cap)},"{" " + CAP_NOTE} tổng {what} "&{_shown_points(total)}&'
-                f'" vượt {cap_text} {_pt(cap)}; chỉ tính {_pt(cap)}.","")')
-        removers = [layout.condition_rows[c.id].number for c in rubric.conditions
-                    if c.effect == REMOVE_BONUS]
-        if kind == BONUS and removers:  # no bonus counts at all: nothing is cut to the cap
-            test = ",".join(f'{col}{r}="{YES}"' for r in removers)
-            note = f'IF(OR({test}),"",{note})'
-        notes.append(note)
-    return "&".join(notes)
-
-
-def _with_notes(text: str, notes: str) -> str:
-    return f"{text}&{notes}" if notes else text
-
-
-def self_status_formula(rubric: Rubric, layout: Layout) -> str:
-    """The live «Tự chấm» line: what ``dvcq check`` will say of the agency's column."""
-    rng = layout.state_range(SSTATE)
-    agency = "$B$4"
-    parts = [f'IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, đơn vị; ","")',
-             *_entry_parts(rng),
-             _count_part(rng, S_EVIDENCE, "mục thiếu tài liệu kiểm chứng hoặc giải trình")]
-    notes = cap_notes(rubric, layout, SELF, SSTATE)
-    ok = _with_notes(f'"{STATUS_OK_SELF}"', notes)
-    todo = _with_notes(f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."', notes)
-    return f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)=0,{ok},{todo})'
-
-
-def review_status_formula(rubric: Rubric, layout: Layout) -> str:
-    """The live «Tổ KT» line. The team may leave items empty (the agency's entries then stand,
-    as ``dvcq check`` and the consolidation take them), so an empty item is told, not an error."""
-    rng = layout.state_range(RSTATE)
-    parts = [*_entry_parts(rng)[1:],
-             _count_part(rng, S_REASON, "mục điều chỉnh điểm chưa ghi lý do")]
-    empty = f"COUNTIF({rng},{S_EMPTY})"
-    notes = cap_notes(rubric, layout, REV, RSTATE)
-    ok = (f'IF({empty}=0,"{STATUS_OK_REVIEW}","{STATUS_PART_REVIEW}, còn "&{empty}&'
-          f'" mục để trống (tính theo kết quả tự chấm).")')
-    left = f'IF({empty}>0," Còn "&{empty}&" mục để trống (tính theo kết quả tự chấm).","")'
-    todo = f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."&{left}'
-    return (f'=IF({_filled(rng)}=0,"{STATUS_NONE_REVIEW}",IF(COUNTIF({rng},">{S_EMPTY}")=0,'
-            f'{_with_notes(ok, notes)},{_with_notes(todo, notes)}))')
-
-
-def row_label(row: Row) -> str:
-    """What column TT shows for a planned row."""
-    item = row.item
-    if row.role == "heading":
-        return item.code
-    if row.role == "item" and row.under_heading:
-        return item.label
-    if row.role == "condition":
-        return "ĐK"
-    return item.display if item is not None else ""
-
-
-def condition_text(cond: Condition) -> str:
-    return f"{cond.question} ({_effect_text(cond)})"
-
-
-@per_rubric
-def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
-    """Every locked cell of the score sheet whose content the template fixes: A1 -> content.
-
-    Labels (TT), item texts, Chuẩn values and every formula. The template is written from it and
-    the checks compare a returned workbook against it, so the two cannot drift apart.
-    """
-    lay = layout or plan_layout(rubric)
-    bp: dict[str, Any] = {"B6": self_status_formula(rubric, lay),
-                         "B7": review_status_formula(rubric, lay)}
-    for row in lay.rows:
-        r = row.number
-        if row.role in ("heading", "parent", "item"):
-            bp[f"A{r}"] = row_label(row)
-            bp[f"B{r}"] = _item_text(row.item, row)
-            bp[f"C{r}"] = num(row.item.max_points)
-        if row.role in ("heading", "parent", "base"):
-            for col in (SELF, REV):
-                bp[f"{col}{r}"] = subtotal_formula(col, row.children)
-        if row.role == "item":
-            if row.item.kind != SUPERIOR:
-                bp[f"{SSTATE}{r}"] = leaf_state_formula(row.item, r, "self")
-            bp[f"{RSTATE}{r}"] = leaf_state_formula(row.item, r, "review")
-        elif row.role == "base":
-            bp[f"B{r}"] = "Tổng cộng"
-            bp[f"C{r}"] = num(rubric.base_max)
-        elif row.role == "condition":
-            bp[f"A{r}"] = row_label(row)
-            bp[f"B{r}"] = condition_text(row.condition)
-            bp[f"{SSTATE}{r}"] = condition_state_formula(r, "self")
-            bp[f"{RSTATE}{r}"] = condition_state_formula(r, "review")
-    r = lay.total_row.number
-    bp[f"B{r}"] = "Tổng điểm để đánh giá, phân loại"
-    bp[f"C{r}"] = num(rubric.total_max)
-    bp[f"{SELF}{r}"] = total_formula(rubric, lay, SELF, SSTATE)
-    bp[f"{REV}{r}"] = total_formula(rubric, lay, REV, RSTATE)
-    r = lay.class_row.number
-    bp[f"{SELF}{r}"] = class_formula(rubric, lay, SELF, SSTATE)
-    bp[f"{REV}{r}"] = class_formula(rubric, lay, REV, RSTATE)
-    return bp
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -588,7 +244,7 @@ def _step_title_block(ctx: _Ctx) -> None:
     ws.merge_range("B5:E5", "", f.cell(align="left"))
     _write_value(ws, "B5", ctx.agency.code, f.cell(align="left"))
     ws.write("F5", "Năm:", label)
-    year_cell = SHOWN_STAMPS["dvcq_year"]
+    year_cell = SHOWN_STAMPS[YEAR]
     ws.merge_range(f"{year_cell}:H{year_cell[1:]}", ctx.year,
                    f.cell(align="left", num_format="0"))
     status = f.cell(italic=True, align="left")
@@ -618,14 +274,6 @@ def _step_header(ctx: _Ctx) -> None:
     ws.merge_range(f"H{a}:H{b}", "Ghi chú", h)
     ws.set_row(a - 1, LINE_PT + 4)
     ws.set_row(b - 1, LINE_PT * 4 + 4)
-
-
-def _item_text(item: Item, row: Row) -> str:
-    if row.role in ("heading", "parent"):
-        if item.title and item.text and row.role == "parent":
-            return f"{item.title}: {item.text}" if row.level == 0 else item.text
-        return item.title or item.text
-    return item.text or item.title
 
 
 def _step_body(ctx: _Ctx) -> None:
@@ -675,7 +323,7 @@ def _step_body(ctx: _Ctx) -> None:
             if not superior:
                 ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
             ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
-            ws.set_row(r - 1, _height((_item_text(item, row), WIDTHS[CONTENT]),
+            ws.set_row(r - 1, _height((item_text(item, row), WIDTHS[CONTENT]),
                                       (str(evidence or ""), WIDTHS[EVID] * 1.1),
                                       (str(reason or ""), WIDTHS[REASON] * 1.1)))
         elif row.role == "base":
@@ -705,16 +353,6 @@ def _step_body(ctx: _Ctx) -> None:
             ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
             ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
             ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
-
-
-def _effect_text(cond: Condition) -> str:
-    if cond.effect == REMOVE_BONUS:
-        return "nếu «Có»: không được tính điểm thưởng"
-    if cond.effect == CAP_CLASS:
-        return f"nếu «Có»: xếp loại cao nhất là «{cond.target_class}»"
-    if cond.effect == FORCE_CLASS:
-        return f"nếu «Có»: xếp loại «{cond.target_class}»"
-    return f"nếu «Có»: {NOT_ELIGIBLE_CLASS.lower()}"
 
 
 def _step_totals(ctx: _Ctx) -> None:
@@ -765,49 +403,6 @@ def _step_totals(ctx: _Ctx) -> None:
     ctx.print_last = n + 5
 
 
-def bands_text(rubric: Rubric) -> str:
-    parts = []
-    for band in rubric.bands:
-        if band.max_points is None:
-            parts.append(f"{band.name}: từ {_pt(band.min_points)} điểm trở lên")
-        elif band.min_points <= rubric.rules.total_floor:
-            parts.append(f"{band.name}: dưới {_pt(band.max_points)} điểm")
-        else:
-            parts.append(f"{band.name}: từ {_pt(band.min_points)} đến dưới "
-                         f"{_pt(band.max_points)} điểm")
-    return "; ".join(parts)
-
-
-def _pt(value: float) -> str:
-    return str(num(value)).replace(".", ",")
-
-
-@per_rubric
-def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple[str, str]]:
-    """Where the template puts each contract name: name -> (sheet, A1 cell)."""
-    lay = layout or plan_layout(rubric)
-    places = {name: (SHEET, ref) for name, ref in TITLE_PLACES.items()}
-    for code, row in lay.leaf_rows.items():
-        key = code.replace(".", "_")
-        for prefix, col in (("max", MAX), ("self", SELF), ("review", REV), ("evidence", EVID),
-                            ("reason", REASON), ("note", NOTE)):
-            places[f"dvcq_{prefix}_{key}"] = (SHEET, f"{col}{row.number}")
-    for code, row in lay.parent_rows.items():
-        key = code.replace(".", "_")
-        places[f"dvcq_self_sub_{key}"] = (SHEET, f"{SELF}{row.number}")
-        places[f"dvcq_review_sub_{key}"] = (SHEET, f"{REV}{row.number}")
-    for cid, row in lay.condition_rows.items():
-        places[f"dvcq_self_cond_{cid}"] = (SHEET, f"{SELF}{row.number}")
-        places[f"dvcq_review_cond_{cid}"] = (SHEET, f"{REV}{row.number}")
-    for which, col in (("self", SELF), ("review", REV)):
-        places[f"dvcq_{which}_base"] = (SHEET, f"{col}{lay.base_row.number}")
-        places[f"dvcq_{which}_total"] = (SHEET, f"{col}{lay.total_row.number}")
-        places[f"dvcq_{which}_class"] = (SHEET, f"{col}{lay.class_row.number}")
-    for i, key in enumerate(META_KEYS, start=2):
-        places[f"dvcq_{key}"] = (META, f"B{i}")
-    return places
-
-
 def _step_names(ctx: _Ctx) -> None:
     for name, (sheet, ref) in name_places(ctx.rubric, ctx.layout).items():
         if sheet == SHEET:
@@ -817,15 +412,15 @@ def _step_names(ctx: _Ctx) -> None:
 
 def _score_validation(item: Item, column_label: str, ref: str) -> dict[str, Any]:
     m, step = num(item.max_points), num(item.step)
-    step_text = f"bước {_pt(step)} điểm"
-    message = (f"Nhập điểm {column_label} từ 0 đến {_pt(m)} ({step_text}).")
+    step_text = f"bước {points(step)} điểm"
+    message = (f"Nhập điểm {column_label} từ 0 đến {points(m)} ({step_text}).")
     if item.evidence_required and column_label == "tự chấm":
         message += " Ghi tài liệu kiểm chứng hoặc giải trình ở cột F."
     opts: dict[str, Any] = {
-        "input_title": f"Mục {item.code}: tối đa {_pt(m)} điểm"[:32],
+        "input_title": f"Mục {item.code}: tối đa {points(m)} điểm"[:32],
         "input_message": message[:255],
         "error_title": "Điểm không hợp lệ",
-        "error_message": (f"Điểm mục {item.code} phải là số từ 0 đến {_pt(m)}, {step_text}. "
+        "error_message": (f"Điểm mục {item.code} phải là số từ 0 đến {points(m)}, {step_text}. "
                           f"Không nhập chữ như «5 điểm».")[:255],
         "error_type": "stop",
         "ignore_blank": True,
@@ -950,7 +545,7 @@ def _step_guide(ctx: _Ctx) -> None:
         lines.append((r.total_rule_text, f()))
     lines.append(("Thang xếp loại: " + bands_text(r) + ".", f()))
     for cond in r.conditions:
-        lines.append((f"Điều kiện: {cond.question} — {_effect_text(cond)}.", f()))
+        lines.append((f"Điều kiện: {cond.question} — {effect_text(cond)}.", f()))
     if not r.bands_verified:
         lines.append((f"Lưu ý: ngưỡng xếp loại của bộ tiêu chí này chưa được đối chiếu với "
                       f"Quyết định số {r.decision.number}; kết quả xếp loại chỉ để tham khảo.",
@@ -981,7 +576,7 @@ def _step_meta(ctx: _Ctx) -> None:
     for i, key in enumerate(META_KEYS, start=1):
         m.write(i, 0, key)
         _write_value(m, f"B{i + 1}", values[key], None)
-        ctx.wb.define_name(f"dvcq_{key}", ctx.cell_ref("B", i + 1, META))
+        ctx.wb.define_name(stamp(key), ctx.cell_ref("B", i + 1, META))
     m.protect(ctx.password)
     m.hide()
 

@@ -280,7 +280,7 @@ def test_consolidate_prints_the_ranking_and_what_needs_attention(inbox, tmp_path
     result = run("consolidate", str(inbox), "-o", str(tmp_path / "x.xlsx"), "--roster",
                  str(roster))
     assert result.exit_code == 1
-    assert "Sở Thử nghiệm" in result.output and "chưa có bài: Sở Vắng (Chưa nộp)" in result.output
+    assert "Sở Thử nghiệm" in result.output and "chưa có bài: Sở Vắng (chưa nộp)" in result.output
     assert "2 tệp bị từ chối" in result.output and "Bảng xếp hạng:" in result.output
 
 
