@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+from .contract import AGENCY_NAME, answer_name, entry_name, result_name, stamp_name, subtotal_name
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
 from .rubric import (BONUS, NO, PENALTY, REMOVE_BONUS, SUPERIOR, YES, Item, Rubric, Score,
@@ -104,7 +105,7 @@ def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
         return ir.memo[key]
     out = []
     for leaf in rubric.leaves():
-        name = f"dvcq_{column}_{leaf.key}"
+        name = entry_name(column, leaf.key)
         cell = ir.cells.get(name)
         raw = cell.value if cell is not None else None
         status, number, detail = parse_score(raw)
@@ -127,7 +128,7 @@ def valid_number(entry: Entry, item: Item) -> float | None:
 
 
 def answers(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, bool | None]:
-    return {c.id: parse_answer(ir.value(f"dvcq_{column}_cond_{c.id}"))[1]
+    return {c.id: parse_answer(ir.value(answer_name(column, c.id)))[1]
             for c in rubric.conditions}
 
 
@@ -162,16 +163,16 @@ def located(ir: WorkbookIR, name: str) -> dict[str, Any]:
     return {"path": ir.path, "sheet": cell.sheet, "cell": cell.ref}
 
 
-_STAMPS = frozenset(f"dvcq_{key}" for key in META_KEYS)
+_STAMPS = frozenset(stamp_name(key) for key in META_KEYS)
 
 
 def _shown_stamp(ir: WorkbookIR, name: str, stamp: Cell) -> dict[str, Any]:
     """Where the score sheet shows a stamp (rows inserted above the title block followed), if
     it shows the same value there."""
-    planned, anchor = SHOWN_STAMPS.get(name), ir.cells.get("dvcq_agency")
+    planned, anchor = SHOWN_STAMPS.get(name), ir.cells.get(AGENCY_NAME)
     if planned is None or anchor is None:
         return {}
-    row = int(planned[1:]) + anchor.row - int(TITLE_PLACES["dvcq_agency"][1:])
+    row = int(planned[1:]) + anchor.row - int(TITLE_PLACES[AGENCY_NAME][1:])
     ref = f"{planned[0]}{row}"
     shown = ir.at(anchor.sheet, ref)
     if shown is None or nfc(_shown(shown.value)) != nfc(_shown(stamp.value)):
@@ -219,8 +220,8 @@ def run_checks(ir: WorkbookIR, rubric: Rubric) -> list[Finding]:
 @check("agency", "agency-missing")
 def check_agency(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """The agency must be named: an unnamed file cannot be ranked or sent back."""
-    if not ir.text("dvcq_agency"):
-        yield make("agency-missing", **located(ir, "dvcq_agency"))
+    if not ir.text(AGENCY_NAME):
+        yield make("agency-missing", **located(ir, AGENCY_NAME))
 
 
 @check("protection", "protection-removed")
@@ -480,7 +481,7 @@ def check_conditions(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         if column == REV and ir.copy != REVIEW:
             continue
         for cond in rubric.conditions:
-            name = f"dvcq_{column}_cond_{cond.id}"
+            name = answer_name(column, cond.id)
             raw = ir.value(name)
             status, _ = parse_answer(raw)
             if status == EMPTY and column == SELF:
@@ -526,8 +527,8 @@ def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                     total += valid_number(entry, item) or 0.0
             if total > cap + 1e-9:
                 top = rubric.item(leaves[0].code.split(".")[0])
-                name = f"dvcq_{column}_sub_{top.key}" if not top.is_leaf \
-                    else f"dvcq_{column}_{top.key}"
+                name = subtotal_name(column, top.key) if not top.is_leaf \
+                    else entry_name(column, top.key)
                 yield make(code, what=WHOSE[column], found=num(total), expected=num(cap),
                            item=top.code, **located(ir, name))
 
@@ -540,9 +541,9 @@ def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         if not item.evidence_required or item.kind == SUPERIOR:
             continue
         points = valid_number(entry, item)  # a wrong score is reported first, as on the sheet
-        if points is not None and points > 0 and not ir.text(f"dvcq_evidence_{item.key}"):
+        if points is not None and points > 0 and not ir.text(entry_name("evidence", item.key)):
             yield make("evidence-missing", item=entry.code, found=num(points),
-                       **located(ir, f"dvcq_evidence_{item.key}"))
+                       **located(ir, entry_name("evidence", item.key)))
 
 
 @check("reasons", "review-reason-missing")
@@ -558,10 +559,10 @@ def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         if item.kind == SUPERIOR or mine is None or theirs is None:
             continue
         if abs(mine - theirs) > 1e-9 \
-                and not ir.text(f"dvcq_reason_{item.key}"):
+                and not ir.text(entry_name("reason", item.key)):
             yield make("review-reason-missing", item=entry.code, found=num(mine),
                        expected=num(theirs),
-                       **located(ir, f"dvcq_reason_{item.key}"))
+                       **located(ir, entry_name("reason", item.key)))
 
 
 @check("totals", "total-mismatch", "class-mismatch")
@@ -606,7 +607,7 @@ def _label(name: str, column: str) -> str:
 
 def _recomputed(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
     score = recompute(ir, rubric, column)
-    return {f"dvcq_{column}_total": score.total, f"dvcq_{column}_base": score.base}
+    return {result_name(column, "total"): score.total, result_name(column, "base"): score.base}
 
 
 def _excel_number(raw: Any) -> float | None:
@@ -641,7 +642,7 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
             errors += 1
     yes: dict[str, bool] = {}
     for cond in rubric.conditions:
-        raw = ir.value(f"dvcq_{column}_cond_{cond.id}")
+        raw = ir.value(answer_name(column, cond.id))
         status, answer = parse_answer(raw)
         yes[cond.id] = bool(answer)
         if status == EMPTY:
@@ -650,22 +651,22 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
             filled += 1
             errors += status != OK
 
-    def subtotal(row) -> float | None:
+    def subtotal_of(row) -> float | None:
         if row.role == "item":
             return values.get(row.item.code)
-        parts = [subtotal(child) for child in row.children]
+        parts = [subtotal_of(child) for child in row.children]
         parts = [p for p in parts if p is not None]
         return sum(parts) if parts else None
 
     out: dict[str, Any] = {}
     for code, row in layout.parent_rows.items():
-        sub = subtotal(row)
-        out[f"dvcq_{column}_sub_{code.replace('.', '_')}"] = "" if sub is None else sub
-    base = subtotal(layout.base_row)
-    out[f"dvcq_{column}_base"] = "" if base is None else base
+        sub = subtotal_of(row)
+        out[subtotal_name(column, row.item.key)] = "" if sub is None else sub
+    base = subtotal_of(layout.base_row)
+    out[result_name(column, "base")] = "" if base is None else base
     if filled == 0:
-        out[f"dvcq_{column}_total"] = ""
-        out[f"dvcq_{column}_class"] = ""
+        out[result_name(column, "total")] = ""
+        out[result_name(column, "class")] = ""
         return out
     bonus = min(sum(values[l.code] or 0 for l in rubric.leaves((BONUS,))), rubric.bonus_max)
     if any(yes[c.id] for c in rubric.conditions if c.effect == "remove_bonus"):
@@ -673,13 +674,13 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
     penalty = min(sum(values[l.code] or 0 for l in rubric.leaves((PENALTY,))),
                   rubric.penalty_max)
     total = round(max(rubric.rules.total_floor, (base or 0) + bonus - penalty), 9)
-    out[f"dvcq_{column}_total"] = total
+    out[result_name(column, "total")] = total
     if errors:
-        out[f"dvcq_{column}_class"] = CLASS_ERROR
+        out[result_name(column, "class")] = CLASS_ERROR
     elif empties:
-        out[f"dvcq_{column}_class"] = CLASS_INCOMPLETE
+        out[result_name(column, "class")] = CLASS_INCOMPLETE
     else:
-        out[f"dvcq_{column}_class"] = rubric.classify(total, yes)
+        out[result_name(column, "class")] = rubric.classify(total, yes)
     return out
 
 

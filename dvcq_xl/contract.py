@@ -44,28 +44,28 @@ COLUMNS = ("self", "review")
 RESULTS = ("base", "total", "class", "status")
 
 
-def stamp(key: str) -> str:
+def stamp_name(key: str) -> str:
     """A workbook-wide value: ``rubric_id``, ``year``, ``agency``, ``block``… (``dvcq_year``)."""
     return f"{PREFIX}{key}"
 
 
-def entry(column: str, key: str) -> str:
+def entry_name(column: str, key: str) -> str:
     """A leaf item's cell in one of :data:`LEAF_COLUMNS` (``dvcq_self_1_1``); ``key`` is the
     item's :attr:`~dvcq_xl.rubric.Item.key`."""
     return f"{PREFIX}{column}_{key}"
 
 
-def subtotal(column: str, key: str) -> str:
+def subtotal_name(column: str, key: str) -> str:
     """A parent item's sum in a scoring column (``dvcq_self_sub_1``)."""
     return f"{PREFIX}{column}_sub_{key}"
 
 
-def answer(column: str, condition_id: str) -> str:
+def answer_name(column: str, condition_id: str) -> str:
     """A condition's «Có/Không» in a scoring column (``dvcq_self_cond_phe_binh``)."""
     return f"{PREFIX}{column}_cond_{condition_id}"
 
 
-def result(column: str, what: str) -> str:
+def result_name(column: str, what: str) -> str:
     """A scoring column's result, one of :data:`RESULTS` (``dvcq_review_total``)."""
     return f"{PREFIX}{column}_{what}"
 
@@ -81,14 +81,45 @@ def ranking_sheet(key: str) -> str:
 
 
 def is_contract_name(name: str) -> bool:
-    return name.startswith(PREFIX)
+    """Whether a defined name belongs to the contract (names are case-insensitive in Excel)."""
+    return name.lower().startswith(PREFIX)
+
+
+#: the name families a person types into (not Chuẩn, sums or results)
+INPUT_COLUMNS = ("self", "review", "evidence", "reason", "note")
+
+
+def is_input_name(name: str) -> bool:
+    """A name of a cell someone types into: a score, an answer, evidence, a reason, a note (its
+    sums and results are formulas: tell them apart by the cell, not the name)."""
+    return name.startswith(tuple(f"{PREFIX}{column}_" for column in INPUT_COLUMNS))
+
+
+def is_column_name(name: str, column: str) -> bool:
+    """A name in one scoring column (an entry, a sum, an answer or a result)."""
+    return name.startswith(f"{PREFIX}{column}_")
+
+
+def ranking_facts(names: Iterable[str]) -> dict[str, str]:
+    """The ranking workbook's facts among ``names``: fact key -> name (``year`` ->
+    ``dvcq_ranking_year``), its numbered ranking sheets left out."""
+    head = ranking_name("")
+    return {name[len(head):]: name for name in names
+            if name.startswith(head) and not name[len(head):].isdigit()}
+
+
+def ranking_sheet_number(name: str) -> int | None:
+    """The number of a ranking sheet's name (``dvcq_ranking_2`` -> 2), else None."""
+    head = ranking_name("")
+    rest = name[len(head):] if name.startswith(head) else ""
+    return int(rest) if rest.isdigit() else None
 
 
 RUBRIC_ID, RUBRIC_VERSION, RUBRIC_HASH, YEAR, COPY = (
-    stamp("rubric_id"), stamp("rubric_version"), stamp("rubric_hash"), stamp("year"),
-    stamp("copy"))
+    stamp_name("rubric_id"), stamp_name("rubric_version"), stamp_name("rubric_hash"), stamp_name("year"),
+    stamp_name("copy"))
 AGENCY_NAME, AGENCY_CODE, BLOCK, AGENCY_SYMBOL = (
-    stamp("agency"), stamp("agency_code"), stamp("block"), stamp("agency_symbol"))
+    stamp_name("agency"), stamp_name("agency_code"), stamp_name("block"), stamp_name("agency_symbol"))
 
 # --- the sheets, their places and texts -------------------------------------------------------
 
@@ -99,7 +130,7 @@ AGENCY, REVIEW = "agency", "review"
 META_KEYS = ("rubric_id", "rubric_version", "rubric_hash", "year", "copy", "toolkit_version")
 #: the named cells of the title block, the same for every rubric
 TITLE_PLACES = {AGENCY_NAME: "B4", AGENCY_CODE: "B5", BLOCK: "G4",
-                result("self", "status"): "B6", result("review", "status"): "B7"}
+                result_name("self", "status"): "B6", result_name("review", "status"): "B7"}
 #: stamps of the hidden metadata sheet that the score sheet shows too, and where (as planned):
 #: a finding about a stamp points there, never at the sheet the user cannot open
 SHOWN_STAMPS = {YEAR: "G5"}
@@ -236,17 +267,17 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
 @per_rubric
 def contract_names(rubric: Rubric, _layout: None = None) -> list[str]:
     """Every defined name a template of ``rubric`` carries (the contract with other tools)."""
-    names = [stamp(key) for key in META_KEYS[:3]] + [YEAR, COPY, stamp("toolkit_version"),
+    names = [stamp_name(key) for key in META_KEYS[:3]] + [YEAR, COPY, stamp_name("toolkit_version"),
                                                      AGENCY_NAME, AGENCY_CODE, BLOCK]
-    names += [result(column, what) for what in ("base", "total", "class", "status")
+    names += [result_name(column, what) for what in ("base", "total", "class", "status")
               for column in COLUMNS]
     for leaf in rubric.leaves():
-        names += [entry(column, leaf.key) for column in LEAF_COLUMNS]
+        names += [entry_name(column, leaf.key) for column in LEAF_COLUMNS]
     for item in rubric.walk():
         if not item.is_leaf:
-            names += [subtotal(column, item.key) for column in COLUMNS]
+            names += [subtotal_name(column, item.key) for column in COLUMNS]
     for cond in rubric.conditions:
-        names += [answer(column, cond.id) for column in COLUMNS]
+        names += [answer_name(column, cond.id) for column in COLUMNS]
     return names
 
 
@@ -527,17 +558,17 @@ def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple
     for code, row in lay.leaf_rows.items():
         key = row.item.key
         for column, col in zip(LEAF_COLUMNS, (MAX, SELF, REV, EVID, REASON, NOTE)):
-            places[entry(column, key)] = (SHEET, f"{col}{row.number}")
+            places[entry_name(column, key)] = (SHEET, f"{col}{row.number}")
     for code, row in lay.parent_rows.items():
         for column, col in zip(COLUMNS, (SELF, REV)):
-            places[subtotal(column, row.item.key)] = (SHEET, f"{col}{row.number}")
+            places[subtotal_name(column, row.item.key)] = (SHEET, f"{col}{row.number}")
     for cid, row in lay.condition_rows.items():
         for column, col in zip(COLUMNS, (SELF, REV)):
-            places[answer(column, cid)] = (SHEET, f"{col}{row.number}")
+            places[answer_name(column, cid)] = (SHEET, f"{col}{row.number}")
     for column, col in zip(COLUMNS, (SELF, REV)):
-        places[result(column, "base")] = (SHEET, f"{col}{lay.base_row.number}")
-        places[result(column, "total")] = (SHEET, f"{col}{lay.total_row.number}")
-        places[result(column, "class")] = (SHEET, f"{col}{lay.class_row.number}")
+        places[result_name(column, "base")] = (SHEET, f"{col}{lay.base_row.number}")
+        places[result_name(column, "total")] = (SHEET, f"{col}{lay.total_row.number}")
+        places[result_name(column, "class")] = (SHEET, f"{col}{lay.class_row.number}")
     for i, key in enumerate(META_KEYS, start=2):
-        places[stamp(key)] = (META, f"B{i}")
+        places[stamp_name(key)] = (META, f"B{i}")
     return places

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK
 from .errors import WorkbookError
 from .findings import ERROR, Finding, make
 from .output import check_folder_name, ensure_dir, refuse_inputs, safe_filename
@@ -125,8 +126,8 @@ def review_copy(
         finding = make("review-copy-unfilled", path=str(filled))
         raise WorkbookError(finding.message, [finding])
     checked = check_workbook(ir, [rubric])
-    agency = Agency(name=ir.text("dvcq_agency"), code=ir.text("dvcq_agency_code"),
-                    block=ir.text("dvcq_block"))
+    agency = Agency(name=ir.text(AGENCY_NAME), code=ir.text(AGENCY_CODE),
+                    block=ir.text(BLOCK))
     year = ir.year or 0
     path = render_template(rubric, out, year, agency, mode=REVIEW, fill=fill_from(ir, rubric),
                            password=password, inputs=[filled])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK, RUBRIC_HASH, RUBRIC_ID, YEAR, entry_name
 from .checks import (
     REV,
     SELF,
@@ -287,9 +288,9 @@ def identify(ir: WorkbookIR, rubrics: Sequence[Rubric] = ()) -> tuple[Rubric | N
     rubric = find_rubric(rid, rubrics)
     if rubric is None:
         return None, [make("unknown-rubric", found=rid or "(trống)",
-                           **located(ir, "dvcq_rubric_id"))]
+                           **located(ir, RUBRIC_ID))]
     if ir.rubric_hash != rubric.hash:
-        stamp = "dvcq_rubric_hash" if "dvcq_rubric_hash" in ir.cells else "dvcq_rubric_id"
+        stamp = RUBRIC_HASH if RUBRIC_HASH in ir.cells else RUBRIC_ID
         return None, [make("rubric-mismatch", item=rid, found=ir.rubric_version or "?",
                            expected=rubric.version, **located(ir, stamp))]
     return rubric, []
@@ -306,9 +307,9 @@ def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | N
         candidates = list(rubrics) or [builtin_rubric(i) for i in builtin_ids()]
         rubric, problems = match_layout(ir, candidates)
     findings += problems
-    result.agency = ir.text("dvcq_agency")
-    result.agency_code = ir.text("dvcq_agency_code")
-    result.block = ir.text("dvcq_block")
+    result.agency = ir.text(AGENCY_NAME)
+    result.agency_code = ir.text(AGENCY_CODE)
+    result.block = ir.text(BLOCK)
     result.year = ir.year
     result.rubric_id = ir.rubric_id or (rubric.id if rubric else "")
     result.rubric_version = ir.rubric_version or (rubric.version if rubric else "")
@@ -316,7 +317,7 @@ def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | N
     if rubric is not None:
         if year is not None and ir.year is not None and ir.year != year:
             findings.append(make("year-mismatch", found=ir.year, expected=year,
-                                 **located(ir, "dvcq_year")))
+                                 **located(ir, YEAR)))
         findings += run_checks(ir, rubric)
         _totals(result, ir, rubric)
         result.marks = marks_of(ir, rubric)
@@ -358,7 +359,7 @@ def marks_of(ir: WorkbookIR, rubric: Rubric) -> Marks:
         self=columns[SELF],
         review=columns[REV] if review else {code: None for code in columns[REV]},
         reasons={code: text for code, text in
-                 ((leaf.code, ir.text(f"dvcq_reason_{leaf.key}")) for leaf in rubric.leaves())
+                 ((leaf.code, ir.text(entry_name("reason", leaf.key))) for leaf in rubric.leaves())
                  if text} if review else {},
         self_answers=answers(ir, rubric, SELF),
         review_answers=answers(ir, rubric, REV) if review else

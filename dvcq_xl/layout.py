@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Sequence
 
+from .contract import AGENCY_NAME, YEAR, answer_name, entry_name, result_name, subtotal_name
 from .checks import parse_score
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR, col_index, col_letter
@@ -226,28 +227,28 @@ def _name_cells(ir: WorkbookIR, header: Header, m: _Match) -> None:
                              ("evidence", "evidence"), ("reason", "reason"), ("note", "note")):
             c = cell(role, r)
             if c is not None:
-                names[f"dvcq_{prefix}_{leaf.key}"] = c
+                names[entry_name(prefix, leaf.key)] = c
     for (kind, key), r in rows_of.items():
         if kind == "parent":
             for col in ("self", "review"):
                 c = cell(col, r)
                 if c is not None:
-                    names[f"dvcq_{col}_sub_{key.replace('.', '_')}"] = c
+                    names[subtotal_name(col, key.replace('.', '_'))] = c
         elif kind == "condition":
             for col in ("self", "review"):
                 c = cell(col, r)
                 if c is not None:
-                    names[f"dvcq_{col}_cond_{key}"] = c
+                    names[answer_name(col, key)] = c
     for kind, r in m.summary.items():
         for col in ("self", "review"):
             c = cell(col, r)
             if c is not None:
-                names[f"dvcq_{col}_{kind}"] = c
+                names[result_name(col, kind)] = c
     agency, year = _title_block(ir, header)
     if agency is not None:
-        names["dvcq_agency"] = agency
+        names[AGENCY_NAME] = agency
     if year is not None:
-        names["dvcq_year"] = year
+        names[YEAR] = year
     ir.cells.update(names)
     ir.layout_matched = True
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+from .contract import ranking_name, ranking_sheet
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
 from .findings import comma
@@ -487,21 +488,21 @@ def _sources_sheet(ws, st: _Styles, c: Consolidation) -> None:
 
 
 def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
-    facts = [("dvcq_ranking_rubric_id", c.rubric.id),
-             ("dvcq_ranking_rubric_version", c.rubric.version),
-             ("dvcq_ranking_rubric_hash", c.rubric.hash),
-             ("dvcq_ranking_year", c.year or ""),
-             ("dvcq_ranking_toolkit_version", __version__),
-             ("dvcq_ranking_units", len(c.units))]
+    facts = [(ranking_name("rubric_id"), c.rubric.id),
+             (ranking_name("rubric_version"), c.rubric.version),
+             (ranking_name("rubric_hash"), c.rubric.hash),
+             (ranking_name("year"), c.year or ""),
+             (ranking_name("toolkit_version"), __version__),
+             (ranking_name("units"), len(c.units))]
     for r, (name, value) in enumerate(facts):
         ws.write_string(r, 0, name)
         _put(ws, r, 1, value, None)
         wb.define_name(name, f"='{META}'!$B${r + 1}")
     for k, title in enumerate(ranking_sheets, start=1):
         quoted = title.replace("'", "''")
-        wb.define_name(f"dvcq_ranking_{k}", f"='{quoted}'!$A$1")
+        wb.define_name(ranking_name(str(k)), f"='{quoted}'!$A$1")
     for key, title in SHEET_NAMES.items():  # so that the report stage reads these sheets too
-        wb.define_name(f"dvcq_sheet_{key}", f"='{title}'!$A$1")
+        wb.define_name(ranking_sheet(key), f"='{title}'!$A$1")
     ws.hide()
 
 

@@ -27,12 +27,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from .contract import (
+    AGENCY_NAME,
+    COPY,
+    RUBRIC_HASH,
+    RUBRIC_ID,
+    RUBRIC_VERSION,
+    YEAR,
+    answer_name,
+    entry_name,
+    is_column_name,
+    is_contract_name,
+    is_input_name,
+    ranking_facts,
+    ranking_sheet,
+    ranking_sheet_number,
+    result_name,
+)
 from .errors import WorkbookError
 from .findings import Finding, make
 from .output import os_message
 from .rubric import MAX_SHEET_ROWS, nfc
-
-NAME_PREFIX = "dvcq_"
 
 #: Limits for what a score workbook can reasonably be. A template is about 20 KB; a workbook with
 #: a scanned signature image a few MB.
@@ -111,27 +126,27 @@ class WorkbookIR:
 
     @property
     def has_metadata(self) -> bool:
-        return "dvcq_rubric_id" in self.cells
+        return RUBRIC_ID in self.cells
 
     @property
     def rubric_id(self) -> str:
-        return self.text("dvcq_rubric_id")
+        return self.text(RUBRIC_ID)
 
     @property
     def rubric_version(self) -> str:
-        return self.text("dvcq_rubric_version")
+        return self.text(RUBRIC_VERSION)
 
     @property
     def rubric_hash(self) -> str:
-        return self.text("dvcq_rubric_hash")
+        return self.text(RUBRIC_HASH)
 
     @property
     def copy(self) -> str:
-        return self.text("dvcq_copy") or "agency"
+        return self.text(COPY) or "agency"
 
     @property
     def year(self) -> int | None:
-        value = self.value("dvcq_year")
+        value = self.value(YEAR)
         try:
             return int(value)
         except (TypeError, ValueError):
@@ -139,20 +154,20 @@ class WorkbookIR:
 
     @property
     def score_sheet(self) -> str | None:
-        for name in ("dvcq_agency", "dvcq_self_total"):
+        for name in (AGENCY_NAME, result_name("self", "total")):
             if name in self.cells:
                 return self.cells[name].sheet
         for name, cell in self.cells.items():
-            if name.startswith("dvcq_self_"):
+            if is_column_name(name, "self"):
                 return cell.sheet
         return None
 
     def entries(self, rubric, prefix: str) -> dict[str, Any]:
         """Leaf code -> value of ``dvcq_{prefix}_{key}`` (as typed: number, text, date …)."""
-        return {leaf.code: self.value(f"dvcq_{prefix}_{leaf.key}") for leaf in rubric.leaves()}
+        return {leaf.code: self.value(entry_name(prefix, leaf.key)) for leaf in rubric.leaves()}
 
     def answers(self, rubric, column: str) -> dict[str, Any]:
-        return {c.id: self.value(f"dvcq_{column}_cond_{c.id}") for c in rubric.conditions}
+        return {c.id: self.value(answer_name(column, c.id)) for c in rubric.conditions}
 
     # --- by place ---------------------------------------------------------------------------
     def at(self, sheet: str, ref: str) -> Cell | None:
@@ -199,9 +214,6 @@ def col_letter(index: int) -> str:
 # --- the entry point -------------------------------------------------------------------------
 
 
-_ENTRY_NAME = re.compile(r"dvcq_(self|review|evidence|reason|note)_\w+$")
-
-
 def holds_entries(path: str | Path) -> str:
     """The agency named in ``path`` (or «?») when it is a score sheet with entries typed into it
     (scores, answers, evidence, reasons: a submission or the team's copy), else "". Such a file
@@ -211,9 +223,8 @@ def holds_entries(path: str | Path) -> str:
     except WorkbookError:
         return ""
     for name, cell in ir.cells.items():
-        if (_ENTRY_NAME.match(name) and not name.startswith(("dvcq_self_sub", "dvcq_review_sub"))
-                and cell.formula is None and cell.value not in (None, "")):
-            return ir.text("dvcq_agency") or "?"
+        if is_input_name(name) and cell.formula is None and cell.value not in (None, ""):
+            return ir.text(AGENCY_NAME) or "?"
     return ""
 
 
@@ -479,7 +490,7 @@ def _parse_book(data: bytes) -> tuple[tuple[tuple[str, str], ...],
     names = []
     for defn in book.iter(f"{_MAIN}definedName"):
         name = defn.get("name", "")
-        if defn.get("localSheetId") is not None or not name.lower().startswith(NAME_PREFIX):
+        if defn.get("localSheetId") is not None or not is_contract_name(name):
             continue
         place = _destination(defn.text or "")
         if place is not None:
@@ -906,17 +917,15 @@ def read_ranking(path: str | Path) -> RankingBook:
     """Read a ranking workbook written by ``dvcq consolidate`` (raises WorkbookError if the file
     cannot be read; a workbook that is not a ranking has no units)."""
     ir = read_workbook(path)
-    meta = {name[len("dvcq_ranking_"):]: cell.value for name, cell in ir.cells.items()
-            if name.startswith("dvcq_ranking_") and not name[len("dvcq_ranking_"):].isdigit()}
+    meta = {key: ir.cells[name].value for key, name in ranking_facts(ir.cells).items()}
     tables = {title: _tables(grid) for title, grid in ir.sheets.items()}
-    ranking_sheets = [cell.sheet for name, cell in sorted(
-        ir.cells.items(), key=lambda kv: (len(kv[0]), kv[0]))
-        if re.fullmatch(r"dvcq_ranking_\d+", name)]
+    numbered = {ranking_sheet_number(name): cell.sheet for name, cell in ir.cells.items()}
+    ranking_sheets = [numbered[k] for k in sorted(k for k in numbered if k is not None)]
     units = []
     for sheet in dict.fromkeys(ranking_sheets):
         for _title, rows in tables.get(sheet, []):
             units += [r for r in rows if nfc(r.get("Tên cơ quan") or "")]
-    matrix_cell = ir.cells.get("dvcq_sheet_matrix")
+    matrix_cell = ir.cells.get(ranking_sheet("matrix"))
     matrix = _matrix(ir.sheets.get(matrix_cell.sheet, {})) if matrix_cell else {}
     return RankingBook(str(path), meta, units, tables, matrix)
 
@@ -970,7 +979,7 @@ def read_book(book) -> WorkbookIR:
     ir = WorkbookIR(path=fullname, format=fmt, sheetnames=[s.name for s in book.sheets])
     for name in book.names:
         text = str(name.name)
-        if "!" in text or not text.lower().startswith(NAME_PREFIX):
+        if "!" in text or not is_contract_name(text):
             continue  # sheet-level names are not part of the contract
         try:
             rng = name.refers_to_range
@@ -1045,7 +1054,7 @@ def _read_xls(data: bytes, source: str) -> WorkbookIR:
         raise _unreadable(source, "tệp Excel 97-2003 (.xls) bị hỏng hoặc bị cắt cụt") from None
     ir = WorkbookIR(path=source, format=XLS, sheetnames=book.sheet_names(), formulas_known=False)
     for name in book.name_obj_list:
-        if not name.name.lower().startswith(NAME_PREFIX):
+        if not is_contract_name(name.name):
             continue
         try:
             sheet, rlo, _rhi, clo, _chi = name.area2d()

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .contract import AGENCY_SYMBOL, entry_name
 from .consolidate import leaf_label
 from .errors import DvcqError
 from .findings import comma, make
@@ -688,7 +689,7 @@ def agency_context(filled: str | Path, settings: Settings,
                      "max": vn_number(item.max_points),
                      "self": vn_number(values.get(item.code)) if leaf else vn_number(sum(
                          values.get(x.code) or 0 for x in item.leaves())),
-                     "evidence": ir.text(f"dvcq_evidence_{item.key}") if leaf else ""})
+                     "evidence": ir.text(entry_name("evidence", item.key)) if leaf else ""})
     rows.append({"label": "", "text": "Tổng điểm để đánh giá, phân loại",
                  "max": vn_number(rubric.total_max), "self": vn_number(score.total),
                  "evidence": ""})
@@ -699,7 +700,7 @@ def agency_context(filled: str | Path, settings: Settings,
     entry = _roster_agency(roster, result.agency_code, result.agency)
     # the agency's own abbreviation (Ban Dân tộc -> BDT), never the roster's code, which is the
     # Sở's bookkeeping; a workbook may carry one in dvcq_agency_symbol
-    symbol = nfc(getattr(entry, "symbol", "")) or ir.text("dvcq_agency_symbol") or PLACEHOLDER
+    symbol = nfc(getattr(entry, "symbol", "")) or ir.text(AGENCY_SYMBOL) or PLACEHOLDER
     superior, issuer = issuer_header(result.agency, settings.superior)
     place = issuer_place(result.agency)
     if place and settings.place == settings.province:  # a place the officer set stays

@@ -78,7 +78,7 @@ from .contract import (  # noqa: F401 - names of the contract other modules impo
     review_status_formula,
     row_label,
     self_status_formula,
-    stamp,
+    stamp_name,
     subtotal_formula,
     total_formula,
 )
@@ -576,7 +576,7 @@ def _step_meta(ctx: _Ctx) -> None:
     for i, key in enumerate(META_KEYS, start=1):
         m.write(i, 0, key)
         _write_value(m, f"B{i + 1}", values[key], None)
-        ctx.wb.define_name(stamp(key), ctx.cell_ref("B", i + 1, META))
+        ctx.wb.define_name(stamp_name(key), ctx.cell_ref("B", i + 1, META))
     m.protect(ctx.password)
     m.hide()
 
