@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 from .contract import AGENCY_NAME, answer_name, entry_name, result_name, stamp_name, subtotal_name
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
-from .rubric import (BONUS, NO, PENALTY, REMOVE_BONUS, SUPERIOR, YES, Item, Rubric, Score,
+from .rubric import (BONUS, NO, PENALTY, SUPERIOR, YES, Item, Rubric, Score,
                      is_multiple, nfc, num)
 from .template import (
     CLASS_ERROR,
@@ -508,29 +508,18 @@ def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     score: a mistyped or out-of-range entry is reported once, by the scores check. No bonus note
     where a condition removes the bonus altogether. The sheet's status line says the same.
     """
+    codes_of = {BONUS: "bonus-above-cap", PENALTY: "penalty-below-floor"}
     for column in (SELF, REV):
         if column == REV and ir.copy != REVIEW:
             continue
-        said = answers(ir, rubric, column)
-        for kind, code, cap in ((BONUS, "bonus-above-cap", rubric.bonus_max),
-                                (PENALTY, "penalty-below-floor", rubric.penalty_max)):
-            leaves = rubric.leaves((kind,))
-            if not leaves:
-                continue
-            if kind == BONUS and any(said.get(c.id) for c in rubric.conditions
-                                     if c.effect == REMOVE_BONUS):
-                continue
-            total = 0.0
-            for entry in entries(ir, rubric, column):
-                item = rubric.item(entry.code)
-                if item.kind == kind:
-                    total += valid_number(entry, item) or 0.0
-            if total > cap + 1e-9:
-                top = rubric.item(leaves[0].code.split(".")[0])
-                name = subtotal_name(column, top.key) if not top.is_leaf \
-                    else entry_name(column, top.key)
-                yield make(code, what=WHOSE[column], found=num(total), expected=num(cap),
-                           item=top.code, **located(ir, name))
+        usable = {entry.code: valid_number(entry, rubric.item(entry.code))
+                  for entry in entries(ir, rubric, column)}
+        for kind, total, cap in rubric.over_caps(usable, answers(ir, rubric, column)):
+            top = rubric.item(rubric.leaves((kind,))[0].code.split(".")[0])
+            name = subtotal_name(column, top.key) if not top.is_leaf \
+                else entry_name(column, top.key)
+            yield make(codes_of[kind], what=WHOSE[column], found=num(total), expected=num(cap),
+                       item=top.code, **located(ir, name))
 
 
 @check("evidence", "evidence-missing")
@@ -651,29 +640,18 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
             filled += 1
             errors += status != OK
 
-    def subtotal_of(row) -> float | None:
-        if row.role == "item":
-            return values.get(row.item.code)
-        parts = [subtotal_of(child) for child in row.children]
-        parts = [p for p in parts if p is not None]
-        return sum(parts) if parts else None
-
+    subtotals = rubric.subtotals(values)
     out: dict[str, Any] = {}
     for code, row in layout.parent_rows.items():
-        sub = subtotal_of(row)
+        sub = subtotals[code]
         out[subtotal_name(column, row.item.key)] = "" if sub is None else sub
-    base = subtotal_of(layout.base_row)
+    base = rubric.base_sum(values)
     out[result_name(column, "base")] = "" if base is None else base
     if filled == 0:
         out[result_name(column, "total")] = ""
         out[result_name(column, "class")] = ""
         return out
-    bonus = min(sum(values[l.code] or 0 for l in rubric.leaves((BONUS,))), rubric.bonus_max)
-    if any(yes[c.id] for c in rubric.conditions if c.effect == "remove_bonus"):
-        bonus = 0.0
-    penalty = min(sum(values[l.code] or 0 for l in rubric.leaves((PENALTY,))),
-                  rubric.penalty_max)
-    total = round(max(rubric.rules.total_floor, (base or 0) + bonus - penalty), 9)
+    _bonus, _penalty, total = rubric.totals(base or 0.0, values, yes)
     out[result_name(column, "total")] = total
     if errors:
         out[result_name(column, "class")] = CLASS_ERROR

@@ -43,7 +43,7 @@ from .errors import DvcqError
 from .findings import ERROR, Finding, comma, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
 from .output import ascii_slug
-from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, REMOVE_BONUS, SUPERIOR, Rubric,
+from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
                      builtin_ids, nfc)
 from .template import REVIEW, Agency
 
@@ -709,17 +709,9 @@ def _cap_notes(rubric: Rubric, values: dict[str, float | None],
                answers: dict[str, bool | None]) -> list[str]:
     """A note where bonus or deductions add up past their cap and only the cap counted — also
     when the sum comes from the agency's and the team's points together."""
-    notes = []
-    no_bonus = any(answers.get(c.id) for c in rubric.conditions if c.effect == REMOVE_BONUS)
-    for kind, cap, what in ((BONUS, rubric.bonus_max, "điểm thưởng"),
-                            (PENALTY, rubric.penalty_max, "điểm trừ")):
-        if kind == BONUS and no_bonus:
-            continue
-        raw = sum(values.get(leaf.code) or 0 for leaf in rubric.leaves((kind,)))
-        if raw > cap + _EPS:
-            notes.append(f"Tổng {what} {points_text(raw)} vượt mức tối đa {points_text(cap)}: "
-                         f"chỉ tính {points_text(cap)}")
-    return notes
+    what = {BONUS: "điểm thưởng", PENALTY: "điểm trừ"}
+    return [f"Tổng {what[kind]} {points_text(raw)} vượt mức tối đa {points_text(cap)}: "
+            f"chỉ tính {points_text(cap)}" for kind, raw, cap in rubric.over_caps(values, answers)]
 
 
 def leaf_label(rubric: Rubric, code: str) -> str:

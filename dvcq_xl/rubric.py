@@ -397,24 +397,12 @@ class Rubric:
         """
         answers = answers or {}
         leaves = self.column_leaves(column)
-        filled = sum(1 for leaf in leaves if values.get(leaf.code) is not None)
+        counted = {leaf.code: values.get(leaf.code) for leaf in leaves}
+        filled = sum(1 for leaf in leaves if counted[leaf.code] is not None)
         filled += sum(1 for c in self.conditions if answers.get(c.id) is not None)
         missing = len(leaves) + len(self.conditions) - filled
-
-        def total_of(kind_family: str) -> float:
-            return float(sum(
-                float(values.get(leaf.code) or 0)
-                for leaf in leaves
-                if _FAMILY[leaf.kind] == kind_family
-            ))
-
-        base = total_of("base")
-        bonus = min(total_of(BONUS), self.bonus_max)
-        if any(answers.get(c.id) for c in self.conditions if c.effect == REMOVE_BONUS):
-            bonus = 0.0
-        penalty = min(total_of(PENALTY), self.penalty_max)
-        total = max(self.rules.total_floor, base + bonus - penalty)
-        total = round(total, 9)
+        base = self.base_sum(counted) or 0.0
+        bonus, penalty, total = self.totals(base, counted, answers)
         return Score(
             base=round(base, 9),
             bonus=round(bonus, 9),
@@ -424,6 +412,64 @@ class Rubric:
             filled=filled,
             missing=missing,
         )
+
+    def subtotals(self, values: Mapping[str, float | None]) -> dict[str, float | None]:
+        """Every item's points as the sheet shows them: a leaf its value, a parent the sum of its
+        children that hold a number (None when none does, as the template's ``IF(COUNT(…)=0,"",
+        SUM(…))``)."""
+        out: dict[str, float | None] = {}
+
+        def visit(item: Item) -> float | None:
+            if item.is_leaf:
+                value = values.get(item.code)
+                out[item.code] = None if value is None else float(value)
+                return out[item.code]
+            parts = [p for p in (visit(child) for child in item.children) if p is not None]
+            out[item.code] = float(sum(parts)) if parts else None
+            return out[item.code]
+
+        for item in self.items:
+            visit(item)
+        return out
+
+    def base_sum(self, values: Mapping[str, float | None]) -> float | None:
+        """«Tổng cộng»: the tiêu chí that count in it, summed as the sheet does (None if empty)."""
+        subs = self.subtotals(values)
+        parts = [subs[item.code] for item in self.base_items if subs[item.code] is not None]
+        return float(sum(parts)) if parts else None
+
+    def over_caps(self, values: Mapping[str, float | None],
+                  answers: Mapping[str, bool | None] | None = None
+                  ) -> list[tuple[str, float, float]]:
+        """(kind, sum, cap) for bonus and penalty items whose points add up past their cap
+        (:meth:`totals` counts the cap): none for the bonus when a condition removes it."""
+        answers = answers or {}
+        removed = any(answers.get(c.id) for c in self.conditions if c.effect == REMOVE_BONUS)
+        out = []
+        for kind, cap in ((BONUS, self.bonus_max), (PENALTY, self.penalty_max)):
+            if kind == BONUS and removed:
+                continue
+            raw = float(sum(float(values.get(leaf.code) or 0) for leaf in self.leaves((kind,))))
+            if raw > cap + _EPS:
+                out.append((kind, round(raw, 9), cap))
+        return out
+
+    def totals(self, base: float, values: Mapping[str, float | None],
+               answers: Mapping[str, bool | None] | None = None) -> tuple[float, float, float]:
+        """(bonus, penalty, total) from «Tổng cộng» and the bonus and penalty items: each sum cut
+        to its cap («tối đa»), the bonus removed by a condition answered «Có», the total floored.
+        The one computation of them: the score, the checks and the template's formulas agree."""
+        answers = answers or {}
+
+        def family(kind: str) -> float:
+            return float(sum(float(values.get(leaf.code) or 0) for leaf in self.leaves((kind,))))
+
+        bonus = min(family(BONUS), self.bonus_max)
+        if any(answers.get(c.id) for c in self.conditions if c.effect == REMOVE_BONUS):
+            bonus = 0.0
+        penalty = min(family(PENALTY), self.penalty_max)
+        total = round(max(self.rules.total_floor, base + bonus - penalty), 9)
+        return bonus, penalty, total
 
     def classify(self, total: float, answers: Mapping[str, bool | None] | None = None) -> str:
         """The class of a total, after the overriding conditions answered "Có"."""
