@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
-from .errors import DvcqError
+from .errors import ConsolidationError, DvcqError
 from .findings import ERROR, Finding, comma, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
 from .output import ascii_slug
@@ -49,10 +49,6 @@ from .template import REVIEW, Agency
 
 NO_BLOCK = "Chưa phân khối"
 _EPS = 1e-6
-
-
-class ConsolidationError(DvcqError):
-    """The round cannot be consolidated (no valid file, an unreadable previous ranking …)."""
 
 
 # --- names: collation and matching ---------------------------------------------------------------

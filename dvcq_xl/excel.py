@@ -39,7 +39,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import DvcqError
+from .errors import DvcqError, SheetLocked
 from .findings import ERROR, comma
 from .intake import FileResult, check_workbook
 from .reader import read_book
@@ -57,10 +57,6 @@ def _caller():
     import xlwings
 
     return xlwings.Book.caller()
-
-
-class _Locked(Exception):
-    """The workbook or a sheet is locked with a password other than the one we were given."""
 
 
 #: how many findings the message box lists when the result sheet cannot be written
@@ -87,7 +83,7 @@ def validate(book: Any = None, password: str = DEFAULT_PASSWORD) -> FileResult |
         with _structure_unlocked(book, password):
             _write_result_sheet(book, result)
         _mark_cells(book, result, password)
-    except _Locked:
+    except SheetLocked:
         book.app.alert(listing(result), title=ALERT_TITLE)
         return result
     book.app.alert(verdict(result), title=ALERT_TITLE)
@@ -174,7 +170,7 @@ def _targets(result: FileResult) -> list[tuple[str, str, tuple[int, int, int]]]:
 @contextlib.contextmanager
 def _opened(api, flag: str, password: str, **protect):
     """Protection (``flag``: the COM property that says it is on) lifted for the duration and put
-    back afterwards, also on error; a wrong password is :class:`_Locked`."""
+    back afterwards, also on error; a wrong password is :class:`SheetLocked`."""
     was = False
     try:
         was = bool(getattr(api, flag))
@@ -184,7 +180,7 @@ def _opened(api, flag: str, password: str, **protect):
         try:
             api.Unprotect(password)
         except Exception as exc:  # noqa: BLE001 - COM error: wrong password
-            raise _Locked from exc
+            raise SheetLocked from exc
     try:
         yield
     finally:

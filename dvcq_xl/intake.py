@@ -27,7 +27,7 @@ from .checks import (
     run_checks,
     valid_number,
 )
-from .errors import DvcqError
+from .errors import DvcqError, InputError
 from .findings import ERROR, Finding, HasFindings, make
 from .layout import match_layout
 from .output import TEMP_PREFIX, os_message, shown
@@ -43,10 +43,6 @@ OTHER_SPREADSHEETS = {".ods": "tệp OpenDocument (.ods)", ".numbers": "tệp Ap
 OK, INVALID, UNREADABLE = "ok", "invalid", "unreadable"
 #: files below which reading in parallel costs more than it saves
 PARALLEL_MIN_FILES = 8
-
-
-class InputError(DvcqError):
-    """The paths given on the command line cannot be used."""
 
 
 @dataclass(frozen=True)

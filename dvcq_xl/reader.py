@@ -44,7 +44,7 @@ from .contract import (
     ranking_sheet_number,
     result_name,
 )
-from .errors import WorkbookError
+from .errors import MacroLimit, WorkbookError
 from .findings import Finding, make
 from .output import os_message
 from .rubric import MAX_SHEET_ROWS, nfc
@@ -557,7 +557,7 @@ def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
                 except Exception as exc:  # noqa: BLE001 - a damaged or hostile VBA project
                     ir.macros = {}
                     ir.notes.append(make("macros-unreadable", path=source, detail=str(exc)
-                                         if isinstance(exc, _MacroLimit) else "phần macro "
+                                         if isinstance(exc, MacroLimit) else "phần macro "
                                          f"bị hỏng ({type(exc).__name__})"))
         except WorkbookError:
             raise
@@ -572,10 +572,6 @@ def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
 MAX_VBA_BYTES = 4 * 1024 * 1024
 MAX_VBA_DIR_BYTES = 32 * 1024  # compressed; the decompressed size stays bounded by it
 MAX_MODULE_TEXT = 1024 * 1024  # per module, decompressed
-
-
-class _MacroLimit(ValueError):
-    """A VBA project beyond what a score sheet can carry."""
 
 
 def read_macros(data: bytes) -> dict[str, str]:
@@ -594,10 +590,10 @@ def _macros(data: bytes) -> tuple[tuple[str, str], ...]:
     from pyopenvba.vba import decompress, encoding_for_codepage, parse_vba_project
 
     if len(data) > MAX_VBA_BYTES:
-        raise _MacroLimit(f"phần macro nặng {len(data) // 1024} KB, bất thường")
+        raise MacroLimit(f"phần macro nặng {len(data) // 1024} KB, bất thường")
     cfb = CFB.from_bytes(data)
     if len(cfb.get_stream_in_storage("VBA", "dir")) > MAX_VBA_DIR_BYTES:
-        raise _MacroLimit("danh mục mô-đun macro lớn bất thường")
+        raise MacroLimit("danh mục mô-đun macro lớn bất thường")
     project = parse_vba_project(cfb)
     encoding = encoding_for_codepage(project.code_page)
     sources = {}

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from .contract import AGENCY_SYMBOL, entry_name
 from .consolidate import leaf_label
-from .errors import DvcqError
+from .errors import ReportError
 from .findings import comma, make
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, input_problem,
                      os_message, safe_filename)
@@ -34,10 +34,6 @@ SETTINGS_SHEET = "Cài đặt"
 #: «Nguồn dữ liệu» sheet (as ranking.py writes them)
 REVIEW_COPY = "Tổ kiểm tra"
 COUNTED = (USED["ranked"], USED["superseded"])
-
-
-class ReportError(DvcqError):
-    """A report cannot be written (bad settings, a broken template, not a ranking workbook)."""
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from .errors import RubricError, rubric_error
+from .errors import RubricError, YamlProblem, YamlRefused, rubric_error
 from .findings import Finding, make
 
 # --- vocabulary ------------------------------------------------------------------------------
@@ -1109,15 +1109,6 @@ def _check_coverage(p: _Problems, rubric: Rubric, raw: Mapping) -> None:
 # --- loading -----------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    """Something a rubric never needs, met while reading its YAML: loading stops at once."""
-
-    def __init__(self, code: str, mark: Any, **fields: Any):
-        super().__init__(code)
-        self.code, self.fields = code, fields
-        self.line = mark.line + 1 if mark is not None else None
-
-
 class _Lines(list):
     """A YAML sequence that remembers the line of each element (for located findings)."""
 
@@ -1143,17 +1134,17 @@ class _RubricLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused("rubric-yaml-alias", event.start_mark, found=f"*{event.anchor}")
+            raise YamlRefused("rubric-yaml-alias", event.start_mark, found=f"*{event.anchor}")
         if getattr(event, "anchor", None) is not None:
-            raise _Refused("rubric-yaml-alias", event.start_mark, found=f"&{event.anchor}")
+            raise YamlRefused("rubric-yaml-alias", event.start_mark, found=f"&{event.anchor}")
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Refused("rubric-too-large", event.start_mark, detail=f"hơn {MAX_NODES} giá trị")
+            raise YamlRefused("rubric-too-large", event.start_mark, detail=f"hơn {MAX_NODES} giá trị")
         nested = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
         if nested:
             self.nesting += 1
             if self.nesting > MAX_NESTING:
-                raise _Refused("rubric-too-large", event.start_mark,
+                raise YamlRefused("rubric-too-large", event.start_mark,
                                detail=f"lồng nhau quá {MAX_NESTING} cấp")
         try:
             return super().compose_node(parent, index)
@@ -1168,12 +1159,12 @@ def _construct_mapping(loader: _RubricLoader, node: yaml.MappingNode) -> dict:
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
         if key_node.tag == "tag:yaml.org,2002:merge":
-            raise _Refused("rubric-yaml-alias", key_node.start_mark, found="<<")
+            raise YamlRefused("rubric-yaml-alias", key_node.start_mark, found="<<")
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError:
-            raise _Refused("rubric-syntax", key_node.start_mark,
+            raise YamlRefused("rubric-syntax", key_node.start_mark,
                            detail="khóa phải là một chữ, không phải danh sách hay bảng") from None
         if key in keys:
             loader.duplicates.append((key, line, keys[key]["line"]))
@@ -1262,14 +1253,6 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return "cấu trúc YAML không hợp lệ ở chỗ này (xem lại thụt dòng, dấu hai chấm và dấu nháy)"
 
 
-class YamlProblem(ValueError):
-    """A YAML text that cannot be taken: ``detail`` in Vietnamese, ``line`` where known."""
-
-    def __init__(self, detail: str, line: int | None = None):
-        super().__init__(detail)
-        self.detail, self.line = detail, line
-
-
 def plain_yaml(text: str) -> Any:
     """Plain data (dicts, lists, scalars) from a small YAML file other than a rubric (a round's
     settings), read with the rubric loader's safety: no anchors or aliases, bounded nesting and
@@ -1277,7 +1260,7 @@ def plain_yaml(text: str) -> Any:
     loader = _RubricLoader(text)
     try:
         data = loader.get_single_data()
-    except _Refused as exc:
+    except YamlRefused as exc:
         detail = ("không dùng neo, bí danh hay «<<» của YAML (&, *)"
                   if exc.code == "rubric-yaml-alias" else str(exc.fields.get("detail", exc.code)))
         raise YamlProblem(detail, exc.line) from None
@@ -1318,7 +1301,7 @@ def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
     try:
         loader = _RubricLoader(text)  # its reader refuses characters YAML does not allow
         raw = loader.get_single_data()
-    except _Refused as exc:
+    except YamlRefused as exc:
         raise rubric_error(exc.code, path=source, line=exc.line, **exc.fields) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
