@@ -22,20 +22,20 @@ from rich.table import Column, Table
 from . import __version__, i18n
 from .__main__ import INTERRUPTED
 from .annotate import annotate_results
-from .consolidate import Consolidation, consolidate, points_text
+from .consolidate import Consolidation, points_text
 from .demo import DEMO_YEAR, RESENT, run_demo, write_sample_roster
-from .errors import DvcqError, OutputError
+from .errors import DvcqError
 from .findings import ERROR, Report, comma
-from .generate import review_copy, templates_for_roster
+from .generate import review_copy
 from .intake import CheckReport, check_paths
-from .output import (check_folder_name, check_suffix, os_message, refuse_inputs, refuse_inside,
+from .output import (check_folder_name, os_message, refuse_inside,
                      shown)
-from .ranking import write_ranking
 from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
 from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, Agency, render_template
+from .workflow import check_ranking_output, make_templates, rank
 
 # click's own messages, help and usage lines in Vietnamese; before the commands below exist
 i18n.install()
@@ -203,9 +203,9 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
         agencies = _roster(roster)
         with _progress() as progress:
             task = progress.add_task("Đang tạo mẫu", total=len(agencies))
-            written = templates_for_roster(rubric, agencies, year, output, password=password,
-                                           progress=lambda a: progress.advance(task),
-                                           macros=macros, inputs=[roster])
+            written = make_templates(rubric, agencies, year, output, password=password,
+                                     macros=macros, roster_source=roster,
+                                     progress=lambda a: progress.advance(task))
         out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {_t(output)}", soft_wrap=True)
         return
     path = render_template(rubric, output, year, Agency(agency, agency_code, block),
@@ -354,20 +354,16 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bài nộp, ví dụ: "
                                "dvcq consolidate nop/ -o xep-hang.xlsx")
     # the output's name and place are checked before reading hundreds of files, not after
-    refuse_inputs(output, [*paths, roster, previous])
-    refuse_inside(Path(output).parent, paths, "ghi bảng xếp hạng")
-    if Path(output).is_dir():
-        raise OutputError(f"Không ghi được {shown(output)}: đó là một thư mục, cần một tên tệp.")
-    check_suffix(output, (".xlsx",), "bảng xếp hạng")
+    check_ranking_output(output, paths, [roster, previous])
     agencies = _roster(roster) if roster else None
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     with _progress() as progress:
         task = progress.add_task("Đang đọc và kiểm tra", total=None)
-        result = consolidate(paths, roster=agencies, rubric=rubric, year=year,
-                             previous=previous, jobs=jobs, roster_source=roster,
-                             progress=lambda r: progress.advance(task),
-                             found=lambda n: progress.update(task, total=n))
-    written = write_ranking(result, output)
+        ranked = rank(paths, output, roster=agencies, roster_source=roster, rubric=rubric,
+                      year=year, previous=previous, jobs=jobs,
+                      progress=lambda r: progress.advance(task),
+                      found=lambda n: progress.update(task, total=n))
+    result, written = ranked.consolidation, ranked.ranking
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

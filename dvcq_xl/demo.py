@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Callable
 
 from .annotate import annotate_results
-from .consolidate import Consolidation, consolidate
+from .consolidate import Consolidation
 from .excel import write_control_workbook
-from .generate import Written, templates_for_roster
+from .generate import Written
 from .intake import CheckReport, check_paths
 from .output import atomic_path, safe_filename
-from .ranking import write_ranking
 from .reports import Settings, write_reports
 from .roster import read_roster
 from .rubric import Rubric, builtin_rubric, num
 from .template import REVIEW, Agency, Fill, render_template
+from .workflow import REPORTS_FOLDER, TEMPLATES_FOLDER, make_templates, rank, ranking_file
 
 DEMO_RUBRIC = "bac-giang-274-2017"
 DEMO_YEAR = 2025
@@ -130,8 +130,8 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
     rubric = builtin_rubric(DEMO_RUBRIC)
     roster = write_sample_roster(out / "danh-sach.xlsx")
     agencies = read_roster(roster)
-    templates = templates_for_roster(
-        rubric, agencies, DEMO_YEAR, out / "mau",
+    templates = make_templates(
+        rubric, agencies, DEMO_YEAR, out / TEMPLATES_FOLDER, roster_source=roster,
         progress=(lambda a: progress(f"Mẫu: {a.name}")) if progress else None)
     inbox = out / "nop"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -156,12 +156,12 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
     resent = _resend(rubric, next(a for a in agencies if a.code == RESENT), resent)
     if progress:
         progress("Tổng hợp, xếp hạng")
-    result = consolidate([inbox, out / "to-kiem-tra"], roster=agencies, rubric=rubric,
-                         year=DEMO_YEAR, roster_source=roster)
-    ranking = write_ranking(result, out / f"xep-hang-{DEMO_YEAR}.xlsx")
+    ranked = rank([inbox, out / "to-kiem-tra"], ranking_file(out, DEMO_YEAR), roster=agencies,
+                  roster_source=roster, rubric=rubric, year=DEMO_YEAR)
+    result, ranking = ranked.consolidation, ranked.ranking
     if progress:
         progress("Báo cáo")
-    reports = write_reports(ranking, out / "bao-cao", DEMO_SETTINGS)
+    reports = write_reports(ranking, out / REPORTS_FOLDER, DEMO_SETTINGS)
     if progress:
         progress("Tệp Excel có nút")
     macro_template = render_template(rubric, out / f"bang-cham-diem-co-nut-{DEMO_YEAR}.xlsm",

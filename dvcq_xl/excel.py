@@ -436,12 +436,12 @@ def _button(action: str):
 @_button("templates")
 def make_templates(book, raw: dict[str, Any], agencies: list):
     """Button «Tạo mẫu»: a locked template for every agency of «Danh sách»."""
-    from .generate import templates_for_roster
+    from . import workflow
 
     rubric = _rubric(book, raw)
-    folder = _path(book, raw, "output") / "mau"
-    written = templates_for_roster(rubric, agencies, _year(raw), folder,
-                                   password=str(raw.get("password") or DEFAULT_PASSWORD))
+    folder = _path(book, raw, "output") / workflow.TEMPLATES_FOLDER
+    written = workflow.make_templates(rubric, agencies, _year(raw), folder,
+                                      password=str(raw.get("password") or DEFAULT_PASSWORD))
     lines = [("Số mẫu đã tạo", len(written)), ("Thư mục", _link(folder))]
     lines += [(w.agency.name, _link(w.path)) for w in written]
     _show(book, "templates", f"ĐÃ TẠO {len(written)} BẢNG CHẤM ĐIỂM", lines)
@@ -452,16 +452,15 @@ def make_templates(book, raw: dict[str, Any], agencies: list):
 @_button("consolidate")
 def consolidate_inbox(book, raw: dict[str, Any], agencies: list):
     """Button «Tổng hợp»: check the inbox, consolidate, write the ranking workbook."""
-    from .consolidate import consolidate
-    from .ranking import write_ranking
+    from .workflow import rank, ranking_file
 
     year = _year(raw)
     rubric = _rubric(book, raw)
     out = _path(book, raw, "output")
     inbox = _path(book, raw, "inbox")
-    out.mkdir(parents=True, exist_ok=True)
-    result = consolidate([str(inbox)], roster=agencies, rubric=rubric, year=year)
-    ranking = write_ranking(result, out / f"xep-hang-{year}.xlsx")
+    ranked = rank([str(inbox)], ranking_file(out, year), roster=agencies, rubric=rubric,
+                  year=year)
+    result, ranking = ranked.consolidation, ranked.ranking
     s = result.summary()
     lines = [("Bảng xếp hạng", _link(ranking)), ("Số tệp đã đọc", s["files"]),
              ("Đơn vị được xếp hạng", s["ranked"]), ("Tệp bị từ chối", s["rejected"]),
@@ -479,13 +478,15 @@ def consolidate_inbox(book, raw: dict[str, Any], agencies: list):
 def write_round_reports(book, raw: dict[str, Any], agencies: list):
     """Button «Xuất báo cáo»: the Word documents from the ranking workbook of the year."""
     from .reports import settings_from, write_reports
+    from .workflow import REPORTS_FOLDER, ranking_file
 
     out = _path(book, raw, "output")
     settings = settings_from(raw, SETTINGS_SHEET, frozenset(ROUND_KEYS))
-    written = write_reports(out / f"xep-hang-{_year(raw)}.xlsx", out / "bao-cao", settings)
+    written = write_reports(ranking_file(out, _year(raw)), out / REPORTS_FOLDER, settings)
     lines = [("Số văn bản", len(written))] + [(p.name, _link(p)) for p in written]
     _show(book, "reports", "ĐÃ XUẤT BÁO CÁO", lines)
-    book.app.alert(f"Đã ghi {len(written)} văn bản Word trong {out / 'bao-cao'}.", title="dvcq")
+    book.app.alert(f"Đã ghi {len(written)} văn bản Word trong {out / REPORTS_FOLDER}.",
+                   title="dvcq")
     return written
 
 

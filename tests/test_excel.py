@@ -206,13 +206,13 @@ def test_control_workbook_errors_are_messages(control):
 
 
 def test_control_workbook_unexpected_errors_are_messages(control, monkeypatch):
-    import dvcq_xl.generate as generate
+    import dvcq_xl.workflow as workflow
     from dvcq_xl.excel import ACTIONS, make_templates
 
     def busy(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "sa-2025.xlsx")
 
-    monkeypatch.setattr(generate, "templates_for_roster", busy)  # e.g. a file open in Excel
+    monkeypatch.setattr(workflow, "make_templates", busy)  # e.g. a file open in Excel
     book, _tmp = control
     assert make_templates(book) is None
     message = _summary(book, ACTIONS["templates"])["Lỗi"]
