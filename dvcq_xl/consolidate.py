@@ -514,15 +514,35 @@ def consolidate(
                          found=found)
     files = report.files
     rubric = rubric or _round_rubric(files)
-    valid = [r for r in files if r.status == OK]
     if year is None:
-        years = Counter(r.year for r in valid if r.year is not None)
+        years = Counter(r.year for r in files if r.status == OK and r.year is not None)
         year = years.most_common(1)[0][0] if years else None
     out = Consolidation(rubric=rubric, year=year, skipped=list(report.skipped),
                         sources=files, roster=list(roster) if roster is not None else None,
                         previous=str(previous or ""),
                         inputs=[*paths, *(str(p) for p in (roster_source, previous) if p)])
+    candidates = _reject(out, files)
+    index = RosterIndex(roster) if roster is not None else None
+    groups = _reconcile(out, candidates, index)
+    _score(out, groups, {r.path: r for r in files})
+    if roster is not None:
+        _gaps(out, roster, set(groups), _files_by_agency(index, out, {r.path: r for r in files}))
+    if not out.units and not out.missing:
+        raise ConsolidationError(
+            "Không có bảng chấm điểm hợp lệ nào để tổng hợp"
+            + (f" ({len(out.rejected)} tệp bị từ chối)." if out.rejected else "."),
+            [f for rej in out.rejected for f in rej.findings if f.severity == ERROR])
+    _rank(out)
+    if prior:
+        _compare(out, prior)
+    return out
+
+
+def _reject(out: Consolidation, files: list[FileResult]) -> list[FileResult]:
+    """Step «check»: files with errors, of another rubric or of another year are rejected (with
+    their findings); the others are candidates for the ranking."""
     candidates: list[FileResult] = []
+    rubric, year = out.rubric, out.year
     for r in files:
         problems = list(r.errors)
         if r.status == OK and r.rubric_id != rubric.id:
@@ -535,9 +555,13 @@ def consolidate(
             out.used[r.path] = "rejected"
         else:
             candidates.append(r)
+    return candidates
 
-    by_path = {r.path: r for r in files}
-    index = RosterIndex(roster) if roster is not None else None
+
+def _reconcile(out: Consolidation, candidates: list[FileResult], index: RosterIndex | None
+               ) -> dict[str, list[tuple[FileResult, Agency]]]:
+    """Step «reconcile»: each candidate's agency (on the roster: by code, then by name), and the
+    files of each agency together; files of agencies not on the roster are listed apart."""
     groups: dict[str, list[tuple[FileResult, Agency]]] = {}
     for r in candidates:
         agency = Agency(r.agency, r.agency_code, r.block)
@@ -549,8 +573,14 @@ def consolidate(
                 continue
             agency = match.agency
         groups.setdefault(identity(agency), []).append((r, agency))
+    return groups
 
-    for key, members in groups.items():
+
+def _score(out: Consolidation, groups: dict[str, list[tuple[FileResult, Agency]]],
+           by_path: dict[str, FileResult]) -> None:
+    """Step «score»: one file per agency (the team's copy before the agency's, then the last
+    sent), its final points item by item, and what the others were."""
+    for members in groups.values():
         chosen, agency = _choose(members)
         kinds = Counter(m.copy for m, _ in members)
         others = tuple(m.path for m, _ in members if m is not chosen)
@@ -560,36 +590,31 @@ def consolidate(
         for path in others:  # the team's copy replacing the agency's is the normal flow
             out.used[path] = "duplicate" if kinds[by_path[path].copy] > 1 else "superseded"
         out.used[chosen.path] = "ranked"
-        out.units.append(_unit(rubric, chosen, agency, out.changes))
+        out.units.append(_unit(out.rubric, chosen, agency, out.changes))
 
-    if roster is not None:
-        present = set(groups)
-        files_of = _files_by_agency(index, out, by_path)
-        for a in roster:
-            key = identity(a)
-            if key not in present:
-                out.missing.append(Missing(a.name, a.code, a.block or NO_BLOCK,
-                                           _missing_note(files_of.get(key, {}))))
 
-    if not out.units and not out.missing:
-        raise ConsolidationError(
-            "Không có bảng chấm điểm hợp lệ nào để tổng hợp"
-            + (f" ({len(out.rejected)} tệp bị từ chối)." if out.rejected else "."),
-            [f for rej in out.rejected for f in rej.findings if f.severity == ERROR])
+def _gaps(out: Consolidation, roster: Sequence[Agency], present: set[str],
+          files_of: dict[str, dict[str, list[str]]]) -> None:
+    """Every roster agency without a valid file, with why when it sent one."""
+    for a in roster:
+        key = identity(a)
+        if key not in present:
+            out.missing.append(Missing(a.name, a.code, a.block or NO_BLOCK,
+                                       _missing_note(files_of.get(key, {}))))
 
+
+def _rank(out: Consolidation) -> None:
+    """Step «rank»: quotas and competition ranking per block, in block order; the team's changes
+    in the order of the units."""
     ordered: list[Unit] = []
     for block in out.blocks:
         units = out.block_units(block)
         if units:
-            out.notes += apply_quotas(rubric, units)
+            out.notes += apply_quotas(out.rubric, units)
             ordered += rank_block(units)
     out.units = ordered
-    if prior:
-        _compare(out, prior)
-    order = {id(u): i for i, u in enumerate(out.units)}
-    by_source = {u.source: order[id(u)] for u in out.units}
-    out.changes.sort(key=lambda c: (by_source.get(c.source, 0), _code_key(c.item)))
-    return out
+    order = {u.source: i for i, u in enumerate(out.units)}
+    out.changes.sort(key=lambda c: (order.get(c.source, 0), _code_key(c.item)))
 
 
 def _files_by_agency(index: RosterIndex, out: Consolidation, by_path: dict[str, FileResult]

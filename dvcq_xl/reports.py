@@ -303,15 +303,10 @@ def _missing_entry(row: dict[str, Any]) -> str:
     return f"{name} ({note[:1].lower()}{note[1:]})"
 
 
-def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
-    """Everything the summary report prints, from the ranking workbook as the officer left it."""
-    if not book.units:
-        raise ReportError(f"Tệp {book.path} không phải bảng xếp hạng do dvcq tạo (không thấy "
-                          f"trang «Xếp hạng …» có đơn vị nào).")
-    rid = nfc(book.meta.get("rubric_id"))
-    rubric = builtin_rubric(rid) if rid in builtin_ids() else None
-    classes = (rubric.class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
-    _check_edits(book, classes if rubric else None)
+def _blocks(book: RankingBook, classes: list[str]
+            ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The units block by block, as the letters and tables print them, and the counts per class
+    of the whole province."""
     blocks: dict[str, list[dict[str, Any]]] = {}
     seen: dict[str, int] = {}
     for row in book.units:
@@ -329,18 +324,54 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
             cls = nfc(row.get("Xếp loại"))
             counts[cls] = counts.get(cls, 0) + 1
             province[cls] = province.get(cls, 0) + 1
-            rank = row.get("Hạng")
-            units.append({"stt": i, "name": nfc(row.get("Tên cơ quan")),
-                          "code": nfc(row.get("Mã")), "key": row["_key"], "nth": row["_nth"],
-                          "block": name, "block_size": len(rows),
-                          "self": vn_number(row.get("Điểm tự chấm")),
-                          "review": vn_number(row.get("Điểm Tổ kiểm tra")),
-                          "final": vn_number(row.get("Điểm xếp loại")),
-                          "delta": signed(row.get("Chênh lệch")), "cls": cls,
-                          "rank": rank, "rank_text": vn_number(rank) if rank not in (None, "")
-                          else "—", "note": nfc(row.get("Ghi chú"))})
+            units.append(_unit_text(row, i, name, len(rows), cls))
         out_blocks.append({"name": name, "units": units, "counts": counts,
                            "counts_text": counts_text(counts)})
+    return out_blocks, province
+
+
+def _unit_text(row: dict[str, Any], stt: int, block: str, size: int, cls: str
+               ) -> dict[str, Any]:
+    rank = row.get("Hạng")
+    return {"stt": stt, "name": nfc(row.get("Tên cơ quan")), "code": nfc(row.get("Mã")),
+            "key": row["_key"], "nth": row["_nth"], "block": block, "block_size": size,
+            "self": vn_number(row.get("Điểm tự chấm")),
+            "review": vn_number(row.get("Điểm Tổ kiểm tra")),
+            "final": vn_number(row.get("Điểm xếp loại")),
+            "delta": signed(row.get("Chênh lệch")), "cls": cls,
+            "rank": rank, "rank_text": vn_number(rank) if rank not in (None, "") else "—",
+            "note": nfc(row.get("Ghi chú"))}
+
+
+def _timeliness(submitted: list[dict[str, Any]], deadline: date | None
+                ) -> tuple[int, list[str]]:
+    """How many counted submissions came by the deadline, and who came late (by the files'
+    modification times in the sources sheet)."""
+    late: list[str] = []
+    on_time = 0
+    if deadline is None:
+        return on_time, late
+    for r in submitted:
+        when = r.get("Sửa đổi lúc")
+        if nfc(r.get("Sử dụng")) not in COUNTED or not isinstance(when, datetime):
+            continue
+        if when.date() > deadline:
+            late.append(nfc(r.get("Cơ quan (theo tệp)")) or nfc(r.get("Tệp")))
+        else:
+            on_time += 1
+    return on_time, late
+
+
+def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
+    """Everything the summary report prints, from the ranking workbook as the officer left it."""
+    if not book.units:
+        raise ReportError(f"Tệp {book.path} không phải bảng xếp hạng do dvcq tạo (không thấy "
+                          f"trang «Xếp hạng …» có đơn vị nào).")
+    rid = nfc(book.meta.get("rubric_id"))
+    rubric = builtin_rubric(rid) if rid in builtin_ids() else None
+    classes = (rubric.class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
+    _check_edits(book, classes if rubric else None)
+    out_blocks, province = _blocks(book, classes)
     changes = [{"stt": i, "agency": nfc(r.get("Tên cơ quan")), "key": book.key(r),
                 "label": nfc(r.get("Nội dung")),
                 "self": vn_number(r.get("Tự chấm")), "review": vn_number(r.get("Tổ kiểm tra")),
@@ -356,17 +387,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     # the Tổ kiểm tra's review copies are not submissions: neither received from an agency nor
     # on time or late (the team saves them after the deadline, by design)
     submitted = [r for r in sources if nfc(r.get("Bản")) != REVIEW_COPY]
-    late: list[str] = []
-    on_time = 0
-    if settings.deadline is not None:
-        for r in submitted:
-            when = r.get("Sửa đổi lúc")
-            if nfc(r.get("Sử dụng")) not in COUNTED or not isinstance(when, datetime):
-                continue
-            if when.date() > settings.deadline:
-                late.append(nfc(r.get("Cơ quan (theo tệp)")) or nfc(r.get("Tệp")))
-            else:
-                on_time += 1
+    on_time, late = _timeliness(submitted, settings.deadline)
     decision = (f"Quyết định số {rubric.decision.number} ngày {rubric.decision.date_vn} của "
                 f"{rubric.decision.body}" if rubric else f"bộ tiêu chí {rid}")
     year = book.meta.get("year")

@@ -833,6 +833,43 @@ def _mapping(raw: Mapping, key: str) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
+def _identity(p: "_Problems", raw: Mapping[str, Any]) -> str:
+    """The id, version and title every rubric must have; the id as it is used in file names."""
+    for key in ("id", "version", "title"):
+        if not nfc(raw.get(key)):
+            p.add("rubric-field-missing", raw, key, field=key)
+    rubric_id = nfc(raw.get("id"))
+    if rubric_id and not _ID.match(rubric_id):
+        p.add("rubric-field-invalid", raw, "id", field="id", found=_shown(rubric_id),
+              detail="chỉ dùng chữ thường không dấu, số và dấu gạch ngang")
+    return rubric_id
+
+
+def _decision(p: "_Problems", raw: Mapping[str, Any]) -> Decision:
+    dec = _mapping(raw, "decision")
+    decision = Decision(
+        number=nfc(dec.get("number")),
+        date=nfc(dec.get("date")),
+        body=nfc(dec.get("body")),
+        province=nfc(dec.get("province")),
+    )
+    if decision.date and not re.match(r"^\d{4}-\d{2}-\d{2}$", decision.date):
+        p.add("rubric-field-invalid", dec, "date", field="decision.date", found=decision.date,
+              detail="ngày viết dạng năm-tháng-ngày, ví dụ 2017-05-26")
+    return decision
+
+
+def _rules(p: "_Problems", rules_raw: Mapping[str, Any]) -> Rules:
+    rule = functools.partial(_number, p, rules_raw, code="rubric-rule-invalid")
+    return Rules(
+        bonus_cap=rule("bonus_cap"),
+        penalty_cap=rule("penalty_cap"),
+        total_floor=rule("total_floor", 0.0) or 0.0,
+        criterion_floor=rule("criterion_floor", high=1.0, above=True),
+        criterion_floor_class=nfc(rules_raw.get("criterion_floor_class")),
+    )
+
+
 def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     """Validate a raw rubric mapping and build the model; raise RubricError with every problem.
 
@@ -847,24 +884,8 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     if rows > MAX_SHEET_ROWS:  # each item and condition takes a row at least: refuse before work
         p.add("rubric-too-many-rows", raw, found=f"ít nhất {rows}", expected=MAX_SHEET_ROWS)
         _raise(p, source or nfc(raw.get("id")))
-    for key in ("id", "version", "title"):
-        if not nfc(raw.get(key)):
-            p.add("rubric-field-missing", raw, key, field=key)
-    rubric_id = nfc(raw.get("id"))
-    if rubric_id and not _ID.match(rubric_id):
-        p.add("rubric-field-invalid", raw, "id", field="id", found=_shown(rubric_id),
-              detail="chỉ dùng chữ thường không dấu, số và dấu gạch ngang")
-    dec = _mapping(raw, "decision")
-    decision = Decision(
-        number=nfc(dec.get("number")),
-        date=nfc(dec.get("date")),
-        body=nfc(dec.get("body")),
-        province=nfc(dec.get("province")),
-    )
-    if decision.date and not re.match(r"^\d{4}-\d{2}-\d{2}$", decision.date):
-        p.add("rubric-field-invalid", dec, "date", field="decision.date", found=decision.date,
-              detail="ngày viết dạng năm-tháng-ngày, ví dụ 2017-05-26")
-
+    rubric_id = _identity(p, raw)
+    decision = _decision(p, raw)
     defaults_raw = _mapping(raw, "defaults")
     defaults = {
         "step": _number(p, defaults_raw, "step", 1.0, field="defaults.step", above=True) or 1.0,
@@ -885,15 +906,7 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
             p.add("rubric-kind-mixed", item_raw, "code", item=item.code, found=", ".join(kinds))
 
     rules_raw = _mapping(raw, "rules")
-    rule = functools.partial(_number, p, rules_raw, code="rubric-rule-invalid")
-    rules = Rules(
-        bonus_cap=rule("bonus_cap"),
-        penalty_cap=rule("penalty_cap"),
-        total_floor=rule("total_floor", 0.0) or 0.0,
-        criterion_floor=rule("criterion_floor", high=1.0, above=True),
-        criterion_floor_class=nfc(rules_raw.get("criterion_floor_class")),
-    )
-
+    rules = _rules(p, rules_raw)
     bands = _build_bands(p, raw.get("bands") or [], raw)
     names = [b.name for b in bands]
     if rules.criterion_floor is not None and rules.criterion_floor_class not in names:
