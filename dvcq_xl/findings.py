@@ -3,287 +3,678 @@
 Everything the toolkit reports about a user's file (a rubric, a roster, a completed workbook) is a
 :class:`Finding`: a stable kebab-case ``code``, a ``severity``, where it is (file, sheet, cell or
 line, item code), what was found and what was expected, and a Vietnamese message built from the
-catalogue :data:`MESSAGES`. Codes are part of the public contract; messages may be reworded.
+catalogue. Codes are part of the public contract; messages may be reworded.
+
+The catalogue :data:`CATALOGUE` keeps, beside each code, its message template, a short title and a
+description for the clerk or the Sở officer reading it; :data:`MESSAGES` is its (severity,
+template) view. The README's code tables are generated from it::
+
+    python -m dvcq_xl.findings [SCOPE ...]          # print the table of SCOPEs (default: workbook)
+    python -m dvcq_xl.findings --update README.md   # rewrite the README's generated tables
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+import sys
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 ERROR = "error"
 WARNING = "warning"
 
-#: code -> (severity, Vietnamese message template). Placeholders are filled from the finding's
-#: fields and any extra keyword given to :func:`make`.
+#: what a code is about, which decides the README table that documents it: a rubric file, a
+#: roster, the input of a Word report, or a completed workbook (check, review copy, consolidation)
+SCOPES = ("rubric", "roster", "report", "workbook")
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """What the catalogue knows of one finding code.
+
+    ``message`` is the template of the findings' messages: placeholders are filled from the
+    finding's fields and any extra keyword given to :func:`make`. ``title`` is a short Vietnamese
+    phrase naming the problem (the «nghĩa» column of the README's table); ``description`` is one
+    to three Vietnamese sentences for the clerk or the Sở officer: what it means, why it matters,
+    what to do. ``scope`` is one of :data:`SCOPES`.
+    """
+
+    severity: str
+    message: str
+    title: str
+    description: str
+    scope: str = "workbook"
+
+
+def _scoped(scope: str, entries: dict[str, CodeEntry]) -> dict[str, CodeEntry]:
+    return {code: replace(entry, scope=scope) for code, entry in entries.items()}
+
+
+#: code -> its entry, in the order the README lists the codes.
+CATALOGUE: dict[str, CodeEntry] = {
+    # --- rubric (the province's decision as data) -------------------------------------------------
+    **_scoped("rubric", {
+        "rubric-file-unreadable": CodeEntry(
+            ERROR, "Không đọc được tệp bộ tiêu chí: {detail}",
+            title="không đọc được tệp bộ tiêu chí",
+            description="Tệp bộ tiêu chí không có, không mở được hoặc không phải tệp YAML hay "
+            "bảng tính Excel đọc được, nên chưa đọc được gì từ tệp. Hãy kiểm tra đường dẫn và "
+            "định dạng tệp (.yaml hoặc .xlsx) rồi chạy lại.",
+        ),
+        "rubric-syntax": CodeEntry(
+            ERROR, "Tệp bộ tiêu chí sai cú pháp: {detail}",
+            title="tệp bộ tiêu chí sai cú pháp",
+            description="Tệp YAML của bộ tiêu chí viết sai cú pháp (thụt lề, dấu hai chấm, dấu "
+            "ngoặc kép…), nên không đọc được nội dung. Thông báo ghi dòng có lỗi; sửa dòng đó rồi "
+            "chạy lại `dvcq rubric check`.",
+        ),
+        "rubric-field-missing": CodeEntry(
+            ERROR, "Thiếu thông tin bắt buộc «{field}».",
+            title="thiếu thông tin bắt buộc",
+            description="Bộ tiêu chí thiếu một thông tin bắt buộc (ví dụ mã bộ tiêu chí, tiêu đề "
+            "hay điểm chuẩn của một mục), nên chưa tạo được Bảng chấm điểm. Hãy bổ sung ở chỗ "
+            "thông báo chỉ ra.",
+        ),
+        "rubric-field-invalid": CodeEntry(
+            ERROR, "Giá trị «{found}» của «{field}» không hợp lệ: {detail}",
+            title="giá trị không hợp lệ",
+            description="Một thông tin của bộ tiêu chí sai kiểu hoặc ngoài khoảng cho phép (chữ ở "
+            "chỗ cần số, một danh sách ở chỗ cần một mục, số ngoài khoảng…). Thông báo ghi giá "
+            "trị và lý do; hãy sửa lại theo đó.",
+        ),
+        "rubric-sheet-missing": CodeEntry(
+            ERROR, "Thiếu trang tính «{sheet}» trong tệp bộ tiêu chí.",
+            title="thiếu trang tính của bộ tiêu chí",
+            description="Bảng tính bộ tiêu chí phải có các trang «Tiêu chí», «Xếp loại» và «Cài "
+            "đặt» (trang «Điều kiện» nếu có điều kiện); trang nêu trong thông báo không có hoặc "
+            "đã bị đổi tên. Hãy thêm trang đó hoặc đặt lại đúng tên.",
+        ),
+        "rubric-column-missing": CodeEntry(
+            ERROR, "Trang «{sheet}» thiếu cột «{expected}» ở dòng tiêu đề.",
+            title="thiếu cột ở dòng tiêu đề",
+            description="Dòng tiêu đề của một trang trong bảng tính bộ tiêu chí thiếu một cột bắt "
+            "buộc, nên không biết đọc giá trị nào ở đâu. Hãy thêm cột đó với đúng tên như hướng "
+            "dẫn trong README.",
+        ),
+        "rubric-no-items": CodeEntry(
+            ERROR, "Bộ tiêu chí không có tiêu chí nào.",
+            title="bộ tiêu chí không có tiêu chí nào",
+            description="Bộ tiêu chí không có mục nào để chấm, nên không có gì để tạo Bảng chấm "
+            "điểm. Hãy nhập các tiêu chí và mục con (phần «items» của tệp YAML hoặc trang «Tiêu "
+            "chí»).",
+        ),
+        "rubric-code-invalid": CodeEntry(
+            ERROR,
+            "Mã mục «{found}» không hợp lệ: mã gồm các số cách nhau bởi dấu chấm, ví dụ 1, 1.2, "
+            "9.2.1.",
+            title="mã mục không hợp lệ",
+            description="Mã mục gồm các số cách nhau bởi dấu chấm (1, 1.2, 9.2.1); từ mã suy ra "
+            "mục cha và thứ tự của mục. Hãy sửa mã theo đúng dạng đó.",
+        ),
+        "rubric-code-duplicate": CodeEntry(
+            ERROR, "Mã mục «{item}» bị trùng (đã có ở {expected}).",
+            title="mã mục bị trùng",
+            description="Hai mục có cùng một mã thì không phân biệt được điểm của mục nào với mục "
+            "nào. Hãy đánh lại mã để mỗi mục có một mã riêng.",
+        ),
+        "rubric-code-orphan": CodeEntry(
+            ERROR, "Mục «{item}» không có mục cha «{expected}».",
+            title="mục không có mục cha",
+            description="Mã mục cho biết mục cha (1.2 thuộc 1, 1.2.3 thuộc 1.2), nhưng bộ tiêu "
+            "chí không có mục cha đó. Hãy thêm mục cha hoặc sửa lại mã.",
+        ),
+        "rubric-too-deep": CodeEntry(
+            ERROR, "Mục «{item}» sâu quá ba cấp dưới tiêu chí (tối đa 4 cấp mã, ví dụ 1.1.1.1).",
+            title="mục sâu quá bốn cấp mã",
+            description="Bảng chấm điểm chỉ có tiêu chí và ba cấp mục con dưới nó (tối đa 4 cấp "
+            "mã, ví dụ 1.1.1.1). Hãy gộp bớt một cấp, ví dụ đưa nội dung chi tiết vào nội dung "
+            "của mục cha.",
+        ),
+        "rubric-kind-unknown": CodeEntry(
+            ERROR, "Mục «{item}»: loại «{found}» không có; dùng một trong: {expected}.",
+            title="loại mục không có",
+            description="Mỗi mục thuộc một trong các loại Tự chấm, Điểm thưởng, Điểm trừ, Cấp "
+            "trên chấm; loại ghi ở mục này không phải loại nào trong số đó (có thể viết sai). Hãy "
+            "chọn một loại trong danh sách thông báo đưa ra.",
+        ),
+        "rubric-kind-mixed": CodeEntry(
+            ERROR,
+            "Tiêu chí «{item}» trộn các loại điểm không cùng nhóm ({found}); điểm thưởng và điểm "
+            "trừ phải là tiêu chí riêng.",
+            title="tiêu chí trộn điểm thưởng, điểm trừ với điểm thường",
+            description="Điểm thưởng và điểm trừ được cộng, trừ riêng sau tổng điểm các tiêu chí, "
+            "nên không nằm chung một tiêu chí với các mục chấm thường. Hãy tách chúng thành tiêu "
+            "chí riêng.",
+        ),
+        "rubric-max-invalid": CodeEntry(
+            ERROR,
+            "Mục «{item}»: điểm chuẩn «{found}» phải là số lớn hơn 0 và không quá {expected}.",
+            title="điểm chuẩn không hợp lệ",
+            description="Điểm chuẩn của mục phải là số lớn hơn 0 và không vượt giới hạn nêu trong "
+            "thông báo. Hãy sửa điểm chuẩn theo văn bản của tỉnh.",
+        ),
+        "rubric-step-invalid": CodeEntry(
+            ERROR,
+            "Mục «{item}»: bước điểm «{found}» phải là số lớn hơn 0 và không quá {expected}.",
+            title="bước điểm không hợp lệ",
+            description="Bước điểm là phần nhỏ nhất được chấm của mục (ví dụ 0,25 hay 0,5), phải "
+            "là số lớn hơn 0 và không vượt giới hạn nêu trong thông báo. Hãy sửa bước điểm theo "
+            "hướng dẫn chấm của tỉnh.",
+        ),
+        "rubric-step-mismatch": CodeEntry(
+            ERROR, "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
+            title="bước điểm không chia hết điểm chuẩn",
+            description="Với bước điểm này thì không chấm được đúng bằng điểm chuẩn (ví dụ bước "
+            "0,5 với điểm chuẩn 1,25). Hãy chọn bước điểm chia hết điểm chuẩn.",
+        ),
+        "rubric-sum-mismatch": CodeEntry(
+            ERROR, "Mục «{item}»: điểm chuẩn {found} khác tổng điểm chuẩn các mục con {expected}.",
+            title="điểm chuẩn mục cha khác tổng điểm chuẩn mục con",
+            description="Điểm chuẩn của một mục phải bằng tổng điểm chuẩn các mục con của nó, nếu "
+            "không thì điểm tối đa của bảng sẽ sai. Hãy đối chiếu với văn bản của tỉnh rồi sửa "
+            "mục cha hoặc các mục con.",
+        ),
+        "rubric-bands-missing": CodeEntry(
+            ERROR, "Bộ tiêu chí chưa có thang xếp loại.",
+            title="chưa có thang xếp loại",
+            description="Bộ tiêu chí phải có thang xếp loại (các mức như Tốt, Khá, Trung bình "
+            "theo khoảng điểm) thì mới xếp loại được. Hãy nhập các mức (phần «bands» của tệp YAML "
+            "hoặc trang «Xếp loại»).",
+        ),
+        "rubric-band-invalid": CodeEntry(
+            ERROR, "Mức xếp loại «{item}»: {detail}",
+            title="mức xếp loại không hợp lệ",
+            description="Một mức xếp loại có thông tin sai, ví dụ thiếu tên, khoảng điểm ngược "
+            "hoặc tỷ lệ tối đa ngoài 0–100 %; thông báo nêu chi tiết. Hãy sửa mức đó.",
+        ),
+        "rubric-band-duplicate": CodeEntry(
+            ERROR, "Mức xếp loại «{item}» bị trùng tên.",
+            title="tên mức xếp loại bị trùng",
+            description="Hai mức xếp loại cùng tên thì không phân biệt được khi xếp loại, tổng "
+            "hợp và báo cáo. Hãy đặt cho mỗi mức một tên riêng.",
+        ),
+        "rubric-band-gap": CodeEntry(
+            ERROR,
+            "Thang xếp loại bị hở: «{item}» bắt đầu từ {found} nhưng mức dưới kết thúc ở "
+            "{expected}.",
+            title="thang xếp loại bị hở",
+            description="Giữa hai mức xếp loại có một khoảng điểm không thuộc mức nào, nên cơ "
+            "quan có điểm trong khoảng đó không được xếp loại. Hãy cho mức trên bắt đầu đúng từ "
+            "điểm mức dưới kết thúc.",
+        ),
+        "rubric-band-overlap": CodeEntry(
+            ERROR,
+            "Thang xếp loại bị chồng: «{item}» bắt đầu từ {found} nhưng mức dưới kết thúc ở "
+            "{expected}.",
+            title="thang xếp loại bị chồng",
+            description="Hai mức xếp loại cùng chứa một khoảng điểm, nên một số điểm thuộc hai "
+            "mức cùng lúc. Hãy cho mức trên bắt đầu đúng từ điểm mức dưới kết thúc.",
+        ),
+        "rubric-band-coverage": CodeEntry(
+            ERROR, "Thang xếp loại không phủ hết điểm: {detail}",
+            title="thang xếp loại không phủ hết điểm",
+            description="Các mức xếp loại phải phủ từ điểm thấp nhất đến điểm cao nhất có thể "
+            "đạt, nếu không sẽ có cơ quan không được xếp loại. Hãy để trống điểm «đến» của mức "
+            "cao nhất và cho mức thấp nhất bắt đầu từ điểm thấp nhất, như thông báo hướng dẫn.",
+        ),
+        "rubric-condition-invalid": CodeEntry(
+            ERROR, "Điều kiện «{item}»: {detail}",
+            title="điều kiện không hợp lệ",
+            description="Một điều kiện xếp loại (câu hỏi Có/Không, ví dụ có cán bộ bị kỷ luật hay "
+            "không) thiếu mã, thiếu câu hỏi, trùng mã hoặc có tác động không hợp lệ; thông báo "
+            "nêu chi tiết. Hãy sửa điều kiện đó.",
+        ),
+        "rubric-rule-invalid": CodeEntry(
+            ERROR, "Quy tắc «{field}»: {detail}",
+            title="quy tắc tính điểm không hợp lệ",
+            description="Một quy tắc của bộ tiêu chí (mức thưởng tối đa, mức trừ tối đa, điểm "
+            "sàn, xếp loại khi tiêu chí dưới mức sàn…) có giá trị không hợp lệ. Hãy sửa theo chi "
+            "tiết trong thông báo.",
+        ),
+        "rubric-unknown": CodeEntry(
+            ERROR, "Không có bộ tiêu chí «{found}». Các bộ có sẵn: {expected}.",
+            title="không có bộ tiêu chí này",
+            description="Tên bộ tiêu chí được chỉ không phải một bộ có sẵn và cũng không phải một "
+            "tệp có thật. Hãy xem các bộ có sẵn bằng `dvcq rubrics`, hoặc chỉ đường dẫn đến tệp "
+            "bộ tiêu chí.",
+        ),
+        "rubric-field-unknown": CodeEntry(
+            ERROR,
+            "Khóa «{found}» không có trong bộ tiêu chí (viết sai tên?); ở chỗ này dùng được: "
+            "{expected}.",
+            title="khóa không có trong bộ tiêu chí",
+            description="Bộ tiêu chí có một khóa mà bộ công cụ không biết, thường do viết sai "
+            "tên; nếu bỏ qua thì thông tin đó sẽ mất mà không ai hay. Hãy sửa tên khóa theo danh "
+            "sách trong thông báo.",
+        ),
+        "rubric-key-duplicate": CodeEntry(
+            ERROR,
+            "Khóa «{found}» được ghi hai lần trong cùng một phần (lần đầu ở {expected}); chỉ ghi "
+            "một lần.",
+            title="khóa được ghi hai lần",
+            description="Cùng một khóa được ghi hai lần trong một phần của tệp YAML; nếu nhận thì "
+            "giá trị sau âm thầm thay giá trị trước. Hãy giữ một lần và xóa lần còn lại.",
+        ),
+        "rubric-yaml-alias": CodeEntry(
+            ERROR,
+            "Tệp bộ tiêu chí dùng neo, tham chiếu hoặc gộp khóa của YAML («{found}»): bộ tiêu chí "
+            "không cần đến và bộ công cụ không nhận; hãy viết đầy đủ từng phần.",
+            title="tệp dùng neo, tham chiếu hoặc gộp khóa của YAML",
+            description="Neo (&), tham chiếu (*) và gộp khóa (<<) của YAML làm tệp khó đối chiếu "
+            "với văn bản và có thể làm tệp phình ra không giới hạn khi đọc. Hãy viết đầy đủ từng "
+            "phần.",
+        ),
+        "rubric-too-large": CodeEntry(
+            ERROR, "Tệp bộ tiêu chí quá lớn: {detail}.",
+            title="tệp bộ tiêu chí quá lớn",
+            description="Tệp bộ tiêu chí vượt giới hạn về dung lượng, số giá trị hoặc độ lồng "
+            "nhau, điều một bộ tiêu chí thật không cần đến. Hãy kiểm tra xem có chỉ đúng tệp "
+            "không.",
+        ),
+        "rubric-too-many-rows": CodeEntry(
+            ERROR,
+            "Bảng chấm điểm của bộ tiêu chí này cần {found} dòng, quá mức tối đa {expected} dòng "
+            "mà bộ công cụ đọc lại được; hãy bớt số mục hoặc số điều kiện.",
+            title="bảng chấm điểm quá nhiều dòng",
+            description="Bảng chấm điểm làm từ bộ tiêu chí này dài hơn số dòng bộ công cụ đọc lại "
+            "được khi kiểm tra bài nộp, nên bài nộp sẽ không kiểm tra được. Hãy bớt số mục hoặc "
+            "số điều kiện.",
+        ),
+        "rubric-excel-limit": CodeEntry(
+            ERROR,
+            "Bảng chấm điểm của bộ tiêu chí này vượt giới hạn của Excel: {detail}. Hãy chia bớt "
+            "mục con của một mục (tối đa 255), bớt mức xếp loại, điều kiện, hoặc rút ngắn tên mức "
+            "xếp loại.",
+            title="bảng chấm điểm vượt giới hạn của Excel",
+            description="Một công thức hoặc danh sách của Bảng chấm điểm sẽ vượt giới hạn của "
+            "Excel (ví dụ một mục có hơn 255 mục con), nên tệp không mở được hoặc tính sai. Hãy "
+            "chia bớt mục con, bớt mức xếp loại hoặc điều kiện, hoặc rút ngắn tên mức xếp loại.",
+        ),
+        "rubric-cell-formula": CodeEntry(
+            ERROR, "Ô có công thức «{found}» {detail}; hãy nhập thẳng giá trị vào ô.",
+            title="ô là công thức chưa có kết quả",
+            description="Trong bảng tính bộ tiêu chí, một ô chứa công thức mà tệp không lưu kết "
+            "quả (tệp do chương trình khác ghi, chưa mở bằng Excel) hoặc công thức cho ra lỗi, "
+            "nên không biết giá trị của ô. Hãy nhập thẳng giá trị vào ô.",
+        ),
+    }),
+    # --- roster -----------------------------------------------------------------------------------
+    **_scoped("roster", {
+        "roster-unreadable": CodeEntry(
+            ERROR, "Không đọc được danh sách cơ quan: {detail}",
+            title="không đọc được danh sách cơ quan",
+            description="Tệp danh sách cơ quan không có, không mở được hoặc không phải bảng tính "
+            ".xlsx. Hãy kiểm tra đường dẫn, hoặc tạo tệp mẫu bằng `dvcq roster sample` rồi sửa.",
+        ),
+        "roster-column-missing": CodeEntry(
+            ERROR,
+            "Danh sách cơ quan thiếu cột «{expected}» (cần các cột: Mã | Tên cơ quan | Khối).",
+            title="danh sách thiếu cột bắt buộc",
+            description="Dòng tiêu đề của danh sách cơ quan phải có các cột Mã | Tên cơ quan | "
+            "Khối (cột Viết tắt là tùy chọn). Hãy thêm hoặc đặt lại đúng tên cột.",
+        ),
+        "roster-empty": CodeEntry(
+            ERROR, "Danh sách cơ quan không có dòng nào.",
+            title="danh sách không có cơ quan nào",
+            description="Trang danh sách không có dòng cơ quan nào dưới dòng tiêu đề. Hãy nhập "
+            "các cơ quan, mỗi cơ quan một dòng.",
+        ),
+        "roster-row-invalid": CodeEntry(
+            ERROR, "Dòng {line} của danh sách: {detail}",
+            title="dòng của danh sách không hợp lệ",
+            description="Một dòng của danh sách không dùng được (ví dụ có mã mà thiếu tên cơ "
+            "quan); thông báo nêu chi tiết. Hãy sửa hoặc xóa dòng đó.",
+        ),
+        "roster-code-duplicate": CodeEntry(
+            ERROR, "Mã cơ quan «{found}» bị trùng (đã có ở dòng {expected}).",
+            title="mã cơ quan bị trùng",
+            description="Mã cơ quan dùng để đặt tên tệp mẫu và ghép bài nộp với cơ quan, nên mỗi "
+            "cơ quan phải có một mã riêng. Hãy đổi một trong hai mã.",
+        ),
+        "roster-name-duplicate": CodeEntry(
+            ERROR,
+            "Tên cơ quan «{found}» ở dòng {line} trùng với dòng {expected} mà không có mã riêng "
+            "để phân biệt: nếu là hai cơ quan cùng tên, ghi cho mỗi cơ quan một mã khác nhau (cột "
+            "Mã); nếu là một cơ quan, xóa dòng thừa.",
+            title="tên cơ quan bị trùng mà không có mã riêng",
+            description="Hai dòng có cùng tên cơ quan (kể cả chỉ khác chữ hoa/thường, khoảng "
+            "trắng hay cách gõ dấu) mà không có mã để phân biệt, nên không biết bài nộp nào của "
+            "cơ quan nào. Nếu là hai cơ quan, ghi cho mỗi cơ quan một mã riêng; nếu là một, xóa "
+            "dòng thừa.",
+        ),
+        "roster-name-shared": CodeEntry(
+            WARNING,
+            "Tên cơ quan «{found}» có ở các dòng {expected}, phân biệt bằng mã ({detail}): bài "
+            "nộp của các cơ quan này phải dùng mẫu có ghi mã (dvcq template --roster), vì theo "
+            "tên không phân biệt được.",
+            title="các cơ quan cùng tên, phân biệt bằng mã",
+            description="Hai cơ quan trùng tên (thường gặp sau sáp nhập) được phân biệt bằng mã, "
+            "nên bài nộp chỉ ghép đúng cơ quan khi làm trên mẫu có ghi mã. Hãy gửi cho mỗi cơ "
+            "quan mẫu tạo bằng `dvcq template --roster`.",
+        ),
+    }),
+    # --- reports ----------------------------------------------------------------------------------
+    **_scoped("report", {
+        "report-input-folder": CodeEntry(
+            ERROR,
+            "{path} là một thư mục: báo cáo của cơ quan viết từ một bảng chấm điểm đã điền (một "
+            "tệp .xlsx), ví dụ: dvcq report agency nop/syt-2025-tu-cham.xlsx -o bao-cao-syt.docx.",
+            title="`report agency` được chỉ một thư mục; cần một tệp bảng chấm điểm đã điền",
+            description="Báo cáo của một cơ quan viết từ đúng một Bảng chấm điểm đã điền (tệp "
+            ".xlsx), không phải từ cả thư mục bài nộp. Hãy chỉ tệp của cơ quan đó; các văn bản "
+            "của cả đợt thì viết bằng `dvcq report` từ bảng xếp hạng.",
+        ),
+    }),
+    # --- completed workbooks: the file ------------------------------------------------------------
+    **_scoped("workbook", {
+        "file-unreadable": CodeEntry(
+            ERROR, "Không mở được tệp như một bảng tính Excel: {detail}.",
+            title="không mở được như bảng tính (hỏng, cắt cụt, rỗng, không phải Excel)",
+            description="Tệp không đọc được như một bảng tính Excel: tệp hỏng, gửi chưa hết, "
+            "rỗng, hoặc là loại khác đổi đuôi (PDF, Word, trang HTML, CSV, .ods). Đề nghị cơ quan "
+            "mở lại tệp bằng Excel, lưu dạng .xlsx rồi gửi lại.",
+        ),
+        "file-encrypted": CodeEntry(
+            ERROR,
+            "Tệp được đặt mật khẩu mở tệp nên không đọc được; hãy gỡ mật khẩu (Tệp › Thông tin › "
+            "Bảo vệ sổ làm việc) rồi gửi lại.",
+            title="tệp đặt mật khẩu mở",
+            description="Tệp được đặt mật khẩu mở tệp, nên không đọc được điểm. Đề nghị cơ quan "
+            "gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại; khóa trang sẵn có "
+            "của mẫu thì không ảnh hưởng.",
+        ),
+        "file-unsafe": CodeEntry(
+            ERROR, "Tệp bị từ chối vì không an toàn: {detail}.",
+            title="quá lớn, bom nén, có khai báo DTD/thực thể XML",
+            description="Tệp bị từ chối để bảo vệ máy: quá lớn, là «bom nén» (giải nén ra rất "
+            "lớn) hoặc có khai báo DTD/thực thể XML, những thứ một Bảng chấm điểm bình thường "
+            "không có. Đề nghị cơ quan lưu lại tệp từ mẫu bằng Excel rồi gửi lại; nếu nghi tệp bị "
+            "sửa có chủ ý, báo người quản trị.",
+        ),
+        "file-legacy-format": CodeEntry(
+            WARNING,
+            "Tệp định dạng Excel 97-2003 (.xls): đã đọc điểm nhưng không kiểm tra được công thức; "
+            "nên lưu lại dạng .xlsx.",
+            title="tệp .xls: đọc được điểm, không kiểm tra được công thức",
+            description="Tệp lưu dạng Excel 97-2003 (.xls): điểm vẫn được đọc, nhưng không kiểm "
+            "tra được công thức có bị sửa hay không. Nên đề nghị cơ quan lưu lại dạng .xlsx.",
+        ),
+        "not-a-scoring-workbook": CodeEntry(
+            ERROR,
+            "Tệp không phải Bảng chấm điểm: không có thông tin của mẫu (các tên vùng dvcq_…) và "
+            "không nhận ra bố cục TT | Nội dung | Điểm chuẩn | Tự chấm.",
+            title="không có thông tin mẫu và không nhận ra bố cục bảng chấm điểm",
+            description="Tệp là bảng tính nhưng không phải Bảng chấm điểm: không có thông tin của "
+            "mẫu và không có bảng dạng TT | Nội dung | Điểm chuẩn | Tự chấm. Có thể cơ quan gửi "
+            "nhầm tệp; đề nghị gửi đúng Bảng chấm điểm.",
+        ),
+        "layout-matched": CodeEntry(
+            WARNING,
+            "Tệp không dùng mẫu của bộ công cụ; đã đọc theo bố cục (số thứ tự, nội dung, điểm "
+            "chuẩn) và đối chiếu với bộ tiêu chí «{found}». Nên dùng mẫu đã khóa.",
+            title="tệp không theo mẫu, đã đọc theo bố cục",
+            description="Tệp không làm từ mẫu của bộ công cụ (ví dụ cơ quan tự soạn lại bảng), "
+            "nên được đọc theo bố cục và đối chiếu với bộ tiêu chí; công thức và khóa của mẫu "
+            "không kiểm tra được. Nên đề nghị cơ quan dùng mẫu đã khóa.",
+        ),
+        "layout-row-unmatched": CodeEntry(
+            ERROR, "Dòng {line} («{found}») không khớp mục nào của bộ tiêu chí.",
+            title="dòng không khớp mục nào của bộ tiêu chí",
+            description="Trong tệp không theo mẫu, một dòng có số thứ tự hoặc nội dung không khớp "
+            "mục nào của bộ tiêu chí, nên điểm ở dòng đó không được tính. Hãy sửa số thứ tự, nội "
+            "dung theo bộ tiêu chí, hoặc dùng mẫu.",
+        ),
+        "layout-item-missing": CodeEntry(
+            ERROR, "Không tìm thấy dòng của mục {item} («{expected}») trong bảng.",
+            title="mục của bộ tiêu chí không có dòng trong bảng",
+            description="Trong tệp không theo mẫu, không tìm thấy dòng của một mục của bộ tiêu "
+            "chí (bị xóa, gộp hoặc đổi số thứ tự), nên mục đó không có điểm. Hãy bổ sung dòng đó, "
+            "hoặc dùng mẫu.",
+        ),
+        "check-failed": CodeEntry(
+            ERROR,
+            "Bộ công cụ gặp lỗi nội bộ khi kiểm tra tệp này ({detail}); tệp chưa được kiểm tra, "
+            "hãy báo cho người quản trị kèm tệp.",
+            title="lỗi nội bộ khi kiểm tra tệp (tệp chưa được kiểm tra)",
+            description="Bộ công cụ gặp lỗi của chính nó khi kiểm tra tệp này: không phải lỗi của "
+            "cơ quan, nhưng tệp chưa được kiểm tra nên chưa được tính. Hãy gửi tệp cho người quản "
+            "trị bộ công cụ.",
+        ),
+        "review-copy-of-review": CodeEntry(
+            ERROR,
+            "Tệp này đã là bản chấm của Tổ kiểm tra: hãy chấm tiếp trên chính tệp đó, không tạo "
+            "bản chấm từ bản chấm.",
+            title="(`dvcq review-copy`) tệp đã là bản chấm của Tổ kiểm tra",
+            description="Tệp đưa vào `dvcq review-copy` đã là bản chấm của Tổ kiểm tra; làm bản "
+            "chấm từ nó sẽ khóa mất phần Tổ kiểm tra đã chấm. Hãy chấm tiếp trên chính tệp đó.",
+        ),
+        "review-copy-unfilled": CodeEntry(
+            ERROR,
+            "Cơ quan chưa tự chấm mục nào (bảng còn trống): chưa có gì để Tổ kiểm tra chấm lại; "
+            "hãy đợi bài nộp đã điền.",
+            title="(`dvcq review-copy`) bảng chưa tự chấm mục nào",
+            description="Bài nộp chưa có điểm tự chấm nào (mẫu còn trống), nên Tổ kiểm tra chưa "
+            "có gì để chấm lại. Hãy đợi cơ quan gửi bài đã điền.",
+        ),
+    }),
+    # --- completed workbooks: identity ------------------------------------------------------------
+    **_scoped("workbook", {
+        "unknown-rubric": CodeEntry(
+            ERROR,
+            "Tệp dùng bộ tiêu chí «{found}» mà bộ công cụ không biết; dùng --rubric để chỉ tệp bộ "
+            "tiêu chí.",
+            title="tệp ghi một bộ tiêu chí không có sẵn và không được chỉ bằng `--rubric`",
+            description="Tệp được tạo từ một bộ tiêu chí mà bộ công cụ không có sẵn (ví dụ bộ "
+            "riêng của tỉnh). Hãy chỉ tệp bộ tiêu chí đó bằng `--rubric`.",
+        ),
+        "rubric-mismatch": CodeEntry(
+            ERROR,
+            "Tệp được tạo từ bộ tiêu chí «{item}» phiên bản {found}, khác phiên bản đang dùng "
+            "{expected} (mã kiểm tra không khớp): hãy dùng mẫu của năm nay.",
+            title="phiên bản hoặc mã kiểm tra khác bộ tiêu chí đang dùng",
+            description="Tệp làm từ một phiên bản khác của bộ tiêu chí (mã kiểm tra không khớp), "
+            "ví dụ mẫu năm trước hoặc mẫu làm trước khi bộ tiêu chí được sửa, nên điểm không so "
+            "được với các cơ quan khác. Đề nghị cơ quan chấm lại trên mẫu của năm nay.",
+        ),
+        "year-mismatch": CodeEntry(
+            ERROR,
+            "Tệp là mẫu năm {found}, khác năm đánh giá {expected}: hãy dùng mẫu của năm "
+            "{expected}.",
+            title="năm của mẫu khác năm của đợt (`--year`)",
+            description="Tệp là mẫu của một năm khác năm đánh giá của đợt, thường do cơ quan dùng "
+            "lại bài năm trước. Đề nghị cơ quan chấm trên mẫu của năm đánh giá.",
+        ),
+        "round-rubric-other": CodeEntry(
+            ERROR,
+            "Tệp dùng bộ tiêu chí «{found}», khác bộ tiêu chí của đợt «{expected}»: không xếp "
+            "hạng chung được; hãy dùng đúng mẫu của đợt.",
+            title="(khi tổng hợp) tệp dùng bộ tiêu chí khác bộ của đợt",
+            description="Các bài nộp phải cùng một bộ tiêu chí thì mới xếp hạng chung được; tệp "
+            "này dùng bộ khác với bộ của đợt. Đề nghị cơ quan chấm lại trên đúng mẫu của đợt.",
+        ),
+        "agency-missing": CodeEntry(
+            ERROR, "Chưa ghi tên cơ quan, đơn vị (ô {cell}).",
+            title="chưa ghi tên cơ quan",
+            description="Ô tên cơ quan, đơn vị còn trống, nên không biết bài nộp của ai để tổng "
+            "hợp, xếp hạng. Đề nghị cơ quan ghi tên rồi gửi lại.",
+        ),
+        "template-modified": CodeEntry(
+            ERROR, "Mẫu đã bị sửa: {detail}.",
+            title="công thức, điểm chuẩn, nội dung mục hoặc cấu trúc dòng bị sửa, vùng tên bị xóa",
+            description="Phần của mẫu mà cơ quan không được sửa đã bị thay đổi (công thức, điểm "
+            "chuẩn, nội dung mục, thêm hay xóa dòng, vùng tên), nên điểm và tổng trong tệp không "
+            "còn đáng tin. Đề nghị cơ quan nhập lại điểm vào mẫu gốc chưa sửa.",
+        ),
+        "macros-foreign": CodeEntry(
+            WARNING,
+            "Tệp có macro không do dvcq_xl tạo: {detail}. Đừng bật macro (Enable Content) khi mở "
+            "tệp này trong Excel; điểm vẫn được đọc bình thường.",
+            title="tệp .xlsm có macro không do dvcq_xl tạo: đừng bật macro khi mở",
+            description="Tệp có macro lạ: mô-đun không do dvcq_xl tạo, mã trong ThisWorkbook hay "
+            "trong trang tính, hoặc mô-đun của dvcq_xl đã bị sửa. Macro có thể chạy lệnh bất kỳ "
+            "trên máy, nên đừng bật macro (Enable Content) khi mở tệp; điểm vẫn được đọc và kiểm "
+            "tra bình thường.",
+        ),
+        "macros-unreadable": CodeEntry(
+            WARNING,
+            "Không đọc được phần macro của tệp ({detail}). Đừng bật macro (Enable Content) khi mở "
+            "tệp này trong Excel; điểm vẫn được đọc bình thường.",
+            title="không đọc được phần macro (hỏng hoặc lớn bất thường): đừng bật macro khi mở",
+            description="Phần macro của tệp hỏng hoặc lớn bất thường nên không biết đó là macro "
+            "gì. Đừng bật macro (Enable Content) khi mở tệp; điểm vẫn được đọc bình thường.",
+        ),
+        "protection-removed": CodeEntry(
+            WARNING,
+            "Trang «{sheet}» đã bị bỏ khóa bảo vệ; các công thức và điểm chuẩn có thể đã bị sửa.",
+            title="trang chấm điểm bị bỏ khóa bảo vệ",
+            description="Khóa bảo vệ của trang chấm điểm đã bị gỡ, nên công thức và điểm chuẩn có "
+            "thể đã bị sửa. Bộ công cụ vẫn so công thức, điểm chuẩn với mẫu và báo chỗ bị sửa; "
+            "nên xem kỹ tệp này.",
+        ),
+    }),
+    # --- completed workbooks: entries -------------------------------------------------------------
+    **_scoped("workbook", {
+        "score-missing": CodeEntry(
+            ERROR, "Mục {item}: chưa nhập {what} (ô {cell}).",
+            title="mục cơ quan phải tự chấm còn trống",
+            description="Một mục cơ quan phải tự chấm còn để trống, nên bài chưa đủ để tổng hợp. "
+            "Hãy nhập điểm vào ô (nhập 0 nếu mục không đạt).",
+        ),
+        "score-not-number": CodeEntry(
+            ERROR, "Mục {item}: {what} «{found}» không phải là số{detail} (ô {cell}).",
+            title="chữ không phải số («5 điểm», «đạt»), hoặc bị Excel đổi thành ngày tháng",
+            description="Ô điểm chứa chữ không đọc được thành số (ví dụ «5 điểm», «đạt»), hoặc "
+            "Excel đã tự đổi số thành ngày tháng. Hãy nhập lại vào ô chỉ một con số.",
+        ),
+        "score-text": CodeEntry(
+            ERROR,
+            "Mục {item}: {what} «{found}» được nhập dạng chữ nên bảng không cộng vào tổng; hãy "
+            "nhập lại dạng số {expected} (ô {cell}).",
+            title="trong mẫu của bộ công cụ, «4,5» nhập dạng chữ: bảng không cộng ô này, phải "
+            "nhập lại dạng số",
+            description="Điểm được nhập dạng chữ (ví dụ dấu thập phân khác cài đặt của máy, hoặc "
+            "có dấu nháy đầu ô), nên công thức của bảng không cộng ô này và dòng «Tự chấm» báo "
+            "«sai kiểu». Hãy xóa ô rồi nhập lại dạng số.",
+        ),
+        "score-text-coerced": CodeEntry(
+            WARNING,
+            "Mục {item}: {what} «{found}» được nhập dạng chữ, đã đọc là {expected}; nên nhập lại "
+            "dạng số (ô {cell}).",
+            title="(tệp không theo mẫu, đọc theo bố cục) «4,5» hoặc «4.5» nhập dạng chữ, đã đọc "
+            "là 4,5",
+            description="Trong tệp không theo mẫu, một điểm được nhập dạng chữ nhưng đọc được "
+            "thành số, nên vẫn được tính. Nên nhập lại dạng số để chính bảng của cơ quan cộng "
+            "đúng.",
+        ),
+        "score-negative": CodeEntry(
+            ERROR, "Mục {item}: {what} {found} là số âm (ô {cell}).",
+            title="điểm âm",
+            description="Điểm nhập vào ô là số âm, trong khi mọi ô điểm (kể cả điểm trừ) nhận số "
+            "từ 0 đến điểm chuẩn. Hãy nhập lại.",
+        ),
+        "score-above-max": CodeEntry(
+            ERROR, "Mục {item}: {what} {found} vượt điểm chuẩn {expected} (ô {cell}).",
+            title="điểm vượt điểm chuẩn của mục",
+            description="Điểm nhập lớn hơn điểm chuẩn của mục, làm tổng điểm cao quá mức cho "
+            "phép. Hãy nhập lại điểm không quá điểm chuẩn.",
+        ),
+        "score-step": CodeEntry(
+            ERROR, "Mục {item}: {what} {found} không đúng bước điểm {expected} (ô {cell}).",
+            title="điểm không đúng bước điểm (ví dụ 4,3 khi bước 0,5)",
+            description="Mục chỉ được chấm theo bước điểm của bộ tiêu chí (ví dụ 0,25 hay 0,5), "
+            "điểm nhập không phải một bước điểm chẵn. Hãy nhập lại theo đúng bước điểm.",
+        ),
+        "condition-missing": CodeEntry(
+            ERROR, "Điều kiện «{item}»: chưa trả lời Có/Không (ô {cell}).",
+            title="điều kiện chưa trả lời Có/Không",
+            description="Một câu hỏi điều kiện (ví dụ có cán bộ bị kỷ luật trong năm hay không) "
+            "chưa được trả lời, mà câu trả lời có thể hạn chế xếp loại. Hãy chọn «Có» hoặc "
+            "«Không» trong ô.",
+        ),
+        "condition-invalid": CodeEntry(
+            ERROR,
+            "Điều kiện «{item}»: câu trả lời «{found}» không hợp lệ, chỉ nhận «Có» hoặc «Không» "
+            "(ô {cell}).",
+            title="câu trả lời điều kiện không phải «Có»/«Không»",
+            description="Câu trả lời của một điều kiện không phải «Có» hay «Không» (ví dụ «chưa», "
+            "«x»), nên không biết điều kiện có áp dụng không. Hãy chọn lại «Có» hoặc «Không» từ "
+            "danh sách trong ô.",
+        ),
+        "bonus-above-cap": CodeEntry(
+            WARNING,
+            "Tổng điểm thưởng {what} {found} vượt mức tối đa {expected} của bộ tiêu chí; tính "
+            "{expected} (ô {cell}).",
+            title="tổng điểm thưởng vượt mức tối đa của bộ tiêu chí: chỉ tính mức tối đa (dòng "
+            "«Tự chấm», «Tổ KT» đầu bảng cũng ghi)",
+            description="Tổng điểm thưởng vượt mức tối đa bộ tiêu chí cho phép; chỉ mức tối đa "
+            "được tính, và dòng «Tự chấm», «Tổ KT» ở đầu bảng cũng ghi như vậy. Tệp vẫn hợp lệ; "
+            "đây là lời nhắc rằng phần vượt không được cộng.",
+        ),
+        "penalty-below-floor": CodeEntry(
+            WARNING,
+            "Tổng điểm trừ {what} {found} vượt mức trừ tối đa {expected} của bộ tiêu chí; tính "
+            "{expected} (ô {cell}).",
+            title="tổng điểm trừ vượt mức trừ tối đa của bộ tiêu chí: chỉ trừ mức tối đa (dòng "
+            "«Tự chấm», «Tổ KT» đầu bảng cũng ghi)",
+            description="Tổng điểm trừ vượt mức trừ tối đa bộ tiêu chí quy định; chỉ trừ đến mức "
+            "tối đa, và dòng «Tự chấm», «Tổ KT» ở đầu bảng cũng ghi như vậy. Tệp vẫn hợp lệ; các "
+            "vi phạm vẫn được ghi đầy đủ.",
+        ),
+        "superior-only-filled": CodeEntry(
+            ERROR,
+            "Mục {item} do cấp trên chấm, cơ quan không tự chấm; đã nhập {found} (ô {cell}).",
+            title="cơ quan tự chấm mục dành cho cấp trên",
+            description="Mục này do cấp trên chấm, cơ quan không tự chấm và điểm của mục không "
+            "tính vào tổng tự chấm. Hãy xóa điểm cơ quan đã nhập ở ô đó.",
+        ),
+        "total-mismatch": CodeEntry(
+            ERROR, "{detail} trong tệp là {found}, tính lại từ các mục là {expected} (ô {cell}).",
+            title="điểm tổng/điểm tiêu chí tệp hiển thị khác điểm tính lại",
+            description="Tổng điểm hoặc điểm một tiêu chí hiển thị trong tệp khác với điểm cộng "
+            "lại từ các mục, thường do công thức bị sửa hoặc tệp chưa được tính lại. Đề nghị cơ "
+            "quan mở tệp bằng Excel để bảng tính lại, kiểm tra công thức rồi gửi lại.",
+        ),
+        "class-mismatch": CodeEntry(
+            ERROR, "Xếp loại {what} trong tệp là «{found}», tính lại là «{expected}» (ô {cell}).",
+            title="xếp loại tệp hiển thị khác xếp loại tính lại",
+            description="Xếp loại hiển thị trong tệp khác với xếp loại tính lại từ điểm và các "
+            "điều kiện, thường do công thức bị sửa hoặc tệp chưa được tính lại. Đề nghị cơ quan "
+            "mở tệp bằng Excel, kiểm tra rồi gửi lại.",
+        ),
+        "evidence-missing": CodeEntry(
+            ERROR,
+            "Mục {item}: tự chấm {found} điểm nhưng chưa ghi tài liệu kiểm chứng hoặc giải trình "
+            "(ô {cell}).",
+            title="điểm trên 0 nhưng thiếu tài liệu kiểm chứng (khi bộ tiêu chí yêu cầu)",
+            description="Bộ tiêu chí yêu cầu mục có điểm phải kèm tài liệu kiểm chứng hoặc giải "
+            "trình; mục này có điểm mà ô đó còn trống. Hãy ghi tên, số văn bản kiểm chứng hoặc "
+            "lời giải trình vào ô.",
+        ),
+        "review-reason-missing": CodeEntry(
+            ERROR,
+            "Mục {item}: Tổ kiểm tra chấm {found}, khác điểm tự chấm {expected}, nhưng chưa ghi "
+            "lý do (ô {cell}).",
+            title="Tổ kiểm tra chấm khác điểm tự chấm mà không ghi lý do",
+            description="Khi Tổ kiểm tra chấm khác điểm cơ quan tự chấm, lý do phải được ghi để "
+            "cơ quan biết và để đưa vào thông báo kết quả. Hãy ghi lý do ở cột «Lý do điều chỉnh».",
+        ),
+        "review-in-agency-copy": CodeEntry(
+            ERROR,
+            "Mục {item}: cột của Tổ kiểm tra trong bản của cơ quan có giá trị «{found}»; cơ quan "
+            "không nhập vào cột này (ô {cell}).",
+            title="bản của cơ quan có giá trị ở cột của Tổ kiểm tra",
+            description="Cột điểm của Tổ kiểm tra chỉ Tổ kiểm tra điền, trên bản chấm của mình; "
+            "trong bài nộp của cơ quan, cột này phải để trống. Đề nghị cơ quan xóa giá trị ở cột "
+            "đó rồi gửi lại.",
+        ),
+    }),
+}
+
+#: code -> (severity, Vietnamese message template): the view of :data:`CATALOGUE` that
+#: :func:`make` and the callers comparing severities use.
 MESSAGES: dict[str, tuple[str, str]] = {
-    # --- rubric (the province's decision as data) --------------------------------------------
-    "rubric-file-unreadable": (ERROR, "Không đọc được tệp bộ tiêu chí: {detail}"),
-    "rubric-syntax": (ERROR, "Tệp bộ tiêu chí sai cú pháp: {detail}"),
-    "rubric-field-missing": (ERROR, "Thiếu thông tin bắt buộc «{field}»."),
-    "rubric-field-invalid": (ERROR, "Giá trị «{found}» của «{field}» không hợp lệ: {detail}"),
-    "rubric-sheet-missing": (ERROR, "Thiếu trang tính «{sheet}» trong tệp bộ tiêu chí."),
-    "rubric-column-missing": (ERROR, "Trang «{sheet}» thiếu cột «{expected}» ở dòng tiêu đề."),
-    "rubric-no-items": (ERROR, "Bộ tiêu chí không có tiêu chí nào."),
-    "rubric-code-invalid": (
-        ERROR,
-        "Mã mục «{found}» không hợp lệ: mã gồm các số cách nhau bởi dấu chấm, ví dụ 1, 1.2, 9.2.1.",
-    ),
-    "rubric-code-duplicate": (ERROR, "Mã mục «{item}» bị trùng (đã có ở {expected})."),
-    "rubric-code-orphan": (ERROR, "Mục «{item}» không có mục cha «{expected}»."),
-    "rubric-too-deep": (
-        ERROR,
-        "Mục «{item}» sâu quá ba cấp dưới tiêu chí (tối đa 4 cấp mã, ví dụ 1.1.1.1).",
-    ),
-    "rubric-kind-unknown": (
-        ERROR,
-        "Mục «{item}»: loại «{found}» không có; dùng một trong: {expected}.",
-    ),
-    "rubric-kind-mixed": (
-        ERROR,
-        "Tiêu chí «{item}» trộn các loại điểm không cùng nhóm ({found}); điểm thưởng và điểm trừ "
-        "phải là tiêu chí riêng.",
-    ),
-    "rubric-max-invalid": (
-        ERROR,
-        "Mục «{item}»: điểm chuẩn «{found}» phải là số lớn hơn 0 và không quá {expected}.",
-    ),
-    "rubric-step-invalid": (
-        ERROR,
-        "Mục «{item}»: bước điểm «{found}» phải là số lớn hơn 0 và không quá {expected}.",
-    ),
-    "rubric-step-mismatch": (
-        ERROR,
-        "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
-    ),
-    "rubric-sum-mismatch": (
-        ERROR,
-        "Mục «{item}»: điểm chuẩn {found} khác tổng điểm chuẩn các mục con {expected}.",
-    ),
-    "rubric-bands-missing": (ERROR, "Bộ tiêu chí chưa có thang xếp loại."),
-    "rubric-band-invalid": (ERROR, "Mức xếp loại «{item}»: {detail}"),
-    "rubric-band-duplicate": (ERROR, "Mức xếp loại «{item}» bị trùng tên."),
-    "rubric-band-gap": (
-        ERROR,
-        "Thang xếp loại bị hở: «{item}» bắt đầu từ {found} nhưng mức dưới kết thúc ở {expected}.",
-    ),
-    "rubric-band-overlap": (
-        ERROR,
-        "Thang xếp loại bị chồng: «{item}» bắt đầu từ {found} nhưng mức dưới kết thúc ở {expected}.",
-    ),
-    "rubric-band-coverage": (ERROR, "Thang xếp loại không phủ hết điểm: {detail}"),
-    "rubric-condition-invalid": (ERROR, "Điều kiện «{item}»: {detail}"),
-    "rubric-rule-invalid": (ERROR, "Quy tắc «{field}»: {detail}"),
-    "rubric-unknown": (ERROR, "Không có bộ tiêu chí «{found}». Các bộ có sẵn: {expected}."),
-    "rubric-field-unknown": (
-        ERROR,
-        "Khóa «{found}» không có trong bộ tiêu chí (viết sai tên?); ở chỗ này dùng được: "
-        "{expected}.",
-    ),
-    "rubric-key-duplicate": (
-        ERROR,
-        "Khóa «{found}» được ghi hai lần trong cùng một phần (lần đầu ở {expected}); chỉ ghi một "
-        "lần.",
-    ),
-    "rubric-yaml-alias": (
-        ERROR,
-        "Tệp bộ tiêu chí dùng neo, tham chiếu hoặc gộp khóa của YAML («{found}»): bộ tiêu chí "
-        "không cần đến và bộ công cụ không nhận; hãy viết đầy đủ từng phần.",
-    ),
-    "rubric-too-large": (ERROR, "Tệp bộ tiêu chí quá lớn: {detail}."),
-    "rubric-too-many-rows": (
-        ERROR,
-        "Bảng chấm điểm của bộ tiêu chí này cần {found} dòng, quá mức tối đa {expected} dòng mà "
-        "bộ công cụ đọc lại được; hãy bớt số mục hoặc số điều kiện.",
-    ),
-    "rubric-excel-limit": (
-        ERROR,
-        "Bảng chấm điểm của bộ tiêu chí này vượt giới hạn của Excel: {detail}. Hãy chia bớt mục "
-        "con của một mục (tối đa 255), bớt mức xếp loại, điều kiện, hoặc rút ngắn tên mức xếp "
-        "loại.",
-    ),
-    "rubric-cell-formula": (
-        ERROR,
-        "Ô có công thức «{found}» {detail}; hãy nhập thẳng giá trị vào ô.",
-    ),
-    # --- roster ---------------------------------------------------------------------------------
-    "roster-unreadable": (ERROR, "Không đọc được danh sách cơ quan: {detail}"),
-    "roster-column-missing": (
-        ERROR,
-        "Danh sách cơ quan thiếu cột «{expected}» (cần các cột: Mã | Tên cơ quan | Khối).",
-    ),
-    "roster-empty": (ERROR, "Danh sách cơ quan không có dòng nào."),
-    "roster-row-invalid": (ERROR, "Dòng {line} của danh sách: {detail}"),
-    "roster-code-duplicate": (ERROR, "Mã cơ quan «{found}» bị trùng (đã có ở dòng {expected})."),
-    "roster-name-duplicate": (
-        ERROR,
-        "Tên cơ quan «{found}» ở dòng {line} trùng với dòng {expected} mà không có mã riêng để "
-        "phân biệt: nếu là hai cơ quan cùng tên, ghi cho mỗi cơ quan một mã khác nhau (cột Mã); "
-        "nếu là một cơ quan, xóa dòng thừa.",
-    ),
-    "roster-name-shared": (
-        WARNING,
-        "Tên cơ quan «{found}» có ở các dòng {expected}, phân biệt bằng mã ({detail}): bài nộp "
-        "của các cơ quan này phải dùng mẫu có ghi mã (dvcq template --roster), vì theo tên "
-        "không phân biệt được.",
-    ),
-    # --- reports --------------------------------------------------------------------------------
-    "report-input-folder": (
-        ERROR,
-        "{path} là một thư mục: báo cáo của cơ quan viết từ một bảng chấm điểm đã điền (một tệp "
-        ".xlsx), ví dụ: dvcq report agency nop/syt-2025-tu-cham.xlsx -o bao-cao-syt.docx.",
-    ),
-    # --- completed workbooks: the file ---------------------------------------------------------
-    "file-unreadable": (ERROR, "Không mở được tệp như một bảng tính Excel: {detail}."),
-    "file-encrypted": (
-        ERROR,
-        "Tệp được đặt mật khẩu mở tệp nên không đọc được; hãy gỡ mật khẩu (Tệp › Thông tin › "
-        "Bảo vệ sổ làm việc) rồi gửi lại.",
-    ),
-    "file-unsafe": (ERROR, "Tệp bị từ chối vì không an toàn: {detail}."),
-    "file-legacy-format": (
-        WARNING,
-        "Tệp định dạng Excel 97-2003 (.xls): đã đọc điểm nhưng không kiểm tra được công thức; "
-        "nên lưu lại dạng .xlsx.",
-    ),
-    "not-a-scoring-workbook": (
-        ERROR,
-        "Tệp không phải Bảng chấm điểm: không có thông tin của mẫu (các tên vùng dvcq_…) và "
-        "không nhận ra bố cục TT | Nội dung | Điểm chuẩn | Tự chấm.",
-    ),
-    "layout-matched": (
-        WARNING,
-        "Tệp không dùng mẫu của bộ công cụ; đã đọc theo bố cục (số thứ tự, nội dung, điểm "
-        "chuẩn) và đối chiếu với bộ tiêu chí «{found}». Nên dùng mẫu đã khóa.",
-    ),
-    "layout-row-unmatched": (
-        ERROR,
-        "Dòng {line} («{found}») không khớp mục nào của bộ tiêu chí.",
-    ),
-    "layout-item-missing": (
-        ERROR,
-        "Không tìm thấy dòng của mục {item} («{expected}») trong bảng.",
-    ),
-    "check-failed": (
-        ERROR,
-        "Bộ công cụ gặp lỗi nội bộ khi kiểm tra tệp này ({detail}); tệp chưa được kiểm tra, "
-        "hãy báo cho người quản trị kèm tệp.",
-    ),
-    "review-copy-of-review": (
-        ERROR,
-        "Tệp này đã là bản chấm của Tổ kiểm tra: hãy chấm tiếp trên chính tệp đó, không tạo bản "
-        "chấm từ bản chấm.",
-    ),
-    "review-copy-unfilled": (
-        ERROR,
-        "Cơ quan chưa tự chấm mục nào (bảng còn trống): chưa có gì để Tổ kiểm tra chấm lại; hãy "
-        "đợi bài nộp đã điền.",
-    ),
-    # --- completed workbooks: identity ---------------------------------------------------------
-    "unknown-rubric": (
-        ERROR,
-        "Tệp dùng bộ tiêu chí «{found}» mà bộ công cụ không biết; dùng --rubric để chỉ tệp bộ "
-        "tiêu chí.",
-    ),
-    "rubric-mismatch": (
-        ERROR,
-        "Tệp được tạo từ bộ tiêu chí «{item}» phiên bản {found}, khác phiên bản đang dùng "
-        "{expected} (mã kiểm tra không khớp): hãy dùng mẫu của năm nay.",
-    ),
-    "year-mismatch": (
-        ERROR,
-        "Tệp là mẫu năm {found}, khác năm đánh giá {expected}: hãy dùng mẫu của năm {expected}.",
-    ),
-    "round-rubric-other": (
-        ERROR,
-        "Tệp dùng bộ tiêu chí «{found}», khác bộ tiêu chí của đợt «{expected}»: không xếp hạng "
-        "chung được; hãy dùng đúng mẫu của đợt.",
-    ),
-    "agency-missing": (ERROR, "Chưa ghi tên cơ quan, đơn vị (ô {cell})."),
-    "template-modified": (ERROR, "Mẫu đã bị sửa: {detail}."),
-    "macros-foreign": (
-        WARNING,
-        "Tệp có macro không do dvcq_xl tạo: {detail}. Đừng bật macro (Enable Content) khi mở tệp "
-        "này trong Excel; điểm vẫn được đọc bình thường.",
-    ),
-    "macros-unreadable": (
-        WARNING,
-        "Không đọc được phần macro của tệp ({detail}). Đừng bật macro (Enable Content) khi mở "
-        "tệp này trong Excel; điểm vẫn được đọc bình thường.",
-    ),
-    "protection-removed": (
-        WARNING,
-        "Trang «{sheet}» đã bị bỏ khóa bảo vệ; các công thức và điểm chuẩn có thể đã bị sửa.",
-    ),
-    # --- completed workbooks: entries ----------------------------------------------------------
-    "score-missing": (ERROR, "Mục {item}: chưa nhập {what} (ô {cell})."),
-    "score-not-number": (
-        ERROR,
-        "Mục {item}: {what} «{found}» không phải là số{detail} (ô {cell}).",
-    ),
-    "score-text": (
-        ERROR,
-        "Mục {item}: {what} «{found}» được nhập dạng chữ nên bảng không cộng vào tổng; hãy "
-        "nhập lại dạng số {expected} (ô {cell}).",
-    ),
-    "score-text-coerced": (
-        WARNING,
-        "Mục {item}: {what} «{found}» được nhập dạng chữ, đã đọc là {expected}; nên nhập lại "
-        "dạng số (ô {cell}).",
-    ),
-    "score-negative": (ERROR, "Mục {item}: {what} {found} là số âm (ô {cell})."),
-    "score-above-max": (
-        ERROR,
-        "Mục {item}: {what} {found} vượt điểm chuẩn {expected} (ô {cell}).",
-    ),
-    "score-step": (
-        ERROR,
-        "Mục {item}: {what} {found} không đúng bước điểm {expected} (ô {cell}).",
-    ),
-    "condition-missing": (ERROR, "Điều kiện «{item}»: chưa trả lời Có/Không (ô {cell})."),
-    "condition-invalid": (
-        ERROR,
-        "Điều kiện «{item}»: câu trả lời «{found}» không hợp lệ, chỉ nhận «Có» hoặc «Không» "
-        "(ô {cell}).",
-    ),
-    "bonus-above-cap": (
-        WARNING,
-        "Tổng điểm thưởng {what} {found} vượt mức tối đa {expected} của bộ tiêu chí; tính "
-        "{expected} (ô {cell}).",
-    ),
-    "penalty-below-floor": (
-        WARNING,
-        "Tổng điểm trừ {what} {found} vượt mức trừ tối đa {expected} của bộ tiêu chí; tính "
-        "{expected} (ô {cell}).",
-    ),
-    "superior-only-filled": (
-        ERROR,
-        "Mục {item} do cấp trên chấm, cơ quan không tự chấm; đã nhập {found} (ô {cell}).",
-    ),
-    "total-mismatch": (
-        ERROR,
-        "{detail} trong tệp là {found}, tính lại từ các mục là {expected} (ô {cell}).",
-    ),
-    "class-mismatch": (
-        ERROR,
-        "Xếp loại {what} trong tệp là «{found}», tính lại là «{expected}» (ô {cell}).",
-    ),
-    "evidence-missing": (
-        ERROR,
-        "Mục {item}: tự chấm {found} điểm nhưng chưa ghi tài liệu kiểm chứng hoặc giải trình "
-        "(ô {cell}).",
-    ),
-    "review-reason-missing": (
-        ERROR,
-        "Mục {item}: Tổ kiểm tra chấm {found}, khác điểm tự chấm {expected}, nhưng chưa ghi lý "
-        "do (ô {cell}).",
-    ),
-    "review-in-agency-copy": (
-        ERROR,
-        "Mục {item}: cột của Tổ kiểm tra trong bản của cơ quan có giá trị «{found}»; cơ quan "
-        "không nhập vào cột này (ô {cell}).",
-    ),
+    code: (entry.severity, entry.message) for code, entry in CATALOGUE.items()
 }
 
 
@@ -430,3 +821,61 @@ class Report(HasFindings):
             "warnings": len(self.warnings),
             "findings": [f.to_dict() for f in sorted(self.findings)],
         }
+
+
+# --- the README's code tables ---------------------------------------------------------------------
+
+SEVERITY_LABELS = {ERROR: "lỗi", WARNING: "cảnh báo"}
+
+#: a generated table in the README: ``<!-- codes:begin SCOPE ... -->`` … ``<!-- codes:end -->``
+#: (a blank line ends the table before the closing comment, as Markdown renderers need)
+_README_BLOCK = re.compile(r"(<!-- codes:begin ([a-z ]+) -->\n)(.*?)\n?(<!-- codes:end -->)",
+                           re.S)
+
+
+def readme_table(*scopes: str) -> str:
+    """The README's markdown table (``| `code` | lỗi | title |``) of the codes of ``scopes``
+    (default: completed workbooks), in catalogue order, ending with a newline."""
+    scopes = scopes or ("workbook",)
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ValueError(f"unknown scope(s) {unknown}; the scopes are {SCOPES}")
+    rows = [f"| `{code}` | {SEVERITY_LABELS[e.severity]} | {e.title} |"
+            for code, e in CATALOGUE.items() if e.scope in scopes]
+    return "\n".join(["| mã | mức | nghĩa |", "|---|---|---|", *rows]) + "\n"
+
+
+def readme_blocks(text: str) -> list[tuple[tuple[str, ...], str]]:
+    """(scopes, content) of every generated table block of a README's ``text``."""
+    return [(tuple(m.group(2).split()), m.group(3)) for m in _README_BLOCK.finditer(text)]
+
+
+def update_readme(text: str) -> str:
+    """``text`` with every generated table block rewritten from the catalogue."""
+    return _README_BLOCK.sub(
+        lambda m: m.group(1) + readme_table(*m.group(2).split()) + "\n" + m.group(4),
+        text)
+
+
+def _main(argv: list[str]) -> int:
+    if argv[:1] == ["--update"] and len(argv) == 2:
+        path = Path(argv[1])
+        text = path.read_text(encoding="utf-8")
+        if not readme_blocks(text):
+            print(f"{path}: no <!-- codes:begin SCOPE --> block", file=sys.stderr)
+            return 2
+        new = update_readme(text)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+        print(f"{path}: {'updated' if new != text else 'up to date'}")
+        return 0
+    if all(a in SCOPES for a in argv):
+        sys.stdout.write(readme_table(*argv))
+        return 0
+    print(f"usage: python -m dvcq_xl.findings [{' | '.join(SCOPES)} ...] | --update README.md",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_main(sys.argv[1:]))
