@@ -20,17 +20,17 @@ import types
 _PUBLIC = {
     "annotate": "annotate", "annotate_results": "annotate",
     "CHECKS": "checks", "run_checks": "checks",
-    "Consolidation": "consolidate", "ConsolidationError": "consolidate", "Unit": "consolidate",
+    "Consolidation": "consolidate", "Unit": "consolidate",
     "consolidate": "consolidate",
     "write_control_workbook": "excel",
     "DvcqError": "errors", "OutputError": "errors", "RosterError": "errors",
     "RubricError": "errors", "WorkbookError": "errors",
-    "MESSAGES": "findings", "Finding": "findings", "Report": "findings",
+    "MESSAGES": "findings", "CATALOGUE": "findings", "Finding": "findings", "Report": "findings",
     "resolve_rubric": "generate", "review_copy": "generate", "templates_for_roster": "generate",
     "CheckReport": "intake", "FileResult": "intake", "check_file": "intake",
     "check_paths": "intake", "check_workbook": "intake",
     "write_ranking": "ranking",
-    "ReportError": "reports", "Settings": "reports", "load_settings": "reports",
+    "Settings": "reports", "load_settings": "reports",
     "write_agency_report": "reports", "write_reports": "reports",
     "WorkbookIR": "reader", "read_ranking_rows": "reader", "read_workbook": "reader",
     "read_roster": "roster", "write_roster": "roster",
@@ -41,6 +41,8 @@ _PUBLIC = {
     "Agency": "template", "Fill": "template", "contract_names": "template",
     "render_template": "template",
     "vba_project": "vba",
+    "Ranked": "workflow", "rank": "workflow", "make_templates": "workflow",
+    "InputError": "errors", "ConsolidationError": "errors", "ReportError": "errors",
 }
 
 
@@ -82,10 +84,12 @@ __all__ = [
     "Consolidation", "ConsolidationError", "Unit", "consolidate", "write_ranking",
     "read_ranking_rows", "ReportError", "Settings", "load_settings", "write_reports",
     "write_agency_report",
-    "Agency", "Band", "Condition", "Decision", "DvcqError", "Fill", "Finding", "Item", "MESSAGES",
+    "Agency", "Band", "CATALOGUE", "Condition", "Decision", "DvcqError", "Fill", "Finding", "Item",
+    "MESSAGES",
     "OutputError", "Report", "RosterError", "Rubric", "RubricError", "Rules", "Score",
     "WorkbookError", "WorkbookIR", "build_rubric", "builtin_ids", "builtin_rubric",
     "contract_names", "export_rubric_workbook", "load_rubric", "load_rubric_workbook",
     "read_roster", "read_workbook", "render_template", "resolve_rubric", "review_copy",
     "templates_for_roster", "write_roster", "write_control_workbook", "vba_project",
+    "InputError", "Ranked", "rank", "make_templates",
 ]

@@ -99,10 +99,8 @@ def parse_answer(raw: Any) -> tuple[str, bool | None]:
 
 
 def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
-    """The scores of one column, leaf by leaf (superior-only leaves included)."""
-    key = ("entries", rubric.hash, column)
-    if key in ir.memo:  # several checks ask for the same column
-        return ir.memo[key]
+    """The scores of one column, leaf by leaf (superior-only leaves included): built here and
+    only here, from the IR, which is never written to."""
     out = []
     for leaf in rubric.leaves():
         name = entry_name(column, leaf.key)
@@ -112,7 +110,6 @@ def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
         if status == COERCED and ir.has_metadata:
             status, number, detail = TEXT_IN_TEMPLATE, None, num(number)
         out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
-    ir.memo[key] = out
     return out
 
 

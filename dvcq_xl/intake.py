@@ -295,13 +295,13 @@ def identify(ir: WorkbookIR, rubrics: Sequence[Rubric] = ()) -> tuple[Rubric | N
 def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = None
                    ) -> FileResult:
     """Identify a read workbook and run every check on it."""
-    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size, ir=ir)
     findings = list(ir.notes)
     if ir.has_metadata:
         rubric, problems = identify(ir, rubrics)
-    else:
+    else:  # a sheet made by hand: its cells named by the layout they are in
         candidates = list(rubrics) or [builtin_rubric(i) for i in builtin_ids()]
-        rubric, problems = match_layout(ir, candidates)
+        ir, rubric, problems = match_layout(ir, candidates)
+    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size, ir=ir)
     findings += problems
     result.agency = ir.text(AGENCY_NAME)
     result.agency_code = ir.text(AGENCY_CODE)

@@ -11,7 +11,7 @@ their location.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Any, Sequence
 
@@ -187,25 +187,27 @@ def _match(ir: WorkbookIR, header: Header, rubric: Rubric) -> _Match:
     return result
 
 
-def match_layout(ir: WorkbookIR, candidates: Sequence[Rubric]) -> tuple[Rubric | None,
-                                                                       list[Finding]]:
-    """Match a sheet without metadata to the best of ``candidates``; name its cells in ``ir``.
+def match_layout(ir: WorkbookIR, candidates: Sequence[Rubric]
+                 ) -> tuple[WorkbookIR, Rubric | None, list[Finding]]:
+    """Match a sheet without metadata to the best of ``candidates``.
 
-    Returns the rubric and the findings (a ``layout-matched`` warning, unmatched rows, missing
-    items), or ``(None, [not-a-scoring-workbook])``.
+    Returns the workbook with its cells named by the contract (a new IR: the one read is not
+    changed), the rubric and the findings (a ``layout-matched`` warning, unmatched rows, missing
+    items) — or the IR as read, ``None`` and ``[not-a-scoring-workbook]``.
     """
     header = find_header(ir)
     if header is None or not candidates:
-        return None, [make("not-a-scoring-workbook", path=ir.path)]
+        return ir, None, [make("not-a-scoring-workbook", path=ir.path)]
     matches = [_match(ir, header, rubric) for rubric in candidates]
     best = max(matches, key=lambda m: m.leaves_matched())
     if best.leaves_matched() < MIN_SHARE * len(best.rubric.leaves()):
-        return None, [make("not-a-scoring-workbook", path=ir.path, sheet=header.sheet)]
-    _name_cells(ir, header, best)
-    return best.rubric, _findings(ir, header, best)
+        return ir, None, [make("not-a-scoring-workbook", path=ir.path, sheet=header.sheet)]
+    named = replace(ir, cells={**ir.cells, **_named_cells(ir, header, best)},
+                    layout_matched=True)
+    return named, best.rubric, _findings(named, header, best)
 
 
-def _name_cells(ir: WorkbookIR, header: Header, m: _Match) -> None:
+def _named_cells(ir: WorkbookIR, header: Header, m: _Match) -> dict[str, Cell]:
     sheet, cols = header.sheet, header.columns
     grid = ir.sheets[sheet]
 
@@ -249,8 +251,7 @@ def _name_cells(ir: WorkbookIR, header: Header, m: _Match) -> None:
         names[AGENCY_NAME] = agency
     if year is not None:
         names[YEAR] = year
-    ir.cells.update(names)
-    ir.layout_matched = True
+    return names
 
 
 _AGENCY_LABEL = re.compile(r"^(tên\s+)?(cơ quan|đơn vị|địa phương)[^:]*:?\s*(.*)$", re.I)

@@ -114,7 +114,6 @@ class WorkbookIR:
     #: VBA module name -> source text, for a macro-enabled file (None: the file has no macros)
     macros: dict[str, str] | None = None
     notes: list[Finding] = field(default_factory=list)  # warnings raised while reading
-    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data
 
     # --- by name ---------------------------------------------------------------------------
     def value(self, name: str, default: Any = None) -> Any:
