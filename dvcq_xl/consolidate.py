@@ -265,7 +265,8 @@ class Rejected:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "agency": self.agency, "codes": self.codes,
-                "messages": [f.message for f in self.findings if f.severity == ERROR]}
+                "messages": [f.message for f in self.findings if f.severity == ERROR],
+                "findings": [f.to_dict(within_file=True) for f in self.findings]}
 
 
 @dataclass(frozen=True)

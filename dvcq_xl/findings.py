@@ -714,13 +714,19 @@ class Finding:
     def __lt__(self, other: "Finding") -> bool:
         return self.sort_key() < other.sort_key()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: _json_safe(v) for k, v in asdict(self).items()}
+    def to_dict(self, *, within_file: bool = False) -> dict[str, Any]:
+        """The one JSON form of a finding (``--json``); ``within_file``: without the path and
+        line, for a finding listed under its file."""
+        d = {k: _json_safe(v) for k, v in asdict(self).items()}
+        return {k: d[k] for k in IN_FILE} if within_file else d
 
     def __str__(self) -> str:
         where = self.location
         return f"[{self.code}] {where}: {self.message}" if where else f"[{self.code}] {self.message}"
 
+
+#: the keys of a finding listed under its file (``dvcq check --json``)
+IN_FILE = ("code", "severity", "sheet", "cell", "item", "found", "expected", "message")
 
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 

@@ -102,14 +102,8 @@ class FileResult(HasFindings):
             "review_total": self.review_total,
             "self_class": self.self_class,
             "review_class": self.review_class,
-            "findings": [_finding_dict(f) for f in self.findings],
+            "findings": [f.to_dict(within_file=True) for f in self.findings],
         }
-
-
-def _finding_dict(f: Finding) -> dict[str, Any]:
-    d = f.to_dict()
-    return {k: d[k] for k in ("code", "severity", "sheet", "cell", "item", "found", "expected",
-                              "message")}
 
 
 @dataclass
