@@ -503,7 +503,26 @@ def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
         wb.define_name(ranking_name(str(k)), f"='{quoted}'!$A$1")
     for key, title in SHEET_NAMES.items():  # so that the report stage reads these sheets too
         wb.define_name(ranking_sheet(key), f"='{title}'!$A$1")
+    _data(wb, ws, c, column=3)
     ws.hide()
+
+
+#: characters of the consolidation's JSON per cell (a cell holds 32,767 at most)
+DATA_CHUNK = 30_000
+
+
+def _data(wb, ws, c: Consolidation, column: int) -> None:
+    """The consolidation as data (its ``to_dict()`` JSON, the same as ``--json``) in the hidden
+    sheet, cut into cells: what the toolkit computed is read back from here, never parsed out of
+    the visible sheets' notes."""
+    import json
+
+    text = json.dumps(c.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    chunks = [text[i:i + DATA_CHUNK] for i in range(0, len(text), DATA_CHUNK)] or [""]
+    for r, chunk in enumerate(chunks):
+        ws.write_string(r, column, chunk)
+    letter = chr(ord("A") + column)
+    wb.define_name(ranking_name("data"), f"='{META}'!${letter}$1:${letter}${len(chunks)}")
 
 
 __all__ = ["write_ranking", "weakest_items", "sheet_title", "RANKING_COLUMNS", "RANKING_PREFIX"]

@@ -40,6 +40,7 @@ from .contract import (
     is_contract_name,
     is_input_name,
     ranking_facts,
+    ranking_name,
     ranking_sheet,
     ranking_sheet_number,
     result_name,
@@ -849,6 +850,9 @@ class RankingBook:
     #: the item-by-unit matrix: unit key (:func:`ranking_key`) -> one entry per matrix row of
     #: that key, in sheet order -> item code -> (self points, final points)
     matrix: dict[str, list[dict[str, tuple[Any, Any]]]] = field(default_factory=dict)
+    #: the consolidation as the toolkit computed it (``Consolidation.to_dict()``), from the
+    #: hidden sheet; {} for a workbook of an older version or when it was damaged
+    data: dict[str, Any] = field(default_factory=dict)
 
     def table(self, sheet: str, starts: str = "") -> list[dict[str, Any]]:
         """Rows of the first table on ``sheet`` whose title starts with ``starts``."""
@@ -922,7 +926,29 @@ def read_ranking(path: str | Path) -> RankingBook:
             units += [r for r in rows if nfc(r.get("Tên cơ quan") or "")]
     matrix_cell = ir.cells.get(ranking_sheet("matrix"))
     matrix = _matrix(ir.sheets.get(matrix_cell.sheet, {})) if matrix_cell else {}
-    return RankingBook(str(path), meta, units, tables, matrix)
+    return RankingBook(str(path), meta, units, tables, matrix, _ranking_data(ir))
+
+
+def _ranking_data(ir: WorkbookIR) -> dict[str, Any]:
+    """The JSON the ranking workbook carries in its hidden sheet (cut into cells), or {}."""
+    import json
+
+    cell = ir.cells.get(ranking_name("data"))
+    grid = ir.sheets.get(cell.sheet, {}) if cell is not None else {}
+    if cell is None:
+        return {}
+    letters, first = _split(cell.ref)
+    parts = []
+    row = first
+    while isinstance(grid.get(f"{letters}{row}", Cell("", "")).value, str):
+        parts.append(grid[f"{letters}{row}"].value)
+        row += 1
+    try:
+        data = json.loads("".join(parts))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
 
 
 def _matrix(grid: dict[str, Cell]) -> dict[str, list[dict[str, tuple[Any, Any]]]]:

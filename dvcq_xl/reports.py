@@ -25,7 +25,7 @@ from .findings import comma, make
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, input_problem,
                      os_message, safe_filename)
 from .ranking import USED
-from .reader import RankingBook, read_ranking
+from .reader import RankingBook, ranking_key, read_ranking
 from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
 
 PLACEHOLDER = "…"
@@ -362,6 +362,32 @@ def _timeliness(submitted: list[dict[str, Any]], deadline: date | None
     return on_time, late
 
 
+def _class_changes(book: RankingBook) -> list[str]:
+    """«Sở X (Hoàn thành tốt → Hoàn thành xuất sắc)» for the units whose class changed since last
+    year. What the toolkit computed (last year's class) comes from the data the workbook carries;
+    what the officer may have corrected by hand in the visible sheets (the name, the class of this
+    year) wins over it. A workbook of an older version, without that data, gives its notes."""
+    units = book.data.get("units")
+    if not isinstance(units, list):
+        return [f"{nfc(r.get('Tên cơ quan'))} "
+                f"({nfc(r.get('Ghi chú')).split('So với năm trước: ')[1].split(';')[0]})"
+                for r in book.units if "So với năm trước: " in nfc(r.get("Ghi chú"))
+                and "→" in nfc(r.get("Ghi chú"))]
+    shown = {book.key(r): r for r in book.units}
+    out = []
+    for unit in units:
+        if not isinstance(unit, dict) or not unit.get("previous_class"):
+            continue
+        row = shown.get(ranking_key(unit.get("agency_code"), unit.get("agency")))
+        if row is None:
+            continue
+        now = nfc(row.get("Xếp loại"))
+        before = nfc(unit["previous_class"])
+        if before and now and before != now:
+            out.append(f"{nfc(row.get('Tên cơ quan'))} ({before} → {now})")
+    return out
+
+
 def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     """Everything the summary report prints, from the ranking workbook as the officer left it."""
     if not book.units:
@@ -380,9 +406,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     missing = book.table("Chưa nộp - bị từ chối", "1.")
     rejected = book.table("Chưa nộp - bị từ chối", "2.")
     weakest = book.table("Thống kê", "Các nội dung")[:5]
-    previous = [f"{nfc(r.get('Tên cơ quan'))} ({nfc(r.get('Ghi chú')).split('So với năm trước: ')[1].split(';')[0]})"
-                for r in book.units if "So với năm trước: " in nfc(r.get("Ghi chú"))
-                and "→" in nfc(r.get("Ghi chú"))]
+    previous = _class_changes(book)
     sources = book.table("Nguồn dữ liệu")
     # the Tổ kiểm tra's review copies are not submissions: neither received from an agency nor
     # on time or late (the team saves them after the deadline, by design)

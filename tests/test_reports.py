@@ -7,6 +7,7 @@ import unicodedata
 import zipfile
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -594,3 +595,28 @@ def test_the_summary_says_why_an_agency_that_sent_a_file_has_none_valid(tmp_path
     text = _text(Document(summary))
     assert "Sở Beta (có tệp không đọc được: sb-2025.ods)" in text
     assert "Sở Cam;" in text or "Sở Cam)" in text
+
+
+def test_last_years_class_comes_from_the_data_and_the_officers_name_wins(ranking, tmp_path):
+    """The summary's «So với năm trước» is built from what the toolkit computed (carried as data
+    in the ranking), with the name as the officer corrected it in the visible sheet."""
+    from openpyxl import load_workbook
+
+    last = tmp_path / "nam-truoc.xlsx"
+    wb = load_workbook(ranking)
+    ws = wb[wb.sheetnames[0]]
+    row = next(r for r in ws.iter_rows() if r[2].value == "Sở Alpha")
+    row[8].value = "Hoàn thành tốt"  # last year's class
+    sheet, ref = next(iter(wb.defined_names["dvcq_ranking_year"].destinations))
+    wb[sheet][ref.replace("$", "")] = 2024
+    wb.save(last)
+    inbox = Path(ranking).parent / "nop"
+    this_year = write_ranking(consolidate([inbox], previous=last, jobs=1), tmp_path / "xh.xlsx")
+    wb = load_workbook(this_year)
+    ws = wb[wb.sheetnames[0]]
+    row = next(r for r in ws.iter_rows() if r[2].value == "Sở Alpha")
+    row[2].value = "Sở Alpha tỉnh"  # the officer corrects the name
+    row[10].value = "Ghi chú sửa tay, không nhắc năm trước"
+    wb.save(this_year)
+    summary = write_reports(this_year, tmp_path / "bc")[0]
+    assert "Sở Alpha tỉnh (Hoàn thành tốt → Hoàn thành xuất sắc)" in _text(Document(summary))
