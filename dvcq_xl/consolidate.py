@@ -34,42 +34,24 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
 from .errors import ConsolidationError, DvcqError
-from .findings import ERROR, Finding, comma, make
+from .findings import ERROR, Finding, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
 from .output import ascii_slug
 from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
                      builtin_ids, nfc)
 from .template import REVIEW, Agency
+from .text import comma, points_text, sort_key
 
 NO_BLOCK = "Chưa phân khối"
 _EPS = 1e-6
 
 
 # --- names: collation and matching ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _collator():
-    try:
-        import icu  # PyICU (pyicu-wheels): CLDR's Vietnamese tailoring
-
-        collator = icu.Collator.createInstance(icu.Locale("vi_VN"))
-        return collator.getSortKey
-    except ImportError:  # platforms without an ICU wheel: the Unicode Collation Algorithm
-        import pyuca
-
-        return pyuca.Collator().sort_key
-
-
-def sort_key(text: str):
-    """Vietnamese alphabetical order (a < ă < â < b … d < đ …), not code-point order."""
-    return _collator()(nfc(text))
 
 
 #: abbreviations written either way in names of agencies (after lower-casing)
@@ -419,11 +401,6 @@ def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name:
     note = (f"Có tiêu chí dưới {_percent(rules.criterion_floor)} số điểm ({'; '.join(low)}): "
             f"xếp loại tối đa «{rules.criterion_floor_class}»")
     return capped, [note]
-
-
-def points_text(value: float | None) -> str:
-    """Points in a note or on the terminal: "94,5"; "—" when there are none."""
-    return "—" if value is None else comma(value)
 
 
 def _percent(share: float) -> str:

@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .text import points
 from .rubric import (
     BONUS,
     CAP_CLASS,
@@ -544,10 +545,6 @@ def bands_text(rubric: Rubric) -> str:
             parts.append(f"{band.name}: từ {points(band.min_points)} đến dưới "
                          f"{points(band.max_points)} điểm")
     return "; ".join(parts)
-
-
-def points(value: float) -> str:
-    return str(num(value)).replace(".", ",")
 
 
 @per_rubric

@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .text import QUOTED_MAX, comma  # noqa: F401 - comma: public here too
+from .text import quoted as _fmt
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -752,24 +755,6 @@ def make(code: str, **fields: Any) -> Finding:
     values = {k: ("" if v is None else _fmt(v)) for k, v in fields.items()}
     message = template.format_map(_Defaults(values))
     return Finding(code=code, severity=severity, message=message, **names)
-
-
-def comma(value: float) -> str:
-    """A number as Vietnamese text writes it: 94.5 -> "94,5", 95.0 -> "95"."""
-    return f"{value:g}".replace(".", ",")
-
-
-#: what a message quotes of a value at most (a cell may hold 32,767 characters)
-QUOTED_MAX = 120
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, float):
-        return comma(value)
-    text = str(value)
-    return text if len(text) <= QUOTED_MAX else text[:QUOTED_MAX - 1] + "…"
 
 
 def _json_safe(value: Any) -> Any:

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+from .text import cell_number as _score
 from .contract import ranking_name, ranking_sheet
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
@@ -147,13 +148,6 @@ def _titles(ws, st: _Styles, c: Consolidation, title: str, width: int, sub: str 
                        "bản gốc; xếp loại chỉ để tham khảo.", st.warning)
         row += 1
     return row + 1
-
-
-def _score(value: float | None) -> float | int | None:
-    if value is None:
-        return None
-    value = round(value, 6)
-    return int(value) if float(value).is_integer() else value
 
 
 def write_ranking(c: Consolidation, path: str | Path) -> Path:

@@ -18,10 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .text import signed, vn_number
 from .contract import AGENCY_SYMBOL, entry_name
 from .consolidate import leaf_label
 from .errors import ReportError
-from .findings import comma, make
+from .findings import make
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, input_problem,
                      os_message, safe_filename)
 from .ranking import USED
@@ -221,22 +222,6 @@ def _date(value: Any, path: Path | str) -> date:
 
 
 # --- numbers and words -----------------------------------------------------------------------
-
-
-def vn_number(value: Any) -> str:
-    """94.5 -> "94,5"; 95.0 -> "95"; None -> "" (the Vietnamese decimal comma of prose)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    value = round(float(value), 2)
-    return str(int(value)) if value.is_integer() else comma(value)
-
-
-def signed(value: Any) -> str:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value == 0:
-        return vn_number(value) if value not in (None, "") else ""
-    return ("+" if value > 0 else "") + vn_number(value)
 
 
 def roman(n: int) -> str:

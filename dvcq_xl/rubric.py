@@ -18,7 +18,6 @@ import json
 import math
 import re
 import stat
-import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -28,6 +27,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
+from .text import nfc, num  # noqa: F401 - part of this module's API too
 from .errors import RubricError, YamlProblem, YamlRefused, rubric_error
 from .findings import Finding, make
 
@@ -102,20 +102,6 @@ _CODE = re.compile(r"^\d+(\.\d+)*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COND_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _EPS = 1e-9
-
-
-def nfc(text: Any) -> str:
-    """Text as users must see it: NFC, trimmed, inner whitespace runs folded."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFC", str(text))
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def num(value: float) -> float | int:
-    """A point value as it should be written: 5 not 5.0, 4.5 as is."""
-    value = round(float(value), 9)
-    return int(value) if value.is_integer() else value
 
 
 def is_multiple(value: float, step: float) -> bool:

@@ -354,7 +354,7 @@ def test_collation_falls_back_to_the_unicode_collation_algorithm(monkeypatch):
     import builtins
     import importlib
 
-    module = importlib.import_module("dvcq_xl.consolidate")  # the package exports a function
+    module = importlib.import_module("dvcq_xl.text")  # where the sort order lives
 
     real_import = builtins.__import__
 
