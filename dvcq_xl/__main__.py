@@ -4,6 +4,7 @@ traceback)."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 INTERRUPTED = "Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn."
@@ -16,7 +17,16 @@ def run() -> None:
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
-    main()
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code == 130:  # interrupted, and said so: leave at once
+            # nothing half-written is left to finish (outputs are atomic); the interpreter's own
+            # exit could wait on the queues of reading processes that were just stopped
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise
 
 
 if __name__ == "__main__":

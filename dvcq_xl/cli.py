@@ -83,6 +83,9 @@ def handles_errors(func):
             err.print(f"[bold red]Lỗi:[/] {_t(where)}{os_message(exc)}.", soft_wrap=True)
             sys.exit(2)
         except KeyboardInterrupt:
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # once said, a second Ctrl-C waits
             err.print(INTERRUPTED, markup=False)
             sys.exit(130)
 

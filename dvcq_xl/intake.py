@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from concurrent.futures import ProcessPoolExecutor
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -382,6 +382,22 @@ def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | Non
     return result
 
 
+def _worker_start() -> None:
+    """A reading process: Ctrl-C is the command's to handle (the workers are stopped by it, not
+    interrupted in the middle of a queue), and on Linux a worker ends with its parent, even one
+    killed with -9."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def _check_one(args: tuple) -> FileResult:
     path, rubrics, year = args
     return check_file(path, rubrics, year)
@@ -409,13 +425,26 @@ def check_paths(
     jobs = jobs or os.cpu_count() or 1
     tasks = [(str(p), tuple(rubrics), year) for p in files]
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+        import multiprocessing
+
+        pool = multiprocessing.Pool(min(jobs, len(files)), initializer=_worker_start)
+        try:
             # big chunks cost fewer round trips; small enough that the progress bar moves
             chunk = max(1, min(32, len(tasks) // (jobs * 8)))
-            for result in pool.map(_check_one, tasks, chunksize=chunk):
+            for result in pool.imap(_check_one, tasks, chunksize=chunk):
                 report.files.append(result)
                 if progress:
                     progress(result)
+        except BaseException:
+            # Ctrl-C, or an error: no worker may outlive the command. The workers are killed,
+            # not asked to stop: a polite shutdown can wait for ever on a queue they hold.
+            for worker in getattr(pool, "_pool", []):
+                if worker.is_alive():
+                    worker.kill()
+            pool.terminate()  # its threads and queues, now that no worker holds them
+            raise
+        pool.close()
+        pool.join()
     else:
         for task in tasks:
             result = _check_one(task)

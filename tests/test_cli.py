@@ -585,6 +585,9 @@ def test_ctrl_c_while_a_command_works_says_so_and_exits_130(monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "builtin_rubrics", interrupted)
+    import signal
+
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # keep pytest's own Ctrl-C
     result = CliRunner().invoke(main, ["rubrics"])
     assert result.exit_code == 130 and INTERRUPTED in result.output
     assert not isinstance(result.exception, NameError)
@@ -669,3 +672,43 @@ def test_settings_of_the_wrong_shape_are_refused_in_vietnamese(round_folder, tex
     result = run("report", "nam-truoc.xlsx", "-o", "bc", "--settings", "cai-dat.yaml")
     assert result.exit_code == 2 and words in result.output, result.output
     assert not any(w in result.output for w in ("while scanning", "constructor", "codec"))
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_stopping_a_parallel_round_leaves_no_process_and_no_traceback(tmp_path, how):
+    """Ctrl-C (or kill -9) while several processes read: the command ends, says so (Ctrl-C),
+    and none of its reading processes outlives it, waiting on a queue for ever."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import make_filled
+
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    first = make_filled(builtin_rubric("bac-giang-274-2017"), inbox / "a0.xlsx")
+    for i in range(1, 160):
+        shutil.copyfile(first, inbox / f"a{i}.xlsx")
+    marker = f"xh-{tmp_path.name}.xlsx"  # the workers' command line too: found by it
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    script = ("import sys; from dvcq_xl.__main__ import run; "
+              f"sys.argv[1:] = ['consolidate', 'nop', '--jobs', '2', '-o', '{marker}']; run()")
+    proc = subprocess.Popen([sys.executable, "-c", script, marker], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if line.rstrip().endswith("dvcq_xl.intake"):
+            break
+    time.sleep(0.8)  # reading has begun
+    proc.send_signal(getattr(signal, how))
+    _out, err = proc.communicate(timeout=60)
+    time.sleep(1.0)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    assert left == [], f"{len(left)} process(es) left"
+    if how == "SIGINT":
+        assert proc.returncode in (130, 0, 1) and "Traceback" not in err, err[-2000:]
+        if proc.returncode == 130:
+            assert "Đã dừng theo yêu cầu" in err
