@@ -15,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from .contract import RESULT_SHEET
 from .errors import OutputError
 from .findings import ERROR, Finding
 from .intake import UNREADABLE, FileResult
 from .output import atomic_path, cell_text, ensure_dir, refuse_inside, safe_filename
 from .reader import XLS
 
-RESULT_SHEET = "Kết quả kiểm tra"
 RED = "FFC7CE"
 AMBER = "FFEB9C"
 
@@ -101,7 +101,7 @@ def annotate(result: FileResult, out: str | Path, inputs: Iterable[str | Path] =
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is listing
     with atomic_path(out, inputs=[result.path, *inputs], suffixes=(".xlsx", ".xlsm"),
-                     what="đánh dấu lỗi") as tmp:
+                     what="đánh dấu lỗi", kind="marked") as tmp:
         wb.save(tmp)
     return Path(out)
 

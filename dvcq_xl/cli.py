@@ -8,7 +8,6 @@ traceback).
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -35,6 +34,7 @@ from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
 from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, Agency, render_template
+from .text import json_text
 from .workflow import check_ranking_output, make_templates, rank
 
 # click's own messages, help and usage lines in Vietnamese; before the commands below exist
@@ -159,7 +159,7 @@ def rubric_check(file: str, as_json: bool) -> None:
         data = report.to_dict()
         if rubric is not None:
             data.update(rubric_id=rubric.id, version=rubric.version, hash=rubric.hash)
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data, indent=2))
     elif rubric is not None:
         out.print(f"Hợp lệ: {_t(rubric.id)} phiên bản {_t(rubric.version)}, "
                   f"{len(rubric.leaves())} mục, "
@@ -280,7 +280,7 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
                              found=lambda n: progress.update(task, total=n))
     annotated = annotate_results(report.files, annotate_dir, inputs=paths) if annotate_dir else []
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(report.to_dict(), indent=2))
     else:
         print_check_report(report)
         if annotate_dir:
@@ -368,7 +368,7 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
                       found=lambda n: progress.update(task, total=n))
     result, written = ranked.consolidation, ranked.ranking
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(result.to_dict(), indent=2))
     else:
         print_consolidation(result, written)
     sys.exit(1 if result.attention else 0)

@@ -124,6 +124,9 @@ AGENCY_NAME, AGENCY_CODE, BLOCK, AGENCY_SYMBOL = (
 
 # --- the sheets, their places and texts -------------------------------------------------------
 
+#: the sheet a check adds in front of a score workbook (the marked-up copy, the Excel button)
+RESULT_SHEET = "Kết quả kiểm tra"
+
 SHEET = "Bảng chấm điểm"
 GUIDE = "Hướng dẫn"
 META = "dvcq"

@@ -65,7 +65,8 @@ def write_sample_roster(out: str | Path) -> Path:
     """Copy the bundled sample roster to ``out`` (atomically), to try the commands or to edit
     into a province's own roster."""
     source = sample_roster_path()
-    with atomic_path(out, inputs=[source], suffixes=(".xlsx",), what="danh sách") as tmp:
+    with atomic_path(out, inputs=[source], suffixes=(".xlsx",), what="danh sách",
+                     kind="roster") as tmp:
         shutil.copyfile(source, tmp)
     return Path(out)
 

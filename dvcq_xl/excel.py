@@ -39,6 +39,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .contract import RESULT_SHEET
 from .errors import DvcqError, SheetLocked
 from .findings import ERROR, comma
 from .intake import FileResult, check_workbook
@@ -47,7 +48,6 @@ from .roster import ROSTER_SHEET
 from .reports import ROUND_KEYS, SETTINGS_SHEET, settings_rows
 from .template import DEFAULT_PASSWORD
 
-RESULT_SHEET = "Kết quả kiểm tra"
 RED, AMBER = (255, 199, 206), (255, 235, 156)
 #: where the result sheet remembers the fills it changed (to restore them on the next run)
 MEMO_CELL = "Z1"
@@ -282,7 +282,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
     values = values or {}
     macros = Path(path).suffix.lower() == ".xlsm"
     with atomic_path(path, inputs=inputs, suffixes=(".xlsx", ".xlsm"),
-                     what="sổ điều khiển") as tmp:
+                     what="sổ điều khiển", kind="control") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,

@@ -203,7 +203,11 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, s
         if kind and kind != "dir":
             skipped.append((str(p), kind))
             return
-        key = os.path.realpath(p)
+        try:  # one file under several names (links, hard links) is read once
+            info = os.stat(p)
+            key = f"{info.st_dev}:{info.st_ino}" if info.st_ino else os.path.realpath(p)
+        except OSError:
+            key = os.path.realpath(p)
         if key in seen:
             return
         seen.add(key)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import OutputError
+from .text import readable
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
@@ -136,6 +137,54 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path | None]) -> No
                               f"cho tệp kết quả (-o).")
 
 
+#: what the toolkit writes, as a user would name it (for a refusal to replace one by another)
+KINDS = {"score-sheet": "một bảng chấm điểm", "ranking": "một bảng xếp hạng",
+         "roster": "một danh sách cơ quan", "control": "một sổ điều khiển",
+         "rubric": "một bộ tiêu chí", "marked": "một bản đánh dấu lỗi"}
+
+
+def workbook_kind(path: str | Path) -> str:
+    """Which of the toolkit's workbooks ``path`` is (a key of :data:`KINDS`), or "" for any
+    other file (or one that cannot be read)."""
+    from .contract import RESULT_SHEET, RUBRIC_ID, ranking_facts
+    from .reader import read_workbook
+
+    try:
+        ir = read_workbook(path)
+    except Exception:  # noqa: BLE001 - not a workbook we can read: not one of ours
+        return ""
+    sheets = set(ir.sheetnames)
+    if ir.sheetnames and ir.sheetnames[0] == RESULT_SHEET:
+        return "marked"
+    if RUBRIC_ID in ir.cells:
+        return "score-sheet"
+    if ranking_facts(ir.cells):
+        return "ranking"
+    if {"Tiêu chí", "Xếp loại"} <= sheets:
+        return "rubric"
+    if {"Cài đặt", "Danh sách"} <= sheets:
+        return "control"
+    if "Danh sách" in sheets:
+        return "roster"
+    return ""
+
+
+def refuse_other_kind(output: str | Path, kind: str) -> None:
+    """Raise OutputError when ``output`` is one of the toolkit's workbooks of another kind: a
+    template must not replace the roster, a sample roster not a ranking edited by hand."""
+    out = Path(output)
+    try:
+        candidate = out.suffix.lower() in (".xlsx", ".xlsm") and out.is_file()
+    except OSError:
+        return
+    if not candidate:
+        return
+    found = workbook_kind(out)
+    if found and found != kind:
+        raise OutputError(f"Không ghi đè {shown(out)}: đó là {KINDS[found]}, không phải "
+                          f"{KINDS[kind]}. Hãy chọn tên khác cho tệp kết quả (-o).")
+
+
 def refuse_filled(output: str | Path) -> None:
     """Raise OutputError when ``output`` is an existing score sheet with entries in it (an
     agency's submission, the team's copy): someone's work that no output may replace."""
@@ -237,12 +286,13 @@ def remove_leftovers(folder: str | Path) -> list[Path]:
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
                 suffixes: Iterable[str] | None = None, what: str = "kết quả",
-                replace_filled: bool = False) -> Iterator[Path]:
+                replace_filled: bool = False, kind: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
     Refuses (OutputError) a ``path`` that is one of ``inputs`` or a folder, whose suffix is not
     in ``suffixes``, or that is a filled score sheet (unless ``replace_filled``: the demo
-    rewriting its own sample submissions). Creates the folder. An interrupted or failed write leaves the old file
+    rewriting its own sample submissions), or one of the toolkit's workbooks of another
+    ``kind`` than the one written (:data:`KINDS`). Creates the folder. An interrupted or failed write leaves the old file
     (or none), never half of a new one; the new file gets the permissions of a normal save.
     """
     target = Path(path)
@@ -254,6 +304,8 @@ def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
         raise OutputError(f"Không ghi được {shown(target)}: đó là một thư mục, cần một tên tệp.")
     if suffixes is not None:
         check_suffix(target, suffixes, what)
+    if kind:
+        refuse_other_kind(target, kind)
     if not replace_filled:
         refuse_filled(target)
     folder = ensure_dir(target.parent if str(target.parent) else Path("."))
@@ -324,7 +376,7 @@ def cell_text(text: object) -> str:
     """``text`` as a workbook cell or a Word document can hold it and show it truly: NFC, no
     control characters (each becomes a space, so words stay apart), no bidirectional overrides,
     no lone surrogates, at most 32,767 characters."""
-    value = unicodedata.normalize("NFC", str(text))
+    value = unicodedata.normalize("NFC", readable(str(text)))
     value = _BIDI_CONTROLS.sub("", _ILLEGAL_IN_CELL.sub(" ", value))
     return value[:MAX_CELL_TEXT]
 
@@ -362,6 +414,7 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u
 
 
 def shown(text: object) -> str:
-    """``text`` safe to print on a terminal: controls and bidi overrides as visible escapes."""
+    """``text`` safe to print on a terminal: controls and bidi overrides as visible escapes, a
+    file name's bytes that are not UTF-8 as ``\xff``."""
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
-                            str(text))
+                            readable(str(text)))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .text import cell_number as _score
+from .text import json_text
 from .contract import ranking_name, ranking_sheet
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
@@ -158,7 +159,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
     refuse_inputs(path, inputs)  # the plainest mistake is said first
     # inside an inbox, the ranking would be read as a submission by the next run
     refuse_inside(Path(path).parent, c.inputs, "ghi bảng xếp hạng")
-    with atomic_path(path, inputs=inputs, suffixes=(".xlsx",), what="bảng xếp hạng") as tmp:
+    with atomic_path(path, inputs=inputs, suffixes=(".xlsx",), what="bảng xếp hạng",
+                     kind="ranking") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False,
                                             "strings_to_numbers": False})
@@ -509,9 +511,7 @@ def _data(wb, ws, c: Consolidation, column: int) -> None:
     """The consolidation as data (its ``to_dict()`` JSON, the same as ``--json``) in the hidden
     sheet, cut into cells: what the toolkit computed is read back from here, never parsed out of
     the visible sheets' notes."""
-    import json
-
-    text = json.dumps(c.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    text = json_text(c.to_dict(), separators=(",", ":"))
     chunks = [text[i:i + DATA_CHUNK] for i in range(0, len(text), DATA_CHUNK)] or [""]
     for r, chunk in enumerate(chunks):
         ws.write_string(r, column, chunk)

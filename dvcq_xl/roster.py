@@ -180,7 +180,7 @@ def write_roster(agencies: Iterable[Agency], path: str | Path) -> Path:
     """Write a roster workbook (the shape :func:`read_roster` reads)."""
     import xlsxwriter
 
-    with atomic_path(path, suffixes=(".xlsx",), what="danh sách") as tmp:
+    with atomic_path(path, suffixes=(".xlsx",), what="danh sách", kind="roster") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
         add_roster_sheet(wb, agencies)
         wb.close()

@@ -90,7 +90,7 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
     import xlsxwriter
 
     with atomic_path(path, inputs=[rubric.source], suffixes=(".xlsx",),
-                     what="bộ tiêu chí") as tmp:
+                     what="bộ tiêu chí", kind="rubric") as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                               "valign": "vcenter", "font_name": "Times New Roman"})

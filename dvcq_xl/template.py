@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -83,7 +83,7 @@ from .contract import (  # noqa: F401 - names of the contract other modules impo
     total_formula,
 )
 from .errors import OutputError
-from .output import atomic_path
+from .output import atomic_path, cell_text
 from .rubric import NO, SUPERIOR, YES, Item, Rubric, num
 from .vba import TEMPLATE_MODULES, attach, insert_button
 
@@ -629,13 +629,17 @@ def render_template(
     ``.xlsm`` name always gets it (Excel refuses a macro-free package under that name).
     """
     agency = agency or Agency()
+    # typed on a command line or in a roster: what reaches a cell is cleaned like any text
+    agency = replace(agency, name=cell_text(agency.name), code=cell_text(agency.code),
+                     block=cell_text(agency.block))
     fill = fill or Fill()
     macros = macros or Path(path).suffix.lower() == ".xlsm"
     if macros and Path(path).suffix.lower() != ".xlsm":
         raise OutputError(f"Bảng chấm điểm có nút «{BUTTON_CAPTION}» phải là tệp .xlsm "
                           f"(không phải {Path(path).name}).")
     with atomic_path(path, inputs=[rubric.source, *inputs], suffixes=(".xlsx", ".xlsm"),
-                     what="bảng chấm điểm", replace_filled=replace_filled) as tmp:
+                     what="bảng chấm điểm", replace_filled=replace_filled,
+                     kind="score-sheet") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_numbers": False,
                                             "strings_to_urls": False})

@@ -21,6 +21,25 @@ def nfc(text: Any) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+#: a file name byte that is not UTF-8, as Python decodes it (PEP 383 «surrogateescape»)
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def readable(text: str) -> str:
+    """A path or a name as valid text: a byte that was not UTF-8 in a file name becomes «\xff»
+    (JSON, cells and documents cannot hold it as it is)."""
+    return _UNDECODED.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+
+
+def json_text(data: Any, **options: Any) -> str:
+    """JSON that every parser takes (valid UTF-8, no lone surrogates): a file name's byte that
+    is not UTF-8 is written «\\xff» inside its string, as :func:`readable` shows it."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, **options)
+    return _UNDECODED.sub(lambda m: f"\\\\x{ord(m.group()) - 0xDC00:02x}", text)
+
+
 def num(value: float) -> float | int:
     """A point value as it should be written: 5 not 5.0, 4.5 as is."""
     value = round(float(value), 9)
@@ -100,5 +119,5 @@ def sort_key(text: str):
     return _collator()(nfc(text))
 
 
-__all__ = ["nfc", "num", "comma", "points", "points_text", "vn_number", "signed", "cell_number",
+__all__ = ["nfc", "readable", "json_text", "num", "comma", "points", "points_text", "vn_number", "signed", "cell_number",
            "quoted", "sort_key", "QUOTED_MAX"]

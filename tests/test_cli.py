@@ -483,12 +483,14 @@ def test_roster_sample_writes_the_sample_roster_anywhere(tmp_path):
 def test_file_and_agency_text_reach_the_terminal_escaped(tmp_path):
     from dvcq_xl.rubric import builtin_rubric
 
-    from .helpers import full_fill, make_filled
+    from .helpers import edit, full_fill, make_filled
 
     ex = builtin_rubric("vi-du-minh-hoa")
     inbox = tmp_path / "nop"
     inbox.mkdir()
-    make_filled(ex, inbox / "a\x1b[2J.xlsx", agency=Agency("Sở \u202eAB", "X", "Khối"))
+    typed = make_filled(ex, inbox / "a\x1b[2J.xlsx", agency=Agency("Sở A", "X", "Khối"))
+    # the agency types its name itself, with a right-to-left override in it
+    edit(typed, lambda ws, wb: ws.cell(row=4, column=2, value="Sở \u202eAB"))
     make_filled(ex, inbox / "b\x01.xlsx", agency=Agency("Sở B", "B", "Khối"),
                 fill=full_fill(ex, self_scores={"1.3": 11}))
     for args in (["check", str(inbox), "--annotate", str(tmp_path / "tra-lai")],
@@ -607,8 +609,26 @@ def test_no_output_replaces_a_filled_score_sheet(round_folder, args):
     victim = round_folder / "nop" / "stn-2025.xlsx"
     before = victim.read_bytes()
     result = run(*args)
-    assert result.exit_code == 2 and "bảng chấm điểm đã điền" in result.output, result.output
-    assert victim.read_bytes() == before
+    assert result.exit_code == 2 and "Không ghi đè" in result.output, result.output
+    assert "bảng chấm điểm" in result.output and victim.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, victim, what", [
+    (["template", "--rubric", "vi-du-minh-hoa", "--year", "2025", "-o", "danh-sach.xlsx"],
+     "danh-sach.xlsx", "một danh sách cơ quan"),
+    (["roster", "sample", "-o", "nam-truoc.xlsx"], "nam-truoc.xlsx", "một bảng xếp hạng"),
+    (["consolidate", "nop", "-o", "danh-sach.xlsx"], "danh-sach.xlsx", "một danh sách cơ quan"),
+    (["rubric", "export", "vi-du-minh-hoa", "-o", "nam-truoc.xlsx"], "nam-truoc.xlsx",
+     "một bảng xếp hạng"),
+    (["control-workbook", "-o", "bo.xlsx"], "bo.xlsx", "một bộ tiêu chí"),
+])
+def test_no_output_replaces_a_workbook_of_another_kind(round_folder, args, victim, what):
+    """The toolkit's own workbooks are told apart: a template never replaces the roster, a
+    sample roster never the ranking the Sở edited by hand."""
+    before = (round_folder / victim).read_bytes()
+    result = run(*args)
+    assert result.exit_code == 2 and what in result.output, result.output
+    assert (round_folder / victim).read_bytes() == before
 
 
 def test_the_teams_filled_copy_is_not_replaced_by_a_new_review_copy(round_folder):

@@ -76,3 +76,44 @@ def test_check_paths_reports_every_skipped_entry(inbox):
     report = check_paths([inbox], jobs=1)
     assert len(report.files) == 2 and len(report.skipped) == len(EXPECTED_SKIPPED)
     assert report.summary()["skipped"] == len(EXPECTED_SKIPPED)
+
+
+def test_a_hard_link_is_the_same_submission(tmp_path):
+    box = tmp_path / "nop"
+    box.mkdir()
+    (box / "stc.xlsx").write_bytes(b"x")
+    os.link(box / "stc.xlsx", box / "stc-ban-sao.xlsx")
+    files, skipped = discover([box])
+    assert len(files) == 1 and skipped == []
+
+
+def test_a_file_name_that_is_not_utf8_reaches_json_cells_and_the_terminal_readably(tmp_path):
+    """Bytes that are not UTF-8 in a name (a USB stick from an old system) become «\\xff»."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dvcq_xl.cli import main
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import make_filled
+
+    box = tmp_path / "nop"
+    box.mkdir()
+    good = make_filled(builtin_rubric("bac-giang-274-2017"), box / "a.xlsx")
+    odd = os.fsencode(str(box)) + b"/ok-\xff.xlsx"
+    os.rename(good, odd)
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", str(box), "--json"])
+    assert checked.exit_code == 0
+    assert json.loads(checked.stdout_bytes.decode("utf-8"))["files"][0]["path"].endswith(
+        "ok-\\xff.xlsx")
+    ranked = runner.invoke(main, ["consolidate", str(box), "-o", str(tmp_path / "xh.xlsx"),
+                                  "--json"])
+    assert ranked.exit_code == 0, ranked.output
+    data = json.loads(ranked.stdout_bytes.decode("utf-8"))
+    assert data["units"][0]["source"].endswith("ok-\\xff.xlsx")
+    from dvcq_xl.reader import read_ranking
+
+    sources = read_ranking(tmp_path / "xh.xlsx").table("Nguồn dữ liệu")
+    assert any("ok-\\xff.xlsx" in " ".join(map(str, r.values())) for r in sources)

@@ -251,3 +251,13 @@ def test_printed_pages_show_the_whole_guide(bac_giang, libreoffice, tmp_path):
     printed = "".join(text.split())  # lines wrap anywhere, also after a hyphen
     missing = [line for line in lines if "".join(line.split()) not in printed]
     assert missing == []
+
+
+def test_agency_text_from_the_command_line_is_cleaned_before_it_reaches_a_cell(tmp_path):
+    from dvcq_xl.rubric import builtin_rubric
+
+    out = render_template(builtin_rubric("bac-giang-274-2017"), tmp_path / "t.xlsx", 2025,
+                          Agency("Sở \x1b[31mĐỏ\x07\u202e", "A\x01", "Khối\x02"))
+    ir = read_workbook(out)
+    assert ir.text("dvcq_agency") == "Sở [31mĐỏ" and ir.text("dvcq_agency_code") == "A"
+    assert not any(ord(ch) < 32 or ch == "\u202e" for ch in ir.text("dvcq_block"))
