@@ -61,6 +61,7 @@ def _fail(exc: DvcqError) -> None:
         where = first.location
         if where and where not in message:
             message = f"{where}: {message}"
+        message += f" [{first.code}]"
     err.print(f"[bold red]Lỗi:[/] {_t(message)}", soft_wrap=True)
     for finding in findings[:MAX_LISTED]:
         err.print(f"  - {_t(finding)}", soft_wrap=True)
@@ -278,6 +279,11 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
         report = check_paths(paths, rubrics, year, jobs=jobs,
                              progress=lambda r: progress.advance(task),
                              found=lambda n: progress.update(task, total=n))
+    if not report.files:  # the wrong folder, most likely: never «0 tệp, hợp lệ»
+        for path, why in report.skipped:
+            err.print(f"  bỏ qua {_t(_shown_path(path))}: {_t(why)}", soft_wrap=True)
+        raise click.UsageError("Không có bảng tính nào để kiểm tra trong "
+                               + ", ".join(_t(p) for p in paths) + ".")
     annotated = annotate_results(report.files, annotate_dir, inputs=paths) if annotate_dir else []
     if as_json:
         click.echo(json_text(report.to_dict(), indent=2))

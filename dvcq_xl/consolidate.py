@@ -41,7 +41,7 @@ from . import __version__
 from .errors import ConsolidationError, DvcqError
 from .findings import ERROR, Finding, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
-from .output import ascii_slug
+from .output import TEMP_PREFIX, ascii_slug
 from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
                      builtin_ids, nfc)
 from .template import REVIEW, Agency
@@ -611,9 +611,10 @@ def _files_by_agency(index: RosterIndex, out: Consolidation, by_path: dict[str, 
                 Path(rej.path).name)
     for path, _why in out.skipped:
         name = Path(path).name
-        if name.startswith(("~$", ".")) or not Path(path).suffix:
-            continue  # lock files, hidden files and folders are no one's submission
-        agency = index.by_file_name(path)
+        if name.startswith(("~$", "._", ".~lock.", TEMP_PREFIX)) or not Path(path).suffix:
+            continue  # lock and temporary files, macOS's companions, folders: no submission
+        name = name.lstrip(".")  # a hidden copy of a submission is still that agency's file
+        agency = index.by_file_name(name)
         if agency is not None:
             found.setdefault(identity(agency), {}).setdefault("unreadable", []).append(
                 Path(path).name)

@@ -106,6 +106,12 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def require_name(path: str | Path) -> None:
+    """Raise OutputError for an empty output name (``-o ''``): not the current folder."""
+    if not str(path).strip():
+        raise OutputError("Chưa có tên tệp kết quả (-o trống).")
+
+
 def refuse_inputs(output: str | Path, inputs: Iterable[str | Path | None]) -> None:
     """Raise OutputError when ``output`` is one of ``inputs`` or lies inside an input folder.
 
@@ -295,6 +301,7 @@ def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
     ``kind`` than the one written (:data:`KINDS`). Creates the folder. An interrupted or failed write leaves the old file
     (or none), never half of a new one; the new file gets the permissions of a normal save.
     """
+    require_name(path)
     target = Path(path)
     refuse_inputs(target, inputs)
     if str(path).endswith(("/", os.sep)) and not target.is_dir():  # "x.xlsx/" means a folder

@@ -101,14 +101,16 @@ def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> Roster:
         if not any(values.values()):
             continue
         if not values["name"]:
-            problems.append(make("roster-row-invalid", path=source, sheet=sheet, cell=f"A{r}",
-                                 line=r, detail="thiếu tên cơ quan"))
+            problems.append(make("roster-row-invalid", path=source, sheet=sheet,
+                                 cell=f"{_letter(index['name'])}{r}", line=r,
+                                 detail="thiếu tên cơ quan"))
             continue
         code = values["code"]
         if code:
-            if code.lower() in seen:
+            if code.lower() in seen:  # said where the code is, not where the row starts
                 problems.append(make("roster-code-duplicate", path=source, sheet=sheet,
-                                     cell=f"A{r}", found=code, expected=seen[code.lower()]))
+                                     cell=f"{_letter(index['code'])}{r}", found=code,
+                                     expected=seen[code.lower()]))
                 continue
             seen[code.lower()] = r
         agency = RosterAgency(name=values["name"], code=code, block=values["block"],
@@ -174,6 +176,16 @@ def _error(findings: list[Finding]) -> RosterError:
     errors = [f for f in findings if f.severity == ERROR] or findings
     # the first error's own message, so that the CLI says where it is once and lists the rest
     return RosterError(errors[0].message, errors)
+
+
+def _letter(column: int) -> str:
+    """A column's letter from its 0-based index (A … Z, AA …)."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def write_roster(agencies: Iterable[Agency], path: str | Path) -> Path:

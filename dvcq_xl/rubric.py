@@ -831,6 +831,18 @@ def _identity(p: "_Problems", raw: Mapping[str, Any]) -> str:
     return rubric_id
 
 
+def _real_date(text: str) -> bool:
+    import datetime as _dt
+
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        return False
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:  # 2025-13-45
+        return False
+    return True
+
+
 def _decision(p: "_Problems", raw: Mapping[str, Any]) -> Decision:
     dec = _mapping(raw, "decision")
     decision = Decision(
@@ -839,9 +851,9 @@ def _decision(p: "_Problems", raw: Mapping[str, Any]) -> Decision:
         body=nfc(dec.get("body")),
         province=nfc(dec.get("province")),
     )
-    if decision.date and not re.match(r"^\d{4}-\d{2}-\d{2}$", decision.date):
+    if decision.date and not _real_date(decision.date):
         p.add("rubric-field-invalid", dec, "date", field="decision.date", found=decision.date,
-              detail="ngày viết dạng năm-tháng-ngày, ví dụ 2017-05-26")
+              detail="ngày viết dạng năm-tháng-ngày và có thật, ví dụ 2017-05-26")
     return decision
 
 

@@ -22,7 +22,7 @@ from .consolidate import Consolidation, consolidate
 from .errors import OutputError
 from .generate import Written, templates_for_roster
 from .intake import FileResult
-from .output import check_suffix, refuse_inputs, refuse_inside, shown
+from .output import check_suffix, refuse_inputs, refuse_inside, require_name, shown
 from .ranking import write_ranking
 from .rubric import Rubric
 from .template import DEFAULT_PASSWORD, Agency
@@ -59,6 +59,7 @@ def check_ranking_output(output: str | Path, paths: Iterable[str | Path],
                          other_inputs: Iterable[str | Path | None] = ()) -> None:
     """Refuse a ranking output before anything is read: one of the inputs, inside an inbox (the
     next run would read it as a submission), a folder, or not named ``.xlsx``."""
+    require_name(output)
     paths = list(paths)
     refuse_inputs(output, [*paths, *other_inputs])
     refuse_inside(Path(output).parent, paths, "ghi bảng xếp hạng")

@@ -122,7 +122,7 @@ def test_roster_problems_are_located(tmp_path):
     with pytest.raises(RosterError) as info:
         read_roster(path)
     assert [(f.code, f.cell) for f in info.value.findings] == [
-        ("roster-code-duplicate", "A5"), ("roster-row-invalid", "A6")]
+        ("roster-code-duplicate", "B5"), ("roster-row-invalid", "C6")]  # the code, the name
 
 
 @pytest.mark.parametrize("args, names", [
@@ -732,3 +732,21 @@ def test_stopping_a_parallel_round_leaves_no_process_and_no_traceback(tmp_path, 
         assert proc.returncode in (130, 0, 1) and "Traceback" not in err, err[-2000:]
         if proc.returncode == 130:
             assert "Đã dừng theo yêu cầu" in err
+
+
+@pytest.mark.parametrize("args, words", [
+    (["consolidate", "nop", "-o", ""], "-o trống"),
+    (["review-copy", "nop/stn-2025.xlsx", "-o", ""], "-o trống"),
+    (["check", "trong"], "Không có bảng tính nào để kiểm tra"),
+    (["review-copy", "trong.xlsx", "-o", "r.xlsx"], "[review-copy-unfilled]"),
+])
+def test_small_mistakes_get_a_clear_word(round_folder, args, words):
+    from dvcq_xl.rubric import builtin_rubric
+    from dvcq_xl.template import Fill
+
+    from .helpers import make_filled
+
+    (round_folder / "trong").mkdir()
+    make_filled(builtin_rubric("vi-du-minh-hoa"), round_folder / "trong.xlsx", fill=Fill())
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output, result.output

@@ -574,3 +574,13 @@ def test_a_previous_ranking_that_lost_a_sheet_says_so(round_result, round_dir, t
     wb.save(last)
     c = consolidate([round_dir], roster=ROSTER, year=2025, previous=last, jobs=1)
     assert any("nhưng chỉ đọc được" in n for n in c.notes)
+
+
+def test_a_hidden_copy_of_a_submission_is_told_to_its_agency(tmp_path):
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    make_filled(BG, inbox / "sa.xlsx", agency=ROSTER[0])
+    make_filled(BG, inbox / ".sb-2025-tu-cham.xlsx", agency=ROSTER[1])
+    c = consolidate([inbox], roster=ROSTER, jobs=1)
+    note = next(m.note for m in c.missing if m.agency_code == "SB")
+    assert note == "Có tệp không đọc được: .sb-2025-tu-cham.xlsx"

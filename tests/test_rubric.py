@@ -987,3 +987,14 @@ def test_a_rubric_workbook_under_another_name_is_read_by_its_content(tmp_path, n
     export_rubric_workbook(load_rubric("vi-du-minh-hoa"), tmp_path / "bo.xlsx")
     (tmp_path / name).write_bytes((tmp_path / "bo.xlsx").read_bytes())
     assert load_rubric(tmp_path / name).hash == load_rubric("vi-du-minh-hoa").hash
+
+
+@pytest.mark.parametrize("date", ["2025-13-45", "2025-02-30", "25-1-1"])
+def test_an_impossible_decision_date_is_refused(date):
+    raw = yaml.safe_load((Path(__file__).parents[1] / "dvcq_xl" / "rubrics" /
+                          "vi-du-minh-hoa.yaml").read_text(encoding="utf-8"))
+    raw["decision"]["date"] = date
+    with pytest.raises(RubricError) as info:
+        build_rubric(raw, "r.yaml")
+    assert any(f.code == "rubric-field-invalid" and f.found == date
+               for f in info.value.findings)
