@@ -127,6 +127,17 @@ AGENCY_NAME, AGENCY_CODE, BLOCK, AGENCY_SYMBOL = (
 #: the sheet a check adds in front of a score workbook (the marked-up copy, the Excel button)
 RESULT_SHEET = "Kết quả kiểm tra"
 
+#: the colours of the toolkit's sheets, one home for each meaning
+HEADER_FILL = "#DDEBF7"  # header rows of every table
+INPUT_FILL = "#FFF2CC"  # a cell to type into
+TOTAL_FILL = "#E2EFDA"  # «Tổng điểm», «Xếp loại»
+SUBTOTAL_FILL = "#F2F2F2"
+LOCKED_FILL = "#EDEDED"  # a cell of the other column, not to be typed into
+ERROR_FILL, ERROR_TEXT = "#F8CBAD", "#9C0006"
+WARNING_FILL = "#FCE4D6"
+OK_FILL, OK_TEXT = "#C6EFCE", "#006100"
+TODO_FILL, TODO_TEXT = "#FFEB9C", "#9C5700"
+
 SHEET = "Bảng chấm điểm"
 GUIDE = "Hướng dẫn"
 META = "dvcq"

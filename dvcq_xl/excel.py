@@ -39,6 +39,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .contract import HEADER_FILL
 from .contract import RESULT_SHEET
 from .errors import DvcqError, SheetLocked
 from .findings import ERROR, comma
@@ -285,7 +286,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
                      what="sổ điều khiển", kind="control") as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False})
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+        head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1,
                               "font_name": "Times New Roman"})
         body = wb.add_format({"border": 1, "font_name": "Times New Roman", "text_wrap": True,
                               "valign": "top"})

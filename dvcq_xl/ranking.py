@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
+from .contract import ERROR_TEXT, HEADER_FILL
 from .text import cell_number as _score
 from .text import json_text
 from .contract import ranking_name, ranking_sheet
@@ -58,9 +59,9 @@ class _Styles:
 
         self.title = fmt(bold=True, font_size=14, align="center")
         self.subtitle = fmt(italic=True, align="center", text_wrap=True)
-        self.warning = fmt(italic=True, font_color="#9C0006", text_wrap=True)
+        self.warning = fmt(italic=True, font_color=ERROR_TEXT, text_wrap=True)
         self.heading = fmt(bold=True, font_size=13)
-        self.head = fmt(bold=True, align="center", text_wrap=True, border=1, bg_color="#DDEBF7")
+        self.head = fmt(bold=True, align="center", text_wrap=True, border=1, bg_color=HEADER_FILL)
         self.text = fmt(border=1, text_wrap=True)
         self.center = fmt(border=1, align="center")
         self.number = fmt(border=1, align="center", num_format="General")

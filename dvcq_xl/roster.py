@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from .contract import HEADER_FILL
 from .errors import RosterError
 from .findings import ERROR, Finding, make
 from .output import atomic_path, input_problem, os_message
@@ -208,7 +209,7 @@ def add_roster_sheet(wb, agencies: Iterable[Agency]):
     if any(getattr(a, "symbol", "") for a in agencies):
         headers.append(TITLES["symbol"])
     ws = wb.add_worksheet(ROSTER_SHEET)
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1,
                           "font_name": "Times New Roman"})
     body = wb.add_format({"border": 1, "font_name": "Times New Roman"})
     ws.write_row(0, 0, headers, head)

@@ -51,7 +51,6 @@ REMOVE_BONUS, CAP_CLASS, FORCE_CLASS, NOT_ELIGIBLE = (
     "force_class",
     "not_eligible",
 )
-EFFECTS = (REMOVE_BONUS, CAP_CLASS, FORCE_CLASS, NOT_ELIGIBLE)
 EFFECT_LABELS = {
     REMOVE_BONUS: "Mất điểm thưởng",
     CAP_CLASS: "Xếp loại tối đa",

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from .contract import HEADER_FILL
 from .errors import RubricError, WorkbookError, rubric_error
 from .findings import Finding, make
 from .output import atomic_path
@@ -92,7 +93,7 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
     with atomic_path(path, inputs=[rubric.source], suffixes=(".xlsx",),
                      what="bộ tiêu chí", kind="rubric") as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+        head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True,
                               "valign": "vcenter", "font_name": "Times New Roman"})
         body = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman"})
         bold = wb.add_format({"text_wrap": True, "valign": "top", "bold": True,

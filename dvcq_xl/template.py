@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 import xlsxwriter
 
+from .contract import ERROR_FILL, ERROR_TEXT, HEADER_FILL, INPUT_FILL, LOCKED_FILL, OK_FILL, OK_TEXT, SUBTOTAL_FILL, TODO_FILL, TODO_TEXT, TOTAL_FILL, WARNING_FILL
 from . import __version__
 from .contract import (  # noqa: F401 - names of the contract other modules import from here
     AGENCY,
@@ -143,7 +144,7 @@ class _Formats:
             props["align"] = align
         if unlocked:
             props["locked"] = False
-            props["bg_color"] = fill or "#FFF2CC"
+            props["bg_color"] = fill or INPUT_FILL
         elif fill:
             props["bg_color"] = fill
         if border:
@@ -156,8 +157,7 @@ class _Formats:
 
 
 POINTS = '0.##;-0.##;0'
-GREY = "#EDEDED"
-SUBTOTAL_FILL = "#F2F2F2"
+GREY = LOCKED_FILL
 
 
 def _lines(text: str, width_chars: float) -> int:
@@ -260,7 +260,7 @@ def _step_title_block(ctx: _Ctx) -> None:
 
 def _step_header(ctx: _Ctx) -> None:
     ws = ctx.ws
-    h = ctx.f.cell(bold=True, align="center", fill="#DDEBF7")
+    h = ctx.f.cell(bold=True, align="center", fill=HEADER_FILL)
     a, b = HEADER_TOP, HEADER_BOTTOM
     ws.merge_range(f"A{a}:A{b}", "TT", h)
     ws.merge_range(f"B{a}:B{b}",
@@ -358,26 +358,26 @@ def _step_body(ctx: _Ctx) -> None:
 def _step_totals(ctx: _Ctx) -> None:
     ws, f, lay, rubric = ctx.ws, ctx.f, ctx.layout, ctx.rubric
     r = lay.total_row.number
-    strong = f.cell(bold=True, align="center", fill="#E2EFDA", num_format=POINTS)
+    strong = f.cell(bold=True, align="center", fill=TOTAL_FILL, num_format=POINTS)
     ws.write_blank(f"A{r}", None, strong)
-    ws.write(f"B{r}", "Tổng điểm để đánh giá, phân loại", f.cell(bold=True, fill="#E2EFDA"))
+    ws.write(f"B{r}", "Tổng điểm để đánh giá, phân loại", f.cell(bold=True, fill=TOTAL_FILL))
     ws.write_number(f"C{r}", num(rubric.total_max), strong)
     ws.write_formula(f"{SELF}{r}", ctx.bp[f"{SELF}{r}"], strong, "")
     ws.write_formula(f"{REV}{r}", ctx.bp[f"{REV}{r}"], strong, "")
     for col in (EVID, REASON, NOTE):
-        ws.write_blank(f"{col}{r}", None, f.cell(fill="#E2EFDA"))
+        ws.write_blank(f"{col}{r}", None, f.cell(fill=TOTAL_FILL))
     r = lay.class_row.number
     label = "Xếp loại" if rubric.bands_verified else "Xếp loại (*)"
-    cls = f.cell(bold=True, align="center", fill="#E2EFDA")
+    cls = f.cell(bold=True, align="center", fill=TOTAL_FILL)
     ws.write_blank(f"A{r}", None, cls)
-    ws.write(f"B{r}", label, f.cell(bold=True, fill="#E2EFDA"))
+    ws.write(f"B{r}", label, f.cell(bold=True, fill=TOTAL_FILL))
     ws.write_blank(f"C{r}", None, cls)
     ws.write_formula(f"{SELF}{r}", ctx.bp[f"{SELF}{r}"], cls, "")
     ws.write_formula(f"{REV}{r}", ctx.bp[f"{REV}{r}"], cls, "")
     for col in (EVID, REASON):
-        ws.write_blank(f"{col}{r}", None, f.cell(fill="#E2EFDA"))
+        ws.write_blank(f"{col}{r}", None, f.cell(fill=TOTAL_FILL))
     ws.write(f"{NOTE}{r}", "" if rubric.bands_verified else "Ngưỡng chưa xác minh",
-             f.cell(italic=True, size=10, fill="#E2EFDA"))
+             f.cell(italic=True, size=10, fill=TOTAL_FILL))
     ws.set_row(r - 1, LINE_PT * 3 + 3)  # "Không đủ điều kiện xếp loại" takes three lines
 
     # Below the table: the rule, the bands, the signatures.
@@ -455,8 +455,8 @@ def _step_validation(ctx: _Ctx) -> None:
 def _step_conditional_formats(ctx: _Ctx) -> None:
     ws, lay = ctx.ws, ctx.layout
     a, b = lay.first, lay.last
-    bad = ctx.wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
-    warn = ctx.wb.add_format({"bg_color": "#FCE4D6"})
+    bad = ctx.wb.add_format({"bg_color": ERROR_FILL, "font_color": ERROR_TEXT, "bold": True})
+    warn = ctx.wb.add_format({"bg_color": WARNING_FILL})
     ws.conditional_format(f"{SELF}{a}:{SELF}{b}", {
         "type": "formula", "criteria": f"=AND(${SSTATE}{a}>={S_TYPE},${SSTATE}{a}<={S_STEP})",
         "format": bad})
@@ -467,8 +467,8 @@ def _step_conditional_formats(ctx: _Ctx) -> None:
         "format": bad})
     ws.conditional_format(f"{REASON}{a}:{REASON}{b}", {
         "type": "formula", "criteria": f"=${RSTATE}{a}={S_REASON}", "format": warn})
-    ok = ctx.wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
-    todo = ctx.wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+    ok = ctx.wb.add_format({"bg_color": OK_FILL, "font_color": OK_TEXT})
+    todo = ctx.wb.add_format({"bg_color": TODO_FILL, "font_color": TODO_TEXT})
     # a valid line may go on with a note (a sum cut to its cap): compare how it starts
     self_ok = f'LEFT($B$6,{len(STATUS_OK_SELF)})="{STATUS_OK_SELF}"'
     ws.conditional_format("B6", {"type": "formula", "criteria": f"={self_ok}", "format": ok})
@@ -549,7 +549,7 @@ def _step_guide(ctx: _Ctx) -> None:
     if not r.bands_verified:
         lines.append((f"Lưu ý: ngưỡng xếp loại của bộ tiêu chí này chưa được đối chiếu với "
                       f"Quyết định số {r.decision.number}; kết quả xếp loại chỉ để tham khảo.",
-                      f(bold=True, font_color="#9C0006")))
+                      f(bold=True, font_color=ERROR_TEXT)))
     lines += [("", f()), (f"Mã kiểm tra mẫu: {r.hash[:16]} — tạo bởi dvcq_xl {__version__}.",
                           f(italic=True, font_size=10))]
     for i, (text, fmt) in enumerate(lines):

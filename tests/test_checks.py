@@ -422,3 +422,84 @@ def test_harmless_macro_edits_pass(tmp_path, case, change):
 def test_our_own_xlsm_has_no_macro_finding(tmp_path):
     result = check_file(make_filled(BG, tmp_path / "sach.xlsm"))
     assert result.status == "ok" and result.findings == []
+
+
+# --- the checks on a hand-built IR (no file: fast, one rule at a time) ---------------------------
+
+from dvcq_xl.contract import SHEET as SCORE_SHEET  # noqa: E402
+from dvcq_xl.contract import answer_name, entry_name, name_places, stamp_name  # noqa: E402
+from dvcq_xl.reader import Cell, WorkbookIR  # noqa: E402
+
+
+def ir_of(rubric, *, scores=None, review=None, answers=None, evidence=None, reasons=None,
+          agency="Sở Thử nghiệm", copy="agency") -> WorkbookIR:
+    """A workbook as the reader would give it: every contract name where the template puts it,
+    the entries given here (full marks with evidence, conditions «Không», by default)."""
+    places = name_places(rubric)
+    cells: dict[str, Cell] = {}
+
+    def put(name, value):
+        sheet, ref = places.get(name, ("dvcq", "Z1"))
+        cells[name] = Cell(sheet, ref, value)
+
+    for key, value in (("rubric_id", rubric.id), ("rubric_version", rubric.version),
+                       ("rubric_hash", rubric.hash), ("year", 2025), ("copy", copy)):
+        put(stamp_name(key), value)
+    put(stamp_name("agency"), agency)
+    full = full_fill(rubric)
+    for leaf in rubric.leaves():
+        put(entry_name("max", leaf.key), leaf.max_points)
+        if leaf.kind != "superior":
+            put(entry_name("self", leaf.key), (scores or {}).get(leaf.code,
+                                                                 full.self_scores[leaf.code]))
+            put(entry_name("evidence", leaf.key),
+                (evidence or {}).get(leaf.code, full.evidence[leaf.code]))
+        put(entry_name("review", leaf.key), (review or {}).get(leaf.code))
+        put(entry_name("reason", leaf.key), (reasons or {}).get(leaf.code))
+    for cond in rubric.conditions:
+        put(answer_name("self", cond.id), (answers or {}).get(cond.id, "Không"))
+    sheet = {c.ref: c for c in cells.values() if c.sheet == SCORE_SHEET}
+    return WorkbookIR(path="bo-nho.xlsx", cells=cells, sheets={SCORE_SHEET: sheet},
+                      sheetnames=[SCORE_SHEET, "dvcq"], protected={SCORE_SHEET: True})
+
+
+def _codes_of(check: str, ir: WorkbookIR, rubric) -> list[str]:
+    return sorted(f.code for f in CHECKS[check][1](ir, rubric))
+
+
+@pytest.mark.parametrize("check, kw, expected", [
+    ("agency", {}, []),
+    ("agency", {"agency": ""}, ["agency-missing"]),
+    ("scores", {}, []),
+    ("scores", {"scores": {"1.3": 11}}, ["score-above-max"]),
+    ("scores", {"scores": {"1.3": -1}}, ["score-negative"]),
+    ("scores", {"scores": {"1.2": 4.3}}, ["score-step"]),
+    ("scores", {"scores": {"1.2": "4,5"}}, ["score-text"]),
+    ("scores", {"scores": {"1.2": "đạt"}}, ["score-not-number"]),
+    ("scores", {"scores": {"1.2": None}}, ["score-missing"]),
+    ("scores", {"review": {"1.2": 4}}, ["review-in-agency-copy"]),
+    ("conditions", {}, []),
+    ("conditions", {"answers": {"phe_binh": None}}, ["condition-missing"]),
+    ("conditions", {"answers": {"phe_binh": "Có lẽ"}}, ["condition-invalid"]),
+    ("caps", {"scores": {"7.1": 5, "7.2": 9}}, ["penalty-below-floor"]),
+    ("caps", {"scores": {"7.1": 5, "7.2": 5}}, []),
+    ("evidence", {"evidence": {"1.2": None}}, ["evidence-missing"]),
+    ("evidence", {"evidence": {"1.2": None}, "scores": {"1.2": 0}}, []),
+    ("reasons", {"copy": "review", "review": {"1.2": 4}}, ["review-reason-missing"]),
+    ("reasons", {"copy": "review", "review": {"1.2": 4}, "reasons": {"1.2": "Thiếu báo cáo"}},
+     []),
+])
+def test_each_check_on_a_hand_built_workbook(example, check, kw, expected):
+    """Each rule alone, with a passing and a failing example, without writing a file."""
+    assert _codes_of(check, ir_of(example, **kw), example) == expected
+
+
+def test_a_check_never_writes_into_the_workbook_it_reads(example):
+    import copy
+
+    ir = ir_of(example, scores={"1.3": 11, "7.1": 5, "7.2": 9}, agency="")
+    before = copy.deepcopy(ir)
+    from dvcq_xl.checks import run_checks
+
+    assert run_checks(ir, example)
+    assert ir == before

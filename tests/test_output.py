@@ -27,6 +27,7 @@ from dvcq_xl.output import (
     refuse_inputs,
     refuse_inside,
     remove_leftovers,
+    safe_filename,
     sheet_name,
     shown,
 )
@@ -241,3 +242,9 @@ def test_terminal_text_shows_controls_as_escapes(raw, visible):
     assert visible in text
     assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or ch == "\u202e" for ch in text)
     assert shown("Sở Y tế — nop/a.xlsx") == "Sở Y tế — nop/a.xlsx"
+
+
+@pytest.mark.parametrize("stem", ["CON", "con", "Nul", "COM1", "lpt9"])
+def test_windows_device_names_never_become_file_names(stem):
+    name = safe_filename(stem, ".xlsx")
+    assert name.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT9"}

@@ -212,8 +212,9 @@ def test_roster_names_cannot_escape(bac_giang, tmp_path):
     for w in written:
         assert w.path.parent == out and w.path.exists()
         assert re.fullmatch(r"[a-z0-9-]+\.xlsx", w.path.name), w.path.name
-        assert w.path.stem.split("-")[0].upper() not in {"CON", "PRN", "AUX", "NUL"} or \
-            w.path.stem.upper() != "CON"
+    # no path part survives, and codes that differ only in case get distinct names
+    assert names == ["etc-passwd-2025.xlsx", "con-2025.xlsx", "con-2025-2.xlsx",
+                     "uy-ban-xa-dong-2025.xlsx", "a-b-c-2025.xlsx"]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
 
 
