@@ -276,83 +276,101 @@ def _step_header(ctx: _Ctx) -> None:
     ws.set_row(b - 1, LINE_PT * 4 + 4)
 
 
-def _step_body(ctx: _Ctx) -> None:
-    ws, f, fill, lay = ctx.ws, ctx.f, ctx.fill, ctx.layout
+def _row_parent(ctx: _Ctx, row) -> None:
+    """A tiêu chí or a parent item: its label, text, Chuẩn and the sums of its children."""
+    ws, f, r = ctx.ws, ctx.f, row.number
+    bold = row.level == 0
+    fill_colour = SUBTOTAL_FILL if bold else None
+    text = ctx.bp[f"B{r}"]
+    ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(bold=bold, align="center", fill=fill_colour))
+    ws.write(f"B{r}", text, f.cell(bold=bold, italic=not bold, fill=fill_colour))
+    ws.write_number(f"C{r}", num(row.item.max_points),
+                    f.cell(bold=bold, align="center", num_format=POINTS, fill=fill_colour))
+    for col in (SELF, REV):
+        ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"],
+                         f.cell(bold=bold, align="center", num_format=POINTS, fill=fill_colour),
+                         "")
+    for col in (EVID, REASON, NOTE):
+        ws.write_blank(f"{col}{r}", None, f.cell(fill=fill_colour))
+    ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
+
+
+def _row_item(ctx: _Ctx, row) -> None:
+    """A scored item: the cells the agency (or the team) types into, and their state helpers."""
+    ws, f, fill, r, item = ctx.ws, ctx.f, ctx.fill, row.number, row.item
     agency_inputs = not ctx.review
-    for row in lay.rows:
-        r = row.number
-        if row.role in ("heading", "parent"):
-            item = row.item
-            bold = row.level == 0
-            fill_colour = SUBTOTAL_FILL if bold else None
-            text = ctx.bp[f"B{r}"]
-            ws.write(f"A{r}", ctx.bp[f"A{r}"],
-                     f.cell(bold=bold, align="center", fill=fill_colour))
-            ws.write(f"B{r}", text, f.cell(bold=bold, italic=not bold, fill=fill_colour))
-            ws.write_number(f"C{r}", num(item.max_points),
-                            f.cell(bold=bold, align="center", num_format=POINTS, fill=fill_colour))
-            for col in (SELF, REV):
-                ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"],
-                                 f.cell(bold=bold, align="center", num_format=POINTS,
-                                        fill=fill_colour), "")
-            for col in (EVID, REASON, NOTE):
-                ws.write_blank(f"{col}{r}", None, f.cell(fill=fill_colour))
-            ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
-        elif row.role == "item":
-            item = row.item
-            ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
-            ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(align="justify"))
-            ws.write_number(f"C{r}", num(item.max_points), f.cell(align="center", num_format=POINTS))
-            superior = item.kind == SUPERIOR
-            self_fmt = (f.cell(align="center", fill=GREY) if superior else
-                        f.cell(align="center", num_format=POINTS, unlocked=agency_inputs))
-            _write_value(ws, f"{SELF}{r}", None if superior else fill.self_scores.get(item.code),
-                         self_fmt)
-            _write_value(ws, f"{REV}{r}", fill.review_scores.get(item.code),
-                         f.cell(align="center", num_format=POINTS, unlocked=ctx.review))
-            evidence = fill.evidence.get(item.code)
-            _write_value(ws, f"{EVID}{r}", evidence,
-                         f.cell(unlocked=agency_inputs and not superior, size=11,
-                                fill=GREY if superior else None))
-            reason = fill.reasons.get(item.code)
-            _write_value(ws, f"{REASON}{r}", reason, f.cell(unlocked=ctx.review, size=11))
-            note = fill.notes.get(item.code)
-            if superior and not note:
-                note = "Do cấp trên chấm"
-            _write_value(ws, f"{NOTE}{r}", note, f.cell(unlocked=agency_inputs, size=11))
-            if not superior:
-                ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
-            ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
-            ws.set_row(r - 1, _height((item_text(item, row), WIDTHS[CONTENT]),
-                                      (str(evidence or ""), WIDTHS[EVID] * 1.1),
-                                      (str(reason or ""), WIDTHS[REASON] * 1.1)))
-        elif row.role == "base":
-            bold = f.cell(bold=True, align="center", fill=SUBTOTAL_FILL, num_format=POINTS)
-            ws.write_blank(f"A{r}", None, bold)
-            ws.write(f"B{r}", "Tổng cộng", f.cell(bold=True, align="center", fill=SUBTOTAL_FILL))
-            ws.write_number(f"C{r}", num(ctx.rubric.base_max), bold)
-            for col in (SELF, REV):
-                ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"], bold, "")
-            for col in (EVID, REASON, NOTE):
-                ws.write_blank(f"{col}{r}", None, f.cell(fill=SUBTOTAL_FILL))
-        elif row.role == "section":
-            ws.merge_range(f"A{r}:H{r}", "Điều kiện (trả lời «Có» hoặc «Không»)",
-                           f.cell(bold=True, fill=SUBTOTAL_FILL))
-        elif row.role == "condition":
-            cond = row.condition
-            text = ctx.bp[f"B{r}"]
-            ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
-            ws.write(f"B{r}", text, f.cell(align="justify"))
-            ws.write_blank(f"C{r}", None, f.cell())
-            _write_value(ws, f"{SELF}{r}", fill.self_answers.get(cond.id),
-                         f.cell(align="center", unlocked=agency_inputs))
-            _write_value(ws, f"{REV}{r}", fill.review_answers.get(cond.id),
-                         f.cell(align="center", unlocked=ctx.review))
-            for col in (EVID, REASON, NOTE):
-                ws.write_blank(f"{col}{r}", None, f.cell())
-            ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
-            ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
-            ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
+    ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
+    ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(align="justify"))
+    ws.write_number(f"C{r}", num(item.max_points), f.cell(align="center", num_format=POINTS))
+    superior = item.kind == SUPERIOR
+    self_fmt = (f.cell(align="center", fill=GREY) if superior else
+                f.cell(align="center", num_format=POINTS, unlocked=agency_inputs))
+    _write_value(ws, f"{SELF}{r}", None if superior else fill.self_scores.get(item.code),
+                 self_fmt)
+    _write_value(ws, f"{REV}{r}", fill.review_scores.get(item.code),
+                 f.cell(align="center", num_format=POINTS, unlocked=ctx.review))
+    evidence = fill.evidence.get(item.code)
+    _write_value(ws, f"{EVID}{r}", evidence,
+                 f.cell(unlocked=agency_inputs and not superior, size=11,
+                        fill=GREY if superior else None))
+    reason = fill.reasons.get(item.code)
+    _write_value(ws, f"{REASON}{r}", reason, f.cell(unlocked=ctx.review, size=11))
+    note = fill.notes.get(item.code) or ("Do cấp trên chấm" if superior else None)
+    _write_value(ws, f"{NOTE}{r}", note, f.cell(unlocked=agency_inputs, size=11))
+    if not superior:
+        ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
+    ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
+    ws.set_row(r - 1, _height((item_text(item, row), WIDTHS[CONTENT]),
+                              (str(evidence or ""), WIDTHS[EVID] * 1.1),
+                              (str(reason or ""), WIDTHS[REASON] * 1.1)))
+
+
+def _row_base(ctx: _Ctx, row) -> None:
+    """«Tổng cộng»: the sum of the tiêu chí."""
+    ws, f, r = ctx.ws, ctx.f, row.number
+    bold = f.cell(bold=True, align="center", fill=SUBTOTAL_FILL, num_format=POINTS)
+    ws.write_blank(f"A{r}", None, bold)
+    ws.write(f"B{r}", "Tổng cộng", f.cell(bold=True, align="center", fill=SUBTOTAL_FILL))
+    ws.write_number(f"C{r}", num(ctx.rubric.base_max), bold)
+    for col in (SELF, REV):
+        ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"], bold, "")
+    for col in (EVID, REASON, NOTE):
+        ws.write_blank(f"{col}{r}", None, f.cell(fill=SUBTOTAL_FILL))
+
+
+def _row_section(ctx: _Ctx, row) -> None:
+    ctx.ws.merge_range(f"A{row.number}:H{row.number}", "Điều kiện (trả lời «Có» hoặc «Không»)",
+                       ctx.f.cell(bold=True, fill=SUBTOTAL_FILL))
+
+
+def _row_condition(ctx: _Ctx, row) -> None:
+    """A condition: its question and the «Có/Không» of each column."""
+    ws, f, fill, r, cond = ctx.ws, ctx.f, ctx.fill, row.number, row.condition
+    text = ctx.bp[f"B{r}"]
+    ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
+    ws.write(f"B{r}", text, f.cell(align="justify"))
+    ws.write_blank(f"C{r}", None, f.cell())
+    _write_value(ws, f"{SELF}{r}", fill.self_answers.get(cond.id),
+                 f.cell(align="center", unlocked=not ctx.review))
+    _write_value(ws, f"{REV}{r}", fill.review_answers.get(cond.id),
+                 f.cell(align="center", unlocked=ctx.review))
+    for col in (EVID, REASON, NOTE):
+        ws.write_blank(f"{col}{r}", None, f.cell())
+    ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
+    ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
+    ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
+
+
+#: how each role of a planned row is written (the totals and the class: :func:`_step_totals`)
+ROW_WRITERS = {"heading": _row_parent, "parent": _row_parent, "item": _row_item,
+               "base": _row_base, "section": _row_section, "condition": _row_condition}
+
+
+def _step_body(ctx: _Ctx) -> None:
+    for row in ctx.layout.rows:
+        writer = ROW_WRITERS.get(row.role)
+        if writer is not None:
+            writer(ctx, row)
 
 
 def _step_totals(ctx: _Ctx) -> None:
