@@ -1,17 +1,19 @@
 """The roster: the agencies of a round (Mã | Tên cơ quan | Khối [| Viết tắt]), read from a
-workbook."""
+workbook, and the matching of submitted files to it (by code, then by a normalised name)."""
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .contract import HEADER_FILL
 from .errors import RosterError
 from .findings import ERROR, Finding, make
-from .output import atomic_path, input_problem, os_message
+from .output import ascii_slug, atomic_path, input_problem, os_message
 from .rubric import nfc
 from .template import Agency
 
@@ -86,7 +88,6 @@ def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> Roster:
     Lập» after a merger are two agencies told apart by code (a warning, since a submission
     without its code cannot be matched to either); without codes they are an error, not two
     agencies that consolidation would fold into one."""
-    from .consolidate import name_key
 
     header_at, index = _find_header(rows)
     if index is None:
@@ -229,3 +230,112 @@ def add_roster_sheet(wb, agencies: Iterable[Agency]):
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     return ws
+
+
+# --- matching files to the roster: by code, then by name -------------------------------------
+
+
+#: abbreviations written either way in names of agencies (after lower-casing)
+ABBREVIATIONS = {
+    "ubnd": "ủy ban nhân dân",
+    "hđnd": "hội đồng nhân dân",
+    "mttq": "mặt trận tổ quốc",
+    "tp": "thành phố",
+    "tx": "thị xã",
+    "tt": "thị trấn",
+    "gd&đt": "giáo dục và đào tạo",
+    "gdđt": "giáo dục và đào tạo",
+    "kh&đt": "kế hoạch và đầu tư",
+    "tn&mt": "tài nguyên và môi trường",
+    "lđtb&xh": "lao động thương binh và xã hội",
+    "lđ-tb&xh": "lao động thương binh và xã hội",
+    "vh,tt&dl": "văn hóa thể thao và du lịch",
+    "khcn": "khoa học và công nghệ",
+    "kh&cn": "khoa học và công nghệ",
+    "tt&tt": "thông tin và truyền thông",
+    "nn&ptnt": "nông nghiệp và phát triển nông thôn",
+    "gtvt": "giao thông vận tải",
+}
+#: old-style tone placement ("uỷ", "hoà") and the new style ("ủy", "hòa") are the same name
+_TONES = {"\u0300": "", "\u0301": "", "\u0303": "", "\u0309": "", "\u0323": ""}
+_OLD_STYLE = re.compile(r"([oO])([àáảãạ])|([oO])([èéẻẽẹ])|([uU])([ỳýỷỹỵ])")
+
+
+def _new_style(match: re.Match) -> str:
+    first, second = next((match.group(i), match.group(i + 1)) for i in (1, 3, 5)
+                         if match.group(i))
+    decomposed = unicodedata.normalize("NFD", second)
+    tone = "".join(ch for ch in decomposed if ch in _TONES)
+    base = "".join(ch for ch in decomposed if ch not in _TONES)
+    return unicodedata.normalize("NFC", first + tone) + base
+
+
+def name_key(name: str) -> str:
+    """A name as compared: NFC, lower case, one space, abbreviations and tone placement unified.
+
+    "UBND xã Tân  Phú", "Ủy ban nhân dân Xã Tân Phú" and "Uỷ ban nhân dân xã Tân Phú" are equal.
+    """
+    text = nfc(name).lower()
+    text = _OLD_STYLE.sub(_new_style, text)
+    words = []
+    for word in re.split(r"\s+", text.replace("\u00a0", " ").strip()):
+        bare = word.strip(".,;:()")
+        words.append(ABBREVIATIONS.get(bare, ABBREVIATIONS.get(bare.rstrip("."), word)))
+    text = " ".join(words)
+    text = re.sub(r"\s*&\s*", " và ", text)
+    text = re.sub(r"[.,;:()\"'«»“”-]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class RosterMatch:
+    agency: Agency | None
+    how: str = ""  # "code" | "name" | ""
+    suggestion: str = ""
+
+
+class RosterIndex:
+    """Find a file's agency on the roster: by code first, then by normalised name."""
+
+    def __init__(self, agencies: Sequence[Agency]):
+        self.agencies = list(agencies)
+        self.by_code = {a.code.casefold(): a for a in agencies if a.code}
+        self.by_name: dict[str, Agency] = {}
+        #: names several agencies share (two «UBND xã Tân Lập» after a merger): only a code can
+        #: tell which one a file is, never the name
+        self.ambiguous: set[str] = set()
+        for a in agencies:
+            key = name_key(a.name)
+            if key in self.by_name and identity(self.by_name[key]) != identity(a):
+                self.ambiguous.add(key)
+            self.by_name.setdefault(key, a)
+        for key in self.ambiguous:
+            del self.by_name[key]
+
+    def by_file_name(self, path: str | Path) -> Agency | None:
+        """The agency whose code starts the file's name as the toolkit names files
+        (``syt-2025.xlsx``, ``syt-2025-tu-cham.xlsx``); the longest code wins."""
+        stem = ascii_slug(Path(path).stem)
+        best: Agency | None = None
+        best_len = 0
+        for a in self.agencies:
+            slug = ascii_slug(a.code) if a.code else ""
+            if slug and (stem == slug or stem.startswith(slug + "-")) and len(slug) > best_len:
+                best, best_len = a, len(slug)
+        return best
+
+    def find(self, code: str, name: str) -> RosterMatch:
+        if code and code.casefold() in self.by_code:
+            return RosterMatch(self.by_code[code.casefold()], "code")
+        key = name_key(name)
+        if key and key in self.by_name:
+            return RosterMatch(self.by_name[key], "name")
+        if key in self.ambiguous:
+            return RosterMatch(None, "", f"{name} — nhiều cơ quan cùng tên, tệp cần mã cơ quan")
+        close = difflib.get_close_matches(key, list(self.by_name), n=1, cutoff=0.6)
+        return RosterMatch(None, "", self.by_name[close[0]].name if close else "")
+
+
+def identity(agency: Agency) -> str:
+    """The key one agency is counted under (roster entries and files alike)."""
+    return f"code:{agency.code.casefold()}" if agency.code else f"name:{name_key(agency.name)}"
