@@ -83,7 +83,6 @@ class FileResult(HasFindings):
     review_class: str = ""
     mtime: float | None = None
     marks: Marks | None = field(default=None, repr=False)
-    ir: WorkbookIR | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -293,13 +292,20 @@ def identify(ir: WorkbookIR, rubrics: Sequence[Rubric] = ()) -> tuple[Rubric | N
 def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = None
                    ) -> FileResult:
     """Identify a read workbook and run every check on it."""
+    return checked(ir, rubrics, year)[0]
+
+
+def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = None
+            ) -> tuple[FileResult, WorkbookIR]:
+    """:func:`check_workbook`, and the workbook as it was checked: a sheet made by hand with its
+    cells named by the layout they are in (the IR read is never changed)."""
     findings = list(ir.notes)
     if ir.has_metadata:
         rubric, problems = identify(ir, rubrics)
     else:  # a sheet made by hand: its cells named by the layout they are in
         candidates = list(rubrics) or [builtin_rubric(i) for i in builtin_ids()]
         ir, rubric, problems = match_layout(ir, candidates)
-    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size, ir=ir)
+    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size)
     findings += problems
     result.agency = ir.text(AGENCY_NAME)
     result.agency_code = ir.text(AGENCY_CODE)
@@ -317,7 +323,7 @@ def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | N
         result.marks = marks_of(ir, rubric)
     result.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.sort_key()))
     result.status = INVALID if result.errors else OK
-    return result
+    return result, ir
 
 
 def _complete(ir: WorkbookIR, rubric: Rubric, column: str) -> bool:
@@ -361,8 +367,8 @@ def marks_of(ir: WorkbookIR, rubric: Rubric) -> Marks:
     )
 
 
-def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | None = None,
-               keep_ir: bool = False) -> FileResult:
+def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | None = None
+               ) -> FileResult:
     """Read and check one file; never raises for a bad file (its result says what is wrong)."""
     try:
         mtime = os.stat(path).st_mtime
@@ -381,8 +387,6 @@ def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | Non
                           findings=[make("check-failed", path=str(path),
                                          detail=f"{type(exc).__name__}: {exc}"[:200])])
     result.mtime = mtime
-    if not keep_ir:
-        result.ir = None
     return result
 
 
@@ -459,5 +463,5 @@ def check_paths(
 
 
 __all__ = ["Marks", "marks_of", "FileResult", "CheckReport", "InputError", "discover", "identify", "find_rubric",
-           "check_workbook", "check_file", "check_paths", "is_lock_file", "OK", "INVALID",
+           "check_workbook", "checked", "check_file", "check_paths", "is_lock_file", "OK", "INVALID",
            "UNREADABLE", "nfc"]

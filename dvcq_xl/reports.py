@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 from .text import signed, vn_number
 from .contract import AGENCY_SYMBOL, entry_name
 from .consolidate import leaf_label
-from .errors import ReportError
+from .errors import DvcqError, ReportError
 from .findings import make
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, input_problem,
                      os_message, safe_filename)
@@ -682,19 +682,22 @@ def agency_context(filled: str | Path, settings: Settings,
     """What an agency's own report prints, from its completed (and valid) score workbook;
     ``roster`` (optional) gives the agency's own abbreviation for the document symbol."""
     from .checks import SELF, entries
-    from .intake import check_file
+    from .intake import checked, identify
+    from .reader import read_workbook
     from .template import plan_layout, row_label
 
     if Path(filled).is_dir():
         finding = make("report-input-folder", path=str(filled))
         raise ReportError(finding.message, [finding])
-    result = check_file(filled, keep_ir=True)
-    if result.errors or result.ir is None:
-        first = result.errors[0].message if result.errors else "không đọc được tệp"
+    try:
+        read = read_workbook(filled)
+    except DvcqError as exc:
+        raise ReportError(f"Bảng chấm điểm {filled}: {exc.message}", exc.findings) from None
+    result, ir = checked(read)
+    if result.errors:
+        first = result.errors[0].message
         raise ReportError(f"Bảng chấm điểm {filled} còn {len(result.errors)} lỗi, hãy sửa trước "
                           f"khi viết báo cáo (dvcq check): {first}", result.errors)
-    ir = result.ir
-    from .intake import identify
 
     rubric, _ = identify(ir)
     if rubric is None:  # a self-made layout: matched by the check, by id
