@@ -487,6 +487,17 @@ def condition_text(cond: Condition) -> str:
     return f"{cond.question} ({effect_text(cond)})"
 
 
+def shown_max(rubric: Rubric, row: Row) -> float:
+    """The Chuẩn a row shows: a bonus or penalty tiêu chí whose items add up past the rubric's
+    cap shows the cap («tối đa 15»), which is what can count, not the sum of its items (25)."""
+    item = row.item
+    if row.level == 0 and item in rubric.bonus_items:
+        return min(item.max_points, rubric.bonus_max)
+    if row.level == 0 and item in rubric.penalty_items:
+        return min(item.max_points, rubric.penalty_max)
+    return item.max_points
+
+
 @per_rubric
 def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
     """Every locked cell of the score sheet whose content the template fixes: A1 -> content.
@@ -502,7 +513,7 @@ def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
         if row.role in ("heading", "parent", "item"):
             bp[f"A{r}"] = row_label(row)
             bp[f"B{r}"] = item_text(row.item, row)
-            bp[f"C{r}"] = num(row.item.max_points)
+            bp[f"C{r}"] = num(shown_max(rubric, row))
         if row.role in ("heading", "parent", "base"):
             for col in (SELF, REV):
                 bp[f"{col}{r}"] = subtotal_formula(col, row.children)

@@ -221,6 +221,13 @@ CATALOGUE: dict[str, CodeEntry] = {
             "đạt, nếu không sẽ có cơ quan không được xếp loại. Hãy để trống điểm «đến» của mức "
             "cao nhất và cho mức thấp nhất bắt đầu từ điểm thấp nhất, như thông báo hướng dẫn.",
         ),
+        "rubric-setting-contradiction": CodeEntry(
+            ERROR, "Thiết lập không thể xảy ra hoặc mâu thuẫn: {detail}",
+            title="thiết lập không thể đạt hoặc mâu thuẫn",
+            description="Một mức xếp loại không cơ quan nào đạt được (ngưỡng cao hơn tổng điểm tối "
+            "đa), hoặc một quy tắc không bao giờ có tác dụng (mức tối đa cho mục không có, hạn mức "
+            "tỷ lệ cho mức thấp nhất…). Bộ tiêu chí như vậy là viết nhầm: hãy sửa theo Quyết định.",
+        ),
         "rubric-condition-invalid": CodeEntry(
             ERROR, "Điều kiện «{item}»: {detail}",
             title="điều kiện không hợp lệ",

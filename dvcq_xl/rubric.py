@@ -1104,12 +1104,38 @@ def _build_conditions(p: _Problems, raws: list, class_names: list[str]) -> tuple
     return tuple(out)
 
 
+def contradictions(rubric: Rubric) -> list[str]:
+    """Settings no agency can meet or that can never act (Vietnamese, one line each): a class
+    above the highest total, a cap without items, a quota on the lowest class, a per-criterion
+    floor that caps nothing."""
+    out = []
+    for band in rubric.bands:
+        if band.min_points > rubric.total_max + _EPS:
+            out.append(f"mức «{band.name}» bắt đầu từ {num(band.min_points)} điểm nhưng tổng "
+                       f"điểm cao nhất có thể đạt là {num(rubric.total_max)}: không ai đạt được")
+    rules = rubric.rules
+    if rules.bonus_cap is not None and not rubric.bonus_items:
+        out.append(f"có điểm thưởng tối đa {num(rules.bonus_cap)} nhưng không có mục điểm thưởng")
+    if rules.penalty_cap is not None and not rubric.penalty_items:
+        out.append(f"có mức trừ tối đa {num(rules.penalty_cap)} nhưng không có mục điểm trừ")
+    if rubric.bands and rubric.bands[-1].quota is not None:
+        out.append(f"mức thấp nhất «{rubric.bands[-1].name}» có hạn mức tỷ lệ, nhưng không có "
+                   f"mức nào thấp hơn để chuyển xuống")
+    if (rules.criterion_floor is not None and rubric.bands
+            and rules.criterion_floor_class == rubric.bands[0].name):
+        out.append(f"tiêu chí dưới ngưỡng bị giới hạn ở mức cao nhất «{rubric.bands[0].name}»: "
+                   f"quy tắc không bao giờ có tác dụng")
+    return out
+
+
 def _check_coverage(p: _Problems, rubric: Rubric, raw: Mapping) -> None:
     top, bottom = rubric.bands[0], rubric.bands[-1]
     if top.max_points is not None and top.max_points <= rubric.total_max:
         p.add("rubric-band-coverage", raw.get("bands")[0] if raw.get("bands") else raw,
               detail=f"mức cao nhất «{top.name}» dừng ở {num(top.max_points)} nhưng tổng điểm tối đa "
               f"là {num(rubric.total_max)}; để trống điểm «đến» của mức cao nhất")
+    for problem in contradictions(rubric):
+        p.add("rubric-setting-contradiction", raw, detail=problem)
     if bottom.min_points > rubric.rules.total_floor + _EPS:
         p.add("rubric-band-coverage", raw,
               detail=f"mức thấp nhất «{bottom.name}» bắt đầu từ {num(bottom.min_points)}, "

@@ -284,7 +284,7 @@ def _row_parent(ctx: _Ctx, row) -> None:
     text = ctx.bp[f"B{r}"]
     ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(bold=bold, align="center", fill=fill_colour))
     ws.write(f"B{r}", text, f.cell(bold=bold, italic=not bold, fill=fill_colour))
-    ws.write_number(f"C{r}", num(row.item.max_points),
+    ws.write_number(f"C{r}", ctx.bp[f"C{r}"],
                     f.cell(bold=bold, align="center", num_format=POINTS, fill=fill_colour))
     for col in (SELF, REV):
         ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"],

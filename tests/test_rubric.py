@@ -998,3 +998,24 @@ def test_an_impossible_decision_date_is_refused(date):
         build_rubric(raw, "r.yaml")
     assert any(f.code == "rubric-field-invalid" and f.found == date
                for f in info.value.findings)
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda r: r["bands"][0].update(min=120) or r["bands"][1].update(max=120),
+     "không ai đạt được"),
+    (lambda r: r["rules"].update(penalty_cap=10) or r.update(items=[
+        i for i in r["items"] if i.get("kind") != "penalty" and not any(
+            c.get("kind") == "penalty" for c in i.get("items", []))]), "không có mục điểm trừ"),
+    (lambda r: r["bands"][-1].update(quota=0.1), "không có mức nào thấp hơn"),
+    (lambda r: r["rules"].update(criterion_floor_class="Hoàn thành xuất sắc"),
+     "không bao giờ có tác dụng"),
+])
+def test_settings_no_agency_can_meet_or_that_never_act_are_refused(edit, words):
+    """«Hoàn thành xuất sắc» from 90 on a rubric whose total is 11 reads fine and ranks no one."""
+    raw = yaml.safe_load((Path(__file__).parents[1] / "dvcq_xl" / "rubrics" /
+                          "vi-du-minh-hoa.yaml").read_text(encoding="utf-8"))
+    edit(raw)
+    with pytest.raises(RubricError) as info:
+        build_rubric(raw, "r.yaml")
+    found = [f for f in info.value.findings if f.code == "rubric-setting-contradiction"]
+    assert found and any(words in f.message for f in found), info.value.findings

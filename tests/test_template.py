@@ -262,3 +262,14 @@ def test_agency_text_from_the_command_line_is_cleaned_before_it_reaches_a_cell(t
     ir = read_workbook(out)
     assert ir.text("dvcq_agency") == "Sở [31mĐỏ" and ir.text("dvcq_agency_code") == "A"
     assert not any(ord(ch) < 32 or ch == "\u202e" for ch in ir.text("dvcq_block"))
+
+
+def test_a_capped_bonus_or_penalty_tieu_chi_shows_its_cap_as_chuan(tmp_path):
+    """Deductions 7.1 (5) + 7.2 (10) under «tối đa 10»: the tiêu chí's Chuẩn reads 10."""
+    from dvcq_xl.rubric import builtin_rubric
+
+    ex = builtin_rubric("vi-du-minh-hoa")
+    out = render_template(ex, tmp_path / "t.xlsx", 2025)
+    wb = load_workbook(out)
+    row = next(r for r in wb[SHEET].iter_rows() if r[0].value == "7")
+    assert ex.item("7").max_points == 15 and row[2].value == 10
