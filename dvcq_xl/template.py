@@ -13,6 +13,7 @@ protection, printing, the guide, the metadata sheet and the macro-enabled varian
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -195,6 +196,10 @@ class _Ctx:
     def review(self) -> bool:
         return self.mode == REVIEW
 
+    @functools.cached_property
+    def widths(self) -> dict[str, float]:
+        return column_widths(self.bp)
+
     def cell_ref(self, col: str, row: int, sheet: str = SHEET) -> str:
         return f"='{sheet}'!${col}${row}"
 
@@ -210,8 +215,17 @@ def _write_value(ws, ref: str, value: Any, fmt) -> None:
         ws.write_string(ref, str(value), fmt)
 
 
+def column_widths(bp: dict[str, Any]) -> dict[str, float]:
+    """The columns' widths: TT as wide as its longest label («1.1. Nội dung 1» is not clipped),
+    taken from the content column so that the page keeps its width."""
+    longest = max((len(str(v)) for k, v in bp.items() if k.startswith(TT) and v is not None),
+                  default=0)
+    tt = max(WIDTHS[TT], min(24.0, longest * 1.1 + 1))
+    return {**WIDTHS, TT: tt, CONTENT: WIDTHS[CONTENT] - (tt - WIDTHS[TT])}
+
+
 def _step_columns(ctx: _Ctx) -> None:
-    for col, width in WIDTHS.items():
+    for col, width in ctx.widths.items():
         options = {"hidden": True} if col in (SSTATE, RSTATE) else {}
         ctx.ws.set_column(f"{col}:{col}", width, None, options)
 
@@ -292,7 +306,7 @@ def _row_parent(ctx: _Ctx, row) -> None:
                          "")
     for col in (EVID, REASON, NOTE):
         ws.write_blank(f"{col}{r}", None, f.cell(fill=fill_colour))
-    ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
+    ws.set_row(r - 1, _height((text, ctx.widths[CONTENT])))
 
 
 def _row_item(ctx: _Ctx, row) -> None:
@@ -320,7 +334,7 @@ def _row_item(ctx: _Ctx, row) -> None:
     if not superior:
         ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
     ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
-    ws.set_row(r - 1, _height((item_text(item, row), WIDTHS[CONTENT]),
+    ws.set_row(r - 1, _height((item_text(item, row), ctx.widths[CONTENT]),
                               (str(evidence or ""), WIDTHS[EVID] * 1.1),
                               (str(reason or ""), WIDTHS[REASON] * 1.1)))
 
@@ -358,7 +372,7 @@ def _row_condition(ctx: _Ctx, row) -> None:
         ws.write_blank(f"{col}{r}", None, f.cell())
     ws.write_formula(f"{SSTATE}{r}", ctx.bp[f"{SSTATE}{r}"], None, "")
     ws.write_formula(f"{RSTATE}{r}", ctx.bp[f"{RSTATE}{r}"], None, "")
-    ws.set_row(r - 1, _height((text, WIDTHS[CONTENT])))
+    ws.set_row(r - 1, _height((text, ctx.widths[CONTENT])))
 
 
 #: how each role of a planned row is written (the totals and the class: :func:`_step_totals`)

@@ -273,3 +273,19 @@ def test_a_capped_bonus_or_penalty_tieu_chi_shows_its_cap_as_chuan(tmp_path):
     wb = load_workbook(out)
     row = next(r for r in wb[SHEET].iter_rows() if r[0].value == "7")
     assert ex.item("7").max_points == 15 and row[2].value == 10
+
+
+def test_long_tt_labels_widen_the_tt_column_not_the_page(tmp_path):
+    """«1.1. Nội dung 1» in TT: the column fits it, the content column gives the width back."""
+    import dataclasses
+
+    from dvcq_xl.rubric import builtin_rubric
+    from dvcq_xl.template import WIDTHS, blueprint, column_widths
+
+    bg = builtin_rubric("bac-giang-274-2017")
+    first = bg.items[0].children[0]
+    long = dataclasses.replace(bg, items=(dataclasses.replace(bg.items[0], children=(
+        dataclasses.replace(first, label="1.1. Nội dung 1"), *bg.items[0].children[1:])),
+        *bg.items[1:]))
+    widths = column_widths(blueprint(long))
+    assert widths["A"] >= len("1.1. Nội dung 1") and sum(widths.values()) == sum(WIDTHS.values())
