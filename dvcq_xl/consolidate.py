@@ -272,25 +272,17 @@ def final_values(rubric: Rubric, marks: Marks) -> tuple[dict[str, float | None],
 
 def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name: str
                     ) -> tuple[str, list[str]]:
-    """Apply ``rules.criterion_floor``: a tiêu chí below the floor caps the class."""
-    rules = rubric.rules
-    if rules.criterion_floor is None or class_name == NOT_ELIGIBLE_CLASS:
-        return class_name, []
-    low = []
-    for item in rubric.base_items:
-        scored = [values.get(leaf.code) for leaf in item.leaves()]
-        if all(v is None for v in scored):
-            continue  # not scored yet (a superior-only tiêu chí before the review): not "low"
-        got = sum(v or 0 for v in scored)
-        if got < rules.criterion_floor * item.max_points - _EPS:
-            low.append(f"{item.title or item.code} đạt {points_text(got)}/{points_text(item.max_points)}")
+    """Apply ``rules.criterion_floor`` (:meth:`Rubric.below_floor`, :meth:`Rubric.floor_class`)
+    and say why in a note."""
+    low = rubric.below_floor(values) if class_name != NOT_ELIGIBLE_CLASS else []
     if not low:
         return class_name, []
-    index = max(rubric.band_index(class_name), rubric.band_index(rules.criterion_floor_class))
-    capped = rubric.bands[index].name
-    note = (f"Có tiêu chí dưới {_percent(rules.criterion_floor)} số điểm ({'; '.join(low)}): "
+    rules = rubric.rules
+    said = "; ".join(f"{item.title or item.code} đạt {points_text(got)}/"
+                     f"{points_text(item.max_points)}" for item, got in low)
+    note = (f"Có tiêu chí dưới {_percent(rules.criterion_floor)} số điểm ({said}): "
             f"xếp loại tối đa «{rules.criterion_floor_class}»")
-    return capped, [note]
+    return rubric.floor_class(class_name), [note]
 
 
 def _percent(share: float) -> str:

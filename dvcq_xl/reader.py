@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import stat
 import zipfile
@@ -802,16 +803,26 @@ def _cell(title, ref, elem, strings, dates, epoch, shared, translator, from_exce
         return Cell(title, ref, datetime.fromisoformat(text.strip().rstrip("Z")))
     value = _number(text)
     style = elem.get("s")
-    if style is not None and int(style) in dates:
-        value = from_excel(value, epoch, timedelta=not dates[int(style)])
+    if (isinstance(value, (int, float)) and style is not None and style.isdigit()
+            and int(style) in dates):
+        try:
+            value = from_excel(value, epoch, timedelta=not dates[int(style)])
+        except (ValueError, OverflowError):
+            pass  # a date beyond the calendar: the number as it is
     return Cell(title, ref, value)
 
 
-def _number(text: str) -> int | float:
+def _number(text: str) -> int | float | str:
+    """A numeric cell's value; what no spreadsheet can hold (inf, nan, 5,000 digits, garbage
+    in a crafted file) stays text, so that it is reported as not a number, never computed."""
     text = text.strip()
-    if "." in text or "E" in text or "e" in text:
-        return float(text)
-    return int(text)
+    try:
+        if "." in text or "E" in text or "e" in text:
+            value = float(text)
+            return value if math.isfinite(value) else text
+        return int(text)
+    except ValueError:
+        return text
 
 
 def _cached(kind: str, text: str) -> Any:
@@ -821,10 +832,7 @@ def _cached(kind: str, text: str) -> Any:
         return text.strip() in ("1", "true")
     if kind == "e":
         return text
-    try:
-        return int(text) if text.lstrip("-").isdigit() else float(text)
-    except ValueError:
-        return text
+    return _number(text)
 
 
 def _bind_names(ir: WorkbookIR) -> None:

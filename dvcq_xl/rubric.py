@@ -456,6 +456,29 @@ class Rubric:
         total = round(max(self.rules.total_floor, base + bonus - penalty), 9)
         return bonus, penalty, total
 
+    def below_floor(self, values: Mapping[str, float | None]) -> list[tuple[Item, float]]:
+        """The tiêu chí under ``rules.criterion_floor`` of their points (NĐ 122 pattern), with the
+        points they got; a tiêu chí not scored at all yet (superior-only before the review) is
+        not «low»."""
+        floor = self.rules.criterion_floor
+        if floor is None:
+            return []
+        low = []
+        for item in self.base_items:
+            scored = [values.get(leaf.code) for leaf in item.leaves()]
+            if all(v is None for v in scored):
+                continue
+            got = float(sum(v or 0 for v in scored))
+            if got < floor * item.max_points - _EPS:
+                low.append((item, got))
+        return low
+
+    def floor_class(self, class_name: str) -> str:
+        """The class a tiêu chí below the floor allows at most (``criterion_floor_class``)."""
+        index = max(self.band_index(class_name),
+                    self.band_index(self.rules.criterion_floor_class))
+        return self.bands[index].name
+
     def classify(self, total: float, answers: Mapping[str, bool | None] | None = None) -> str:
         """The class of a total, after the overriding conditions answered "Có"."""
         answers = answers or {}

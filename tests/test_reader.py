@@ -337,3 +337,25 @@ def test_a_stray_entry_below_the_row_limit_does_not_hide_the_protection(tmp_path
     ir = read_workbook(path)
     assert ir.protected.get(SHEET) is True
     assert "protection-removed" not in [f.code for f in check_file(path).findings]
+
+
+@pytest.mark.parametrize("raw", ["1e999", "-1e999", "nan", "1" * 5000, "12abc", "1e400"])
+def test_numbers_no_spreadsheet_can_hold_are_read_as_text(tmp_path, raw):
+    """A crafted file's <v>1e999</v> or 5,000 digits: read as text (a score that is not a
+    number), never a crash in a computation downstream."""
+    import xlsxwriter
+
+    path = tmp_path / "n.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("T")
+    ws.write_number("A1", 12345)
+    wb.close()
+    crafted = tmp_path / "crafted.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(crafted, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>12345</v>", f"<v>{raw}</v>".encode())
+            zout.writestr(info, data)
+    value = read_workbook(crafted).at("T", "A1").value
+    assert value == raw and isinstance(value, str)
