@@ -456,13 +456,13 @@ def report_cmd(what, output, settings_path, templates, roster) -> None:
     settings = load_settings(settings_path) if settings_path else None
     if what[0] == "agency":
         if len(what) != 2:
-            raise click.UsageError("Cách dùng: dvcq report agency BANG_CHAM_DIEM.xlsx -o "
-                                   "BAO_CAO.docx")
+            raise click.UsageError("Cách dùng: dvcq report agency BÀI_NỘP.xlsx -o "
+                                   "BÁO_CÁO.docx")
         written = [write_agency_report(what[1], output, settings, templates,
                                        _roster(roster) if roster else None)]
     else:
         if len(what) != 1:
-            raise click.UsageError("Cách dùng: dvcq report XEP_HANG.xlsx -o THU_MUC")
+            raise click.UsageError("Cách dùng: dvcq report XẾP_HẠNG.xlsx -o THƯ_MỤC")
         with _progress() as progress:
             task = progress.add_task("Đang viết văn bản", total=None)
             written = write_reports(what[0], output, settings, templates,

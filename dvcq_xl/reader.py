@@ -250,8 +250,9 @@ def read_workbook(path: str | Path) -> WorkbookIR:
             raise _unreadable(source, _what_is(data))
     except WorkbookError:
         raise
-    except (Exception, RecursionError) as exc:  # noqa: BLE001 - damaged files fail anywhere
-        raise _unreadable(source, f"tệp bị hỏng ({type(exc).__name__})") from None
+    except (Exception, RecursionError):  # noqa: BLE001 - damaged files fail anywhere
+        raise _unreadable(source, "tệp bị hỏng (có thể do gửi thư hoặc chép dở); hãy mở bằng "
+                                  "Excel, lưu lại rồi gửi lại") from None
     ir.sha256, ir.size = digest, len(data)
     return ir
 
@@ -558,13 +559,13 @@ def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
                 except Exception as exc:  # noqa: BLE001 - a damaged or hostile VBA project
                     ir.macros = {}
                     ir.notes.append(make("macros-unreadable", path=source, detail=str(exc)
-                                         if isinstance(exc, MacroLimit) else "phần macro "
-                                         f"bị hỏng ({type(exc).__name__})"))
+                                         if isinstance(exc, MacroLimit) else
+                                         "phần macro bị hỏng"))
         except WorkbookError:
             raise
-        except Exception as exc:  # noqa: BLE001 - damaged parts fail in many ways
-            raise _unreadable(source, f"nội dung bảng tính bị hỏng ({type(exc).__name__})"
-                              ) from None
+        except Exception:  # noqa: BLE001 - damaged parts fail in many ways
+            raise _unreadable(source, "nội dung bảng tính bị hỏng; hãy mở bằng Excel, lưu lại "
+                                      "rồi gửi lại") from None
     _bind_names(ir)
     return ir
 

@@ -537,8 +537,9 @@ def render(template: Path, context: dict[str, Any], out: Path,
         raise ReportError(f"Mẫu báo cáo {template.name} có thẻ lỗi{where}: {exc.message}. Hãy "
                           f"sửa thẻ {{{{ … }}}} hoặc {{% … %}} trong Word.") from None
     except Exception as exc:  # noqa: BLE001 - a tag that uses the data wrongly
-        raise ReportError(f"Mẫu báo cáo {template.name} không điền được: {type(exc).__name__}: "
-                          f"{exc}. Hãy kiểm tra các thẻ {{{{ … }}}} vừa sửa trong Word.") from None
+        raise ReportError(f"Mẫu báo cáo {template.name} không điền được: một thẻ {{{{ … }}}} "
+                          f"vừa sửa trong Word dùng tên không có hoặc sai cách (chi tiết kỹ thuật: "
+                          f"{exc}).") from None
     with atomic_path(out, inputs=[template, *inputs], suffixes=(".docx",),
                      what="văn bản Word") as tmp:
         doc.save(str(tmp))

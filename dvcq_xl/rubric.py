@@ -29,6 +29,7 @@ import yaml
 
 from .text import nfc, num  # noqa: F401 - part of this module's API too
 from .errors import RubricError, YamlProblem, YamlRefused, rubric_error
+from .output import os_message
 from .findings import Finding, make
 
 # --- vocabulary ------------------------------------------------------------------------------
@@ -1267,7 +1268,7 @@ def _read_rubric_file(path: str | Path, source: str) -> bytes:
                            detail="không có quyền đọc tệp") from None
     except OSError as exc:
         raise rubric_error("rubric-file-unreadable", path=source,
-                           detail=f"lỗi đọc tệp ({exc.strerror or type(exc).__name__})") from None
+                           detail=f"lỗi đọc tệp ({os_message(exc)})") from None
     if len(data) > MAX_RUBRIC_BYTES:  # grew while being read
         raise _too_big(source, len(data))
     return data
@@ -1327,8 +1328,9 @@ def plain_yaml(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         raise YamlProblem(_yaml_problem(exc), mark.line + 1 if mark is not None else None
                           ) from None
-    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
-        raise YamlProblem(f"có giá trị không đọc được ({type(exc).__name__})") from None
+    except (ValueError, OverflowError, TypeError, RecursionError):
+        raise YamlProblem("có giá trị không đọc được (một số quá dài hoặc một giá trị lạ)"
+                          ) from None
     finally:
         loader.dispose()
     if loader.duplicates:
@@ -1369,10 +1371,11 @@ def load_yaml_rubric(path: str | Path, text: str | None = None) -> Rubric:
                 text.count("\n", 0, position) + 1 if isinstance(position, int) else None)
         raise rubric_error("rubric-syntax", path=source, line=line,
                            detail=_yaml_problem(exc)) from None
-    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+    except (ValueError, OverflowError, TypeError, RecursionError):
         # e.g. an integer of more digits than Python converts: text no rubric holds
         raise rubric_error("rubric-syntax", path=source,
-                           detail=f"có giá trị không đọc được ({type(exc).__name__})") from None
+                           detail="có giá trị không đọc được (một số quá dài hoặc một giá trị "
+                                  "lạ)") from None
     finally:
         if loader is not None:
             loader.dispose()
