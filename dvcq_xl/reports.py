@@ -174,20 +174,16 @@ def _settings_yaml(path: Path) -> dict[str, Any]:
 
 
 def _settings_xlsx(path: Path) -> dict[str, Any]:
-    from openpyxl import load_workbook
+    """The «Cài đặt» sheet of a workbook, read by the same safe reader as a submission."""
+    from .reader import read_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any openpyxl failure means the same to the user
-        raise ReportError(f"Không đọc được tệp cài đặt {path}: không phải tệp Excel .xlsx hợp "
-                          f"lệ (hãy mở bằng Excel và lưu lại dạng .xlsx).") from None
-    try:
-        if SETTINGS_SHEET not in wb.sheetnames:
-            raise ReportError(f"Tệp {path} không có trang «{SETTINGS_SHEET}» (Khóa | Giá trị).")
-        rows = list(wb[SETTINGS_SHEET].iter_rows(values_only=True, max_col=3))
-    finally:
-        wb.close()
-    return settings_rows(rows)
+        ir = read_workbook(path)
+    except DvcqError as exc:
+        raise ReportError(f"Không đọc được tệp cài đặt {path}: {exc.message}") from None
+    if SETTINGS_SHEET not in ir.sheets:
+        raise ReportError(f"Tệp {path} không có trang «{SETTINGS_SHEET}» (Khóa | Giá trị).")
+    return settings_rows([row[:3] for row in ir.rows(SETTINGS_SHEET)])
 
 
 def settings_rows(rows: list[tuple]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .contract import HEADER_FILL
-from .errors import RosterError
+from .errors import RosterError, WorkbookError
 from .findings import ERROR, Finding, make
-from .output import ascii_slug, atomic_path, input_problem, os_message
+from .output import ascii_slug, atomic_path, input_problem
 from .rubric import nfc
 from .template import Agency
 
@@ -52,32 +52,24 @@ class Roster(list):
 
 
 def read_roster(path: str | Path) -> Roster:
-    """Read the roster; raise RosterError listing every problem with its row."""
-    from openpyxl import load_workbook
+    """Read the roster; raise RosterError listing every problem with its row.
+
+    The file goes through the same safe reader as a submission (zip bombs, XML entities,
+    encrypted or legacy files), since a roster comes by mail like any other workbook."""
+    from .reader import read_workbook
 
     source = str(path)
     problem = input_problem(path)
     if problem:
         raise _error([make("roster-unreadable", path=source, detail=f"{problem}.")])
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except OSError as exc:
-        if exc.errno is None:  # openpyxl's word for a file that is not a workbook
-            raise _error([make("roster-unreadable", path=source,
-                               detail="không phải tệp Excel .xlsx hợp lệ (hãy mở bằng Excel "
-                                      "và lưu lại dạng .xlsx).")]) from None
-        raise _error([make("roster-unreadable", path=source, detail=f"{os_message(exc)}.")])
-    except Exception:  # noqa: BLE001 - any other openpyxl failure means the same to the user
+        ir = read_workbook(path)
+    except WorkbookError as exc:
+        said = exc.findings[0].message if exc.findings else exc.message
         raise _error([make("roster-unreadable", path=source,
-                           detail="không phải tệp Excel .xlsx hợp lệ (hãy mở bằng Excel và lưu "
-                                  "lại dạng .xlsx).")]) from None
-    try:
-        ws = wb[ROSTER_SHEET] if ROSTER_SHEET in wb.sheetnames else wb.worksheets[0]
-        rows = list(ws.iter_rows(values_only=True, max_col=30))
-        sheet = ws.title
-    finally:
-        wb.close()
-    return agencies_from_rows(rows, source, sheet)
+                           detail=said[:1].lower() + said[1:])]) from None
+    sheet = ROSTER_SHEET if ROSTER_SHEET in ir.sheets else next(iter(ir.sheets), "")
+    return agencies_from_rows(ir.rows(sheet), source, sheet or ROSTER_SHEET)
 
 
 def agencies_from_rows(rows: list[tuple], source: str, sheet: str) -> Roster:
