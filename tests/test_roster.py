@@ -86,3 +86,21 @@ def test_written_roster_reads_back_with_its_abbreviations(tmp_path):
                 RosterAgency("UBND xã Gia Hòa", "XGH", XA, symbol="")]
     roster = read_roster(write_roster(agencies, tmp_path / "ds.xlsx"))
     assert list(roster) == agencies and roster.warnings == []
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"%PDF-1.4 a letter", "PDF"),
+    (b"PK\x03\x04 broken zip", "hỏng"),
+    (b"", "rỗng"),
+])
+def test_a_roster_that_is_not_a_workbook_is_read_safely(tmp_path, data, words):
+    """A roster comes by mail like any submission: the same safe reader, the same words."""
+    from dvcq_xl.errors import RosterError
+    from dvcq_xl.roster import read_roster
+
+    path = tmp_path / "danh-sach.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(RosterError) as info:
+        read_roster(path)
+    assert info.value.findings[0].code == "roster-unreadable"
+    assert words in info.value.message
