@@ -38,7 +38,7 @@ _PUBLIC = {
     "Rubric": "rubric", "Rules": "rubric", "Score": "rubric", "build_rubric": "rubric",
     "builtin_ids": "rubric", "builtin_rubric": "rubric", "load_rubric": "rubric",
     "export_rubric_workbook": "rubric_workbook", "load_rubric_workbook": "rubric_workbook",
-    "Agency": "template", "Fill": "template", "contract_names": "template",
+    "Agency": "contract", "Fill": "template", "contract_names": "contract",
     "render_template": "template",
     "vba_project": "vba",
     "Ranked": "workflow", "rank": "workflow", "make_templates": "workflow",

@@ -23,7 +23,7 @@ from .findings import Finding, make
 from .reader import Cell, WorkbookIR
 from .rubric import (BONUS, NO, PENALTY, SUPERIOR, YES, Item, Rubric, Score,
                      is_multiple, nfc, num)
-from .template import (
+from .contract import (
     CLASS_ERROR,
     CLASS_INCOMPLETE,
     META_KEYS,

@@ -33,7 +33,8 @@ from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
-from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, Agency, render_template
+from .contract import Agency
+from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, render_template
 from .text import json_text
 from .workflow import check_ranking_output, make_templates, rank
 

@@ -43,7 +43,7 @@ from .output import TEMP_PREFIX
 from .roster import ABBREVIATIONS, RosterIndex, RosterMatch, identity, name_key  # noqa: F401
 from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
                      builtin_ids, nfc)
-from .template import REVIEW, Agency
+from .contract import REVIEW, Agency
 from .text import comma, points_text, sort_key
 
 NO_BLOCK = "Chưa phân khối"

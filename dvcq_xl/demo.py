@@ -23,7 +23,8 @@ from .output import atomic_path, safe_filename
 from .reports import Settings, write_reports
 from .roster import read_roster
 from .rubric import Rubric, builtin_rubric, num
-from .template import REVIEW, Agency, Fill, render_template
+from .contract import REVIEW, Agency
+from .template import Fill, render_template
 from .workflow import REPORTS_FOLDER, TEMPLATES_FOLDER, make_templates, rank, ranking_file
 
 DEMO_RUBRIC = "bac-giang-274-2017"

@@ -13,7 +13,8 @@ from .output import check_folder_name, ensure_dir, refuse_inputs, safe_filename
 from .intake import check_workbook, identify
 from .reader import WorkbookIR, read_workbook
 from .rubric import Rubric
-from .template import AGENCY, DEFAULT_PASSWORD, REVIEW, Agency, Fill, render_template
+from .contract import AGENCY, REVIEW, Agency
+from .template import DEFAULT_PASSWORD, Fill, render_template
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from .layout import match_layout
 from .output import TEMP_PREFIX, os_message, shown
 from .reader import WorkbookIR, read_workbook
 from .rubric import SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
-from .template import REVIEW
+from .contract import REVIEW
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 #: spreadsheets of other programs: listed as not readable, so that their agency is told

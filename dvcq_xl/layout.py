@@ -20,7 +20,7 @@ from .checks import parse_score
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR, col_index, col_letter
 from .rubric import Rubric, nfc, num
-from .template import blueprint, condition_text, plan_layout
+from .contract import blueprint, condition_text, plan_layout
 
 HEADER_SCAN_ROWS = 40
 MIN_RATIO = 0.82  # text similarity for a row to match an item without a matching number

@@ -681,7 +681,7 @@ def agency_context(filled: str | Path, settings: Settings,
     from .checks import SELF, entries
     from .intake import checked, identify
     from .reader import read_workbook
-    from .template import plan_layout, row_label
+    from .contract import plan_layout, row_label
 
     if Path(filled).is_dir():
         finding = make("report-input-folder", path=str(filled))

@@ -15,7 +15,7 @@ from .errors import RosterError, WorkbookError
 from .findings import ERROR, Finding, make
 from .output import ascii_slug, atomic_path, input_problem
 from .rubric import nfc
-from .template import Agency
+from .contract import Agency
 
 ROSTER_SHEET = "Danh sách"
 #: field -> accepted header texts (lower case, NFC, single spaces)

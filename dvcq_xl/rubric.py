@@ -967,7 +967,7 @@ _FOOTER_ROWS = 7
 def sheet_rows(rubric: Rubric) -> int:
     """The last row of the score sheet that the template of ``rubric`` writes (at most)."""
     # The layout is the template's to decide; imported here because template imports this module.
-    from .template import plan_layout
+    from .contract import plan_layout
 
     return plan_layout(rubric).class_row.number + _FOOTER_ROWS
 
@@ -1008,7 +1008,7 @@ def formula_shape(formula: str) -> tuple[int, int, int]:
 def _check_formulas(p: _Problems, rubric: Rubric, raw: Mapping) -> None:
     """Every formula of the rubric's template within Excel's limits: a tiêu chí of 300 items
     would need COUNT and SUM over 300 cells, past the 255 arguments Excel allows."""
-    from .template import blueprint, plan_layout  # see sheet_rows
+    from .contract import blueprint, plan_layout  # see sheet_rows
 
     layout = plan_layout(rubric)
     rows = {row.number: row for row in layout.rows}

@@ -24,7 +24,7 @@ import xlsxwriter
 
 from .contract import ERROR_FILL, ERROR_TEXT, HEADER_FILL, INPUT_FILL, LOCKED_FILL, OK_FILL, OK_TEXT, SUBTOTAL_FILL, TODO_FILL, TODO_TEXT, TOTAL_FILL, WARNING_FILL
 from . import __version__
-from .contract import (  # noqa: F401 - names of the contract other modules import from here
+from .contract import (  # noqa: F401 - also importable from here, as before the contract had a module
     AGENCY,
     CAP_NOTE,
     CLASS_ERROR,

@@ -25,7 +25,8 @@ from .intake import FileResult
 from .output import check_suffix, refuse_inputs, refuse_inside, require_name, shown
 from .ranking import write_ranking
 from .rubric import Rubric
-from .template import DEFAULT_PASSWORD, Agency
+from .contract import Agency
+from .template import DEFAULT_PASSWORD
 
 #: where a round folder keeps its results (the control workbook and the demo use them)
 REPORTS_FOLDER = "bao-cao"
