@@ -15,15 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from .contract import RESULT_SHEET
+from .contract import (ERROR_TEXT, HEADER_FILL, MARK_ERROR, MARK_WARNING, META, OK_TEXT,
+                       RESULT_SHEET)
 from .errors import OutputError
 from .findings import ERROR, Finding
 from .intake import UNREADABLE, FileResult
 from .output import atomic_path, cell_text, ensure_dir, refuse_inside, safe_filename
 from .reader import XLS
 
-RED = "FFC7CE"
-AMBER = "FFEB9C"
+RED, AMBER = MARK_ERROR[1:], MARK_WARNING[1:]  # openpyxl writes colours without «#»
 
 
 def annotate_results(results: Iterable[FileResult], out_dir: str | Path,
@@ -148,13 +148,14 @@ def _write_listing(ws, result: FileResult, linked: bool) -> None:
                f"Hợp lệ, {warnings} cảnh báo")
     _text(ws["A4"], f"Kết luận: {verdict}. Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}.")
     ws["A4"].font = Font(name="Times New Roman", bold=True,
-                         color="9C0006" if errors or result.status == UNREADABLE else "006100")
+                         color=ERROR_TEXT[1:] if errors or result.status == UNREADABLE
+                         else OK_TEXT[1:])
     if linked:
         _text(ws["A5"], "Các ô có lỗi được tô đỏ (cảnh báo: tô vàng) và có ghi chú; bấm vào "
                         "địa chỉ ô để đến ô đó. Sửa trong tệp gốc rồi gửi lại.")
     headers = ["STT", "Mức độ", "Ô", "Mục", "Nội dung", "Mã lỗi"]
     top = 7
-    fill = PatternFill("solid", fgColor="DDEBF7")
+    fill = PatternFill("solid", fgColor=HEADER_FILL[1:])
     for i, h in enumerate(headers, start=1):
         c = ws.cell(row=top, column=i, value=h)
         c.font = Font(name="Times New Roman", bold=True)
@@ -165,7 +166,7 @@ def _write_listing(ws, result: FileResult, linked: bool) -> None:
         _text(ws.cell(row=r, column=2), "Lỗi" if f.severity == ERROR else "Cảnh báo")
         where = ws.cell(row=r, column=3)
         _text(where, f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
-        if linked and f.sheet and f.cell and f.sheet != "dvcq":
+        if linked and f.sheet and f.cell and f.sheet != META:
             where.hyperlink = Hyperlink(ref=where.coordinate, location=f"'{f.sheet}'!{f.cell}",
                                         tooltip="Đến ô có lỗi")
             where.font = Font(color="0563C1", underline="single")

@@ -137,6 +137,13 @@ ERROR_FILL, ERROR_TEXT = "#F8CBAD", "#9C0006"
 WARNING_FILL = "#FCE4D6"
 OK_FILL, OK_TEXT = "#C6EFCE", "#006100"
 TODO_FILL, TODO_TEXT = "#FFEB9C", "#9C5700"
+#: how a checked cell is marked (the marked-up copy, the Excel button): an error, a warning
+MARK_ERROR, MARK_WARNING = "#FFC7CE", "#FFEB9C"
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """``"#FFC7CE"`` as Excel's (255, 199, 206) (what xlwings sets)."""
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 
 SHEET = "Bảng chấm điểm"
 GUIDE = "Hướng dẫn"

@@ -39,8 +39,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .contract import HEADER_FILL
-from .contract import RESULT_SHEET
+from .contract import HEADER_FILL, MARK_ERROR, MARK_WARNING, RESULT_SHEET, rgb
 from .errors import DvcqError, SheetLocked
 from .findings import ERROR, comma
 from .intake import FileResult, check_workbook
@@ -49,7 +48,7 @@ from .roster import ROSTER_SHEET
 from .reports import ROUND_KEYS, SETTINGS_SHEET, settings_rows
 from .template import DEFAULT_PASSWORD
 
-RED, AMBER = (255, 199, 206), (255, 235, 156)
+RED, AMBER = rgb(MARK_ERROR), rgb(MARK_WARNING)
 #: where the result sheet remembers the fills it changed (to restore them on the next run)
 MEMO_CELL = "Z1"
 
