@@ -77,19 +77,4 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-__all__ = [
-    "__version__",
-    "CHECKS", "CheckReport", "FileResult", "annotate", "annotate_results", "check_file",
-    "check_paths", "check_workbook", "run_checks",
-    "Consolidation", "ConsolidationError", "Unit", "consolidate", "write_ranking",
-    "read_ranking_rows", "ReportError", "Settings", "load_settings", "write_reports",
-    "write_agency_report",
-    "Agency", "Band", "CATALOGUE", "Condition", "Decision", "DvcqError", "Fill", "Finding", "Item",
-    "MESSAGES",
-    "OutputError", "Report", "RosterError", "Rubric", "RubricError", "Rules", "Score",
-    "WorkbookError", "WorkbookIR", "build_rubric", "builtin_ids", "builtin_rubric",
-    "contract_names", "export_rubric_workbook", "load_rubric", "load_rubric_workbook",
-    "read_roster", "read_workbook", "render_template", "resolve_rubric", "review_copy",
-    "templates_for_roster", "write_roster", "write_control_workbook", "vba_project",
-    "InputError", "Ranked", "rank", "make_templates",
-]
+__all__ = ["__version__", *_PUBLIC]

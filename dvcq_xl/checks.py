@@ -216,14 +216,20 @@ def run_checks(ir: WorkbookIR, rubric: Rubric) -> list[Finding]:
 
 @check("agency", "agency-missing")
 def check_agency(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
-    """The agency must be named: an unnamed file cannot be ranked or sent back."""
+    """The agency must be named: an unnamed file cannot be ranked or sent back.
+
+    Passes: «Sở Y tế» in the name cell. Fails: the name cell left empty (a shared template).
+    """
     if not ir.text(AGENCY_NAME):
         yield make("agency-missing", **located(ir, AGENCY_NAME))
 
 
 @check("protection", "protection-removed")
 def check_protection(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
-    """A template whose score sheet is no longer protected may have been edited anywhere."""
+    """A template whose score sheet is no longer protected may have been edited anywhere.
+
+    Passes: the sheet as sent, locked. Fails: the protection removed (Review › Unprotect).
+    """
     sheet = ir.score_sheet
     if ir.layout_matched or not ir.has_metadata or sheet is None or sheet not in ir.protected:
         return
@@ -254,6 +260,9 @@ def check_macros(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """A macro-enabled file may carry macros the toolkit did not write (a Workbook_Open in
     ThisWorkbook, a module of its own): whoever opens it in Excel must not enable them. Ours must
     be ours line for line; every other module (the sheets' and the workbook's) must hold no code.
+
+    Passes: a .xlsm template as written, or any .xlsx. Fails: a Workbook_Open added to
+    ThisWorkbook, a module of its own, or our module edited.
     """
     if not ir.macros:
         return
@@ -276,6 +285,9 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     Cells are compared with the template's blueprint after the shift of any rows inserted above
     the table (which is harmless). When rows were inserted or deleted inside the table, one
     finding says so, and only the cells that names still locate are compared.
+
+    Passes: the sheet as sent, rows added above the title. Fails: a total overwritten with 100,
+    a Chuẩn changed from 5 to 10, a row inserted inside the table.
     """
     if ir.layout_matched or not ir.has_metadata:
         return
@@ -428,6 +440,9 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     The agency must score every item it scores (superior-only items are another check). In the
     inspection team's copy, the team's column may be partly empty (the self score then stands);
     in the agency's copy, that column must be empty.
+
+    Passes: 4,5 (a number) on a step of 0,5. Fails: 11 over a Chuẩn of 10, -1, 4,3, «5 điểm»,
+    «4,5» typed as text into the template, an empty item.
     """
     review_copy = ir.copy == REVIEW
     for column in (SELF, REV):
@@ -473,7 +488,10 @@ def _range(entry: Entry, item: Item, base: dict[str, Any]) -> Iterator[Finding]:
 @check("conditions", "condition-missing", "condition-invalid")
 def check_conditions(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """Each overriding condition is answered «Có» or «Không» by the agency (the team may leave
-    its column empty)."""
+    its column empty).
+
+    Passes: «Không» (any case). Fails: left empty, or «Có lẽ».
+    """
     for column in (SELF, REV):
         if column == REV and ir.copy != REVIEW:
             continue
@@ -489,7 +507,10 @@ def check_conditions(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
 
 @check("superior", "superior-only-filled")
 def check_superior(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
-    """Items reserved for the superior must be left empty by the agency."""
+    """Items reserved for the superior must be left empty by the agency.
+
+    Passes: the agency's cell of a «Cấp trên chấm» item empty. Fails: the agency scored it.
+    """
     for entry in entries(ir, rubric, SELF):
         if rubric.item(entry.code).kind == SUPERIOR and entry.status != EMPTY:
             yield make("superior-only-filled", item=entry.code, found=_shown(entry.raw),
@@ -504,6 +525,8 @@ def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     formulas do); listing every violation is the truth. Only usable scores add up here, as in the
     score: a mistyped or out-of-range entry is reported once, by the scores check. No bonus note
     where a condition removes the bonus altogether. The sheet's status line says the same.
+
+    Passes: deductions 5 + 5 under «tối đa 10». Warns: 5 + 9 (14, of which 10 count).
     """
     codes_of = {BONUS: "bonus-above-cap", PENALTY: "penalty-below-floor"}
     for column in (SELF, REV):
@@ -521,7 +544,11 @@ def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
 
 @check("evidence", "evidence-missing")
 def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
-    """Where the rubric requires it, a score above 0 needs evidence or an explanation."""
+    """Where the rubric requires it, a score above 0 needs evidence or an explanation.
+
+    Passes: 5 with «Kế hoạch số 12/KH-BDT ngày 15/3/2023», or 0 with nothing. Fails: 5 with
+    nothing beside it.
+    """
     for entry in entries(ir, rubric, SELF):
         item = rubric.item(entry.code)
         if not item.evidence_required or item.kind == SUPERIOR:
@@ -534,7 +561,11 @@ def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
 
 @check("reasons", "review-reason-missing")
 def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
-    """The inspection team gives a reason for every score it changes."""
+    """The inspection team gives a reason for every score it changes.
+
+    Passes: the team's 4 against the agency's 5 with «Thiếu báo cáo sơ kết». Fails: the same
+    change without a reason (an unchanged or an empty score needs none).
+    """
     if ir.copy != REVIEW:
         return
     own = {e.code: e for e in entries(ir, rubric, SELF)}
@@ -558,6 +589,9 @@ def check_totals(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     A file that never calculated shows nothing and is not compared. Files from our template are
     compared with what the template's own formulas give (text counts as nothing, as in Excel), so
     a mistyped entry is reported once, by the scores check; other files with the rubric's score.
+
+    Passes: a file Excel calculated, or one never calculated. Fails: a total of 99 shown where the
+    entries give 89 (a formula replaced by a typed number and unlocked).
     """
     for column in (SELF, REV):
         if column == REV and ir.copy != REVIEW:

@@ -36,7 +36,7 @@ from .rubric_workbook import export_rubric_workbook
 from .contract import Agency
 from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, render_template
 from .text import json_text
-from .workflow import check_ranking_output, make_templates, rank
+from .workflow import make_templates, rank
 
 # click's own messages, help and usage lines in Vietnamese; before the commands below exist
 i18n.install()
@@ -64,6 +64,7 @@ def _fail(exc: DvcqError) -> None:
             message = f"{where}: {message}"
         message += f" [{first.code}]"
     err.print(f"[bold red]Lỗi:[/] {_t(message)}", soft_wrap=True)
+    findings = [f for f in findings if f.message not in message]  # said once, not twice
     for finding in findings[:MAX_LISTED]:
         err.print(f"  - {_t(finding)}", soft_wrap=True)
     if len(findings) > MAX_LISTED:
@@ -121,11 +122,8 @@ def _roster(path: str):
 
 
 def trust_text(rubric) -> str:
-    """How far a rubric can be trusted, as «dvcq rubrics» shows it: an example never reads as
-    more trustworthy than a real decision."""
-    if rubric.example:
-        return "ví dụ, không phải văn bản thật"
-    return "đã đối chiếu" if rubric.bands_verified else "chưa đối chiếu"
+    """How far a rubric can be trusted, as «dvcq rubrics» shows it (:attr:`Rubric.trust`)."""
+    return rubric.trust
 
 
 @main.group("rubric")
@@ -363,8 +361,6 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     if not paths:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bài nộp, ví dụ: "
                                "dvcq consolidate nop/ -o xep-hang.xlsx")
-    # the output's name and place are checked before reading hundreds of files, not after
-    check_ranking_output(output, paths, [roster, previous])
     agencies = _roster(roster) if roster else None
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     with _progress() as progress:

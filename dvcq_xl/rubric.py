@@ -326,6 +326,14 @@ class Rubric:
         return self.base_max + self.bonus_max
 
     @property
+    def trust(self) -> str:
+        """How far the rubric can be trusted, in Vietnamese: an example never reads as more
+        trustworthy than a real decision."""
+        if self.example:
+            return "ví dụ, không phải văn bản thật"
+        return "đã đối chiếu" if self.bands_verified else "chưa đối chiếu"
+
+    @property
     def class_names(self) -> list[str]:
         return [b.name for b in self.bands]
 
