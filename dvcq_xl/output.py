@@ -175,15 +175,19 @@ def workbook_kind(path: str | Path) -> str:
     return ""
 
 
+def _existing_workbook(path: Path) -> bool:
+    """Whether an output would replace an existing workbook (something to look into first)."""
+    try:
+        return path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
+    except OSError:
+        return False
+
+
 def refuse_other_kind(output: str | Path, kind: str) -> None:
     """Raise OutputError when ``output`` is one of the toolkit's workbooks of another kind: a
     template must not replace the roster, a sample roster not a ranking edited by hand."""
     out = Path(output)
-    try:
-        candidate = out.suffix.lower() in (".xlsx", ".xlsm") and out.is_file()
-    except OSError:
-        return
-    if not candidate:
+    if not _existing_workbook(out):
         return
     found = workbook_kind(out)
     if found and found != kind:
@@ -195,17 +199,11 @@ def refuse_filled(output: str | Path) -> None:
     """Raise OutputError when ``output`` is an existing score sheet with entries in it (an
     agency's submission, the team's copy): someone's work that no output may replace."""
     out = Path(output)
-    try:
-        candidate = out.suffix.lower() in (".xlsx", ".xlsm") and out.is_file()
-    except OSError:
+    if not _existing_workbook(out):
         return
-    if not candidate:
-        return
-    # the reader is heavier: imported only for an existing workbook
-    from .annotate import is_marked_copy
-    from .reader import holds_entries
+    from .reader import holds_entries  # the reader is heavier: only for an existing workbook
 
-    if is_marked_copy(out):  # a marked-up copy holds entries too, but it is ours to replace
+    if workbook_kind(out) == "marked":  # a marked-up copy holds entries too, but it is ours
         return
     agency = holds_entries(out)
     if agency:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from openpyxl import load_workbook
 
@@ -25,6 +25,16 @@ def full_fill(rubric: Rubric, **overrides) -> Fill:
         fill.self_answers[cond.id] = NO
     for key, value in overrides.items():
         getattr(fill, key).update(value)
+    return fill
+
+
+def review_fill(rubric: Rubric, changes: dict[str, Any], reasons: dict[str, str]) -> Fill:
+    """The team's copy of a full-marks submission: the agency's entries, the team's scores equal
+    to them but for ``changes``, with ``reasons``."""
+    fill = full_fill(rubric)
+    fill.review_scores = dict(fill.self_scores, **changes)
+    fill.review_answers = dict(fill.self_answers)
+    fill.reasons = dict(reasons)
     return fill
 
 

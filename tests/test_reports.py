@@ -30,7 +30,7 @@ from dvcq_xl.reports import (
 from dvcq_xl.rubric import builtin_rubric
 from dvcq_xl.template import REVIEW, Agency
 
-from .helpers import full_fill, make_filled
+from .helpers import full_fill, make_filled, review_fill
 
 BG = builtin_rubric("bac-giang-274-2017")
 SBN, XA = "Sở, ban, ngành", "UBND cấp xã"
@@ -100,10 +100,7 @@ def ranking(tmp_path_factory):
     fill = full_fill(BG)
     fill.self_scores["7"] = 8
     make_filled(BG, inbox / "b.xlsx", agency=Agency("A & B <Sở>", "SB", SBN), fill=fill)
-    review = full_fill(BG)
-    review.review_scores = dict(review.self_scores, **{"3.1": 3.0})
-    review.review_answers = dict(review.self_answers)
-    review.reasons = {"3.1": "Thiếu <kế hoạch> & báo cáo"}
+    review = review_fill(BG, {"3.1": 3.0}, {"3.1": "Thiếu <kế hoạch> & báo cáo"})
     make_filled(BG, inbox / "c.xlsx", agency=Agency("UBND xã Cờ", "XC", XA), fill=review,
                 mode=REVIEW)
     roster = [Agency("Sở Alpha", "SA", SBN), Agency("A & B <Sở>", "SB", SBN),
@@ -377,10 +374,7 @@ def with_review(tmp_path_factory):
     team.mkdir()
     make_filled(BG, inbox / "a.xlsx", agency=Agency("Sở Alpha", "SA", SBN))
     make_filled(BG, inbox / "b.xlsx", agency=Agency("Sở Beta", "SB", SBN))
-    review = full_fill(BG)
-    review.review_scores = dict(review.self_scores, **{"3.1": 3.0})
-    review.review_answers = dict(review.self_answers)
-    review.reasons = {"3.1": "Thiếu kế hoạch"}
+    review = review_fill(BG, {"3.1": 3.0}, {"3.1": "Thiếu kế hoạch"})
     make_filled(BG, team / "a-tkt.xlsx", agency=Agency("Sở Alpha", "SA", SBN), fill=review,
                 mode=REVIEW)
     sent = datetime(2025, 11, 20).timestamp()  # the agencies before the deadline, the team after
