@@ -689,7 +689,7 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
     elif empties:
         out[result_name(column, "class")] = CLASS_INCOMPLETE
     else:
-        out[result_name(column, "class")] = rubric.classify(total, yes)
+        out[result_name(column, "class")] = rubric.classify(total, yes, values)
     return out
 
 

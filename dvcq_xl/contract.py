@@ -361,6 +361,25 @@ def total_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> s
     return f'=IF({_filled(rng)}=0,"",MAX({num(rubric.rules.total_floor)},{expr}))'
 
 
+def floor_caps(rubric: Rubric, layout: Layout, col: str) -> list[str]:
+    """The criterion floor in the class formula: a tiêu chí scored below its share caps the class
+    (:meth:`Rubric.below_floor`); one not scored at all is not «low»."""
+    floor = rubric.rules.criterion_floor
+    if floor is None:
+        return []
+    index = rubric.band_index(rubric.rules.criterion_floor_class) + 1
+    rows = {row.item.code: row.number for row in layout.rows
+            if row.item is not None and row.level == 0 and row.role != "item"}
+    rows.update({code: row.number for code, row in layout.leaf_rows.items()
+                 if code not in rows and row.level == 0})
+    caps = []
+    for item in rubric.base_items:
+        ref = f"{col}{rows[item.code]}"
+        limit = num(round(floor * item.max_points, 9))
+        caps.append(f"IF(AND(ISNUMBER({ref}),{ref}<{limit}-0.000001),{index},1)")
+    return caps
+
+
 def class_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
     """Xếp loại: bands by nested IF, caps by MAX over band indexes, then overriding conditions.
 
@@ -374,6 +393,7 @@ def class_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> s
     caps = [f'IF({col}{layout.condition_rows[c.id].number}="{YES}",'
             f"{rubric.band_index(c.target_class) + 1},1)"
             for c in rubric.conditions if c.effect == CAP_CLASS]
+    caps += floor_caps(rubric, layout, col)
     if caps:
         k = f"MAX({k},{','.join(caps)})"
     names = ",".join(f'"{b.name}"' for b in rubric.bands)

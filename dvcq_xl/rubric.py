@@ -402,7 +402,7 @@ class Rubric:
             bonus=round(bonus, 9),
             penalty=round(penalty, 9),
             total=total,
-            class_name=self.classify(total, answers),
+            class_name=self.classify(total, answers, counted),
             filled=filled,
             missing=missing,
         )
@@ -488,8 +488,10 @@ class Rubric:
                     self.band_index(self.rules.criterion_floor_class))
         return self.bands[index].name
 
-    def classify(self, total: float, answers: Mapping[str, bool | None] | None = None) -> str:
-        """The class of a total, after the overriding conditions answered "Có"."""
+    def classify(self, total: float, answers: Mapping[str, bool | None] | None = None,
+                 values: Mapping[str, float | None] | None = None) -> str:
+        """The class of a total, after the overriding conditions answered "Có" and — given the
+        points item by item (``values``) — the criterion floor (:meth:`below_floor`)."""
         answers = answers or {}
         yes = [c for c in self.conditions if answers.get(c.id)]
         if any(c.effect == NOT_ELIGIBLE for c in yes):
@@ -505,6 +507,8 @@ class Rubric:
         for c in yes:
             if c.effect == CAP_CLASS:
                 index = max(index, self.band_index(c.target_class))
+        if values is not None and self.below_floor(values):
+            index = max(index, self.band_index(self.rules.criterion_floor_class))
         return self.bands[index].name
 
 

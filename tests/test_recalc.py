@@ -103,6 +103,7 @@ def _review(rubric: Rubric, **changes) -> Fill:
 AGREEMENT = [
     Case("clean", EX, full_fill(EX)),
     Case("clean-bac-giang", BG, full_fill(BG)),
+    Case("criterion-floor", EX, full_fill(EX, self_scores={"3.1": 2, "3.2": 2})),
     Case("unfilled", EX, Fill(), Agency()),
     Case("agency-blank", EX, full_fill(EX), Agency("   ")),
     Case("item-empty", EX, full_fill(EX, self_scores={"1.2": None, "4.1": None})),
@@ -159,6 +160,8 @@ def build_cases(seed_scores) -> list[Case]:
         Case("ky-luat", EX, full_fill(EX, self_answers={"ky_luat": YES})),
         Case("don-thu-cap", EX, full_fill(EX, self_answers={"don_thu": YES})),
         Case("phe-binh-no-bonus", EX, full_fill(EX, self_answers={"phe_binh": YES})),
+        # tiêu chí 3 at 4 of 20 (under its 50 % floor): 74 points, yet at most «Hoàn thành»
+        Case("san-tieu-chi", EX, full_fill(EX, self_scores={"3.1": 2, "3.2": 2})),
         Case("review-no-reason", BG, full_fill(BG, review_scores={
             leaf.code: num(leaf.max_points) for leaf in BG.leaves()} | {"1.1": 3})),
     ]
@@ -315,6 +318,7 @@ def test_empty_template_shows_nothing_computed(recalculated, engine):
     ("don-thu-cap", 90, "Hoàn thành"),          # capped class despite 90 points
     ("phe-binh-no-bonus", 85, "Hoàn thành tốt"),  # bonus removed: 85 only
     ("agree-penalty-over-cap", 80, "Hoàn thành tốt"),  # 85 + 5 − min(14, 10)
+    ("san-tieu-chi", 74, "Hoàn thành"),         # a tiêu chí under its floor caps the class
 ])
 def test_overriding_conditions_and_caps(recalculated, name, total, klass, engine):
     r = recalculated[name]
