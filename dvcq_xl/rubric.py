@@ -90,6 +90,9 @@ SCHEMA: dict[str, Any] = {
     "decision": {"number": TEXT, "date": TEXT, "body": TEXT, "province": TEXT},
     "defaults": {"step": NUMBER, "evidence_required": FLAG},
     "total_rule_text": TEXT,
+    "sheet_title": TEXT,
+    "content_heading": TEXT,
+    "legal_basis": TEXT,
     "rules": {"bonus_cap": NUMBER, "penalty_cap": NUMBER, "total_floor": NUMBER,
               "criterion_floor": NUMBER, "criterion_floor_class": TEXT},
     "bands_verified": FLAG,
@@ -272,6 +275,10 @@ class Rubric:
     example: bool = False
     rules: Rules = field(default_factory=Rules)
     total_rule_text: str = ""
+    #: the rubric's own wording on the sheet (empty: the DVCQ wording of QĐ 274's sheet)
+    sheet_title: str = ""
+    content_heading: str = ""
+    legal_basis: str = ""
     source: str = field(default="", compare=False)
 
     # -- structure ------------------------------------------------------------------------
@@ -326,6 +333,29 @@ class Rubric:
         return self.base_max + self.bonus_max
 
     @property
+    def heading(self) -> str:
+        """The sheet's first line: the rubric's own, or «BẢNG CHẤM ĐIỂM»."""
+        return self.sheet_title or "BẢNG CHẤM ĐIỂM"
+
+    @property
+    def content_title(self) -> str:
+        """The heading of the content column: the rubric's own, or the DVCQ one."""
+        return self.content_heading or "NỘI DUNG CÁC TIÊU CHÍ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN CHÍNH QUYỀN"
+
+    @property
+    def basis(self) -> str:
+        """The legal basis line: «(Theo …)» with the rubric's documents (a Quyết định and its
+        Thông tư, say), or its decision."""
+        if self.legal_basis:
+            return f"(Theo {self.legal_basis})"
+        text = f"(Theo Quyết định số {self.decision.number}"
+        if self.decision.date:
+            text += f" ngày {self.decision.date_vn}"
+        if self.decision.body:
+            text += f" của {self.decision.body}"
+        return text + ")"
+
+    @property
     def trust(self) -> str:
         """How far the rubric can be trusted, in Vietnamese: an example never reads as more
         trustworthy than a real decision."""
@@ -359,6 +389,10 @@ class Rubric:
             "conditions": [c.to_dict() for c in self.conditions],
             "rules": self.rules.to_dict(),
             "total_rule_text": self.total_rule_text,
+            # only when set, so that the hash of every rubric written before them stays the same
+            **{key: value for key, value in (("sheet_title", self.sheet_title),
+                                             ("content_heading", self.content_heading),
+                                             ("legal_basis", self.legal_basis)) if value},
             # only when set, so that the hash of every real rubric stays what it was
             **({"example": True} if self.example else {}),
         }
@@ -960,6 +994,9 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
         conditions=conditions,
         rules=rules,
         total_rule_text=nfc(raw.get("total_rule_text")),
+        sheet_title=nfc(raw.get("sheet_title")),
+        content_heading=nfc(raw.get("content_heading")),
+        legal_basis=nfc(raw.get("legal_basis")),
         source=source,
     )
     if bands and items and not p.findings:

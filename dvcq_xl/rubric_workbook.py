@@ -79,6 +79,11 @@ SETTINGS_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("rules", "criterion_floor_class"),
     ),
     "total_rule_text": ("Cách tính tổng điểm (in dưới bảng)", ("total_rule_text",)),
+    "sheet_title": ("Dòng đầu của bảng (để trống: BẢNG CHẤM ĐIỂM)", ("sheet_title",)),
+    "content_heading": ("Tiêu đề cột nội dung (để trống: tiêu đề của dân vận chính quyền)",
+                        ("content_heading",)),
+    "legal_basis": ("Căn cứ (sau «Theo», ví dụ «Quyết định số … và Thông tư số …»; để trống: "
+                    "Quyết định ban hành)", ("legal_basis",)),
 }
 
 

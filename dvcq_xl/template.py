@@ -233,15 +233,10 @@ def _step_columns(ctx: _Ctx) -> None:
 def _step_title_block(ctx: _Ctx) -> None:
     ws, f, r = ctx.ws, ctx.f, ctx.rubric
     title = ctx.f(bold=True, align="center", font_size=14)
-    ws.merge_range("A1:H1", "BẢNG CHẤM ĐIỂM", title)
+    ws.merge_range("A1:H1", r.heading, title)
     ws.merge_range("A2:H2", f"{r.title.upper()} NĂM {ctx.year}", f(bold=True, align="center",
                                                                     font_size=13))
-    basis = f"(Theo Quyết định số {r.decision.number}"
-    if r.decision.date:
-        basis += f" ngày {r.decision.date_vn}"
-    if r.decision.body:
-        basis += f" của {r.decision.body}"
-    basis += ")"
+    basis = r.basis
     if ctx.review:
         basis += " – Bản chấm của Tổ kiểm tra, đánh giá"
     ws.merge_range("A3:H3", basis, f(italic=True, align="center"))
@@ -278,7 +273,7 @@ def _step_header(ctx: _Ctx) -> None:
     a, b = HEADER_TOP, HEADER_BOTTOM
     ws.merge_range(f"A{a}:A{b}", "TT", h)
     ws.merge_range(f"B{a}:B{b}",
-                   "NỘI DUNG CÁC TIÊU CHÍ ĐÁNH GIÁ CÔNG TÁC DÂN VẬN CHÍNH QUYỀN", h)
+                   ctx.rubric.content_title, h)
     ws.merge_range(f"C{a}:E{a}", "ĐIỂM", h)
     ws.write(f"C{b}", "Chuẩn", h)
     ws.write(f"D{b}", "Cơ quan, đơn vị, địa phương tự chấm", h)

@@ -276,6 +276,9 @@ VALID: dict = {
                  "province": "Thử"},
     "defaults": {"step": 0.5, "evidence_required": True},
     "total_rule_text": "Tổng = các mục + thưởng",
+    "sheet_title": "PHIẾU ĐÁNH GIÁ",
+    "content_heading": "NỘI DUNG CHỈ TIÊU",
+    "legal_basis": "Quyết định số 1/QĐ và Thông tư số 2/TT",
     "rules": {"bonus_cap": 5, "penalty_cap": 5, "total_floor": 0, "criterion_floor": 0.5,
               "criterion_floor_class": "Khá"},
     "bands_verified": False,
@@ -1019,3 +1022,14 @@ def test_settings_no_agency_can_meet_or_that_never_act_are_refused(edit, words):
         build_rubric(raw, "r.yaml")
     found = [f for f in info.value.findings if f.code == "rubric-setting-contradiction"]
     assert found and any(words in f.message for f in found), info.value.findings
+
+
+def test_the_rubrics_own_wording_round_trips_through_its_workbook(tmp_path):
+    raw = yaml.safe_load((Path(__file__).parents[1] / "dvcq_xl" / "rubrics" /
+                          "vi-du-minh-hoa.yaml").read_text(encoding="utf-8"))
+    raw.update(sheet_title="PHIẾU ĐÁNH GIÁ", content_heading="NỘI DUNG",
+               legal_basis="Quyết định số 1 và Thông tư số 2")
+    rubric = build_rubric(raw, "r.yaml")
+    export_rubric_workbook(rubric, tmp_path / "r.xlsx")
+    again = load_rubric(tmp_path / "r.xlsx")
+    assert again.hash == rubric.hash and again.legal_basis == "Quyết định số 1 và Thông tư số 2"

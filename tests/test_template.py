@@ -289,3 +289,25 @@ def test_long_tt_labels_widen_the_tt_column_not_the_page(tmp_path):
         *bg.items[1:]))
     widths = column_widths(blueprint(long))
     assert widths["A"] >= len("1.1. Nội dung 1") and sum(widths.values()) == sum(WIDTHS.values())
+
+
+def test_the_rubrics_own_wording_heads_the_sheet(tmp_path):
+    """A rubric that is not DVCQ's (a Chuẩn tiếp cận pháp luật, say) says so on its sheet; the
+    built-in rubrics keep the DVCQ wording without writing it (their hashes unchanged)."""
+    import dataclasses
+
+    from dvcq_xl.rubric import builtin_rubric
+
+    bg = builtin_rubric("bac-giang-274-2017")
+    own = dataclasses.replace(
+        bg, sheet_title="PHIẾU ĐÁNH GIÁ", content_heading="NỘI DUNG CHỈ TIÊU",
+        legal_basis="Quyết định số 25/2021/QĐ-TTg và Thông tư số 09/2021/TT-BTP")
+    wb = load_workbook(render_template(own, tmp_path / "t.xlsx", 2025))
+    ws = wb[SHEET]
+    assert ws["A1"].value == "PHIẾU ĐÁNH GIÁ" and ws["B8"].value == "NỘI DUNG CHỈ TIÊU"
+    assert ws["A3"].value == ("(Theo Quyết định số 25/2021/QĐ-TTg và Thông tư số "
+                              "09/2021/TT-BTP)")
+    plain = load_workbook(render_template(bg, tmp_path / "bg.xlsx", 2025))[SHEET]
+    assert plain["A1"].value == "BẢNG CHẤM ĐIỂM" and plain["A3"].value.startswith(
+        "(Theo Quyết định số 274/QĐ-UBND")
+    assert own.hash != bg.hash and "sheet_title" not in bg.to_dict()
