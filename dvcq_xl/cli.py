@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
 from . import __version__, i18n
-from .__main__ import INTERRUPTED
 from .annotate import annotate_results
 from .consolidate import Consolidation, points_text
 from .demo import DEMO_YEAR, RESENT, run_demo, write_sample_roster
@@ -40,6 +39,9 @@ from .workflow import make_templates, rank
 
 # click's own messages, help and usage lines in Vietnamese; before the commands below exist
 i18n.install()
+
+#: what Ctrl-C prints (the console script's handler says the same, see dvcq_xl._console)
+INTERRUPTED = "Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn."
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

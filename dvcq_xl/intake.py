@@ -390,7 +390,7 @@ def check_file(path: str | Path, rubrics: Sequence[Rubric] = (), year: int | Non
     return result
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int | None = None) -> None:
     """A reading process: Ctrl-C is the command's to handle (the workers are stopped by it, not
     interrupted in the middle of a queue), and on Linux a worker ends with its parent, even one
     killed with -9."""
@@ -404,6 +404,8 @@ def _worker_start() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    if parent is not None and os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
 
 
 def _check_one(args: tuple) -> FileResult:
@@ -435,7 +437,8 @@ def check_paths(
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
         import multiprocessing
 
-        pool = multiprocessing.Pool(min(jobs, len(files)), initializer=_worker_start)
+        pool = multiprocessing.Pool(min(jobs, len(files)), initializer=_worker_start,
+                                    initargs=(os.getpid(),))
         try:
             # big chunks cost fewer round trips; small enough that the progress bar moves
             chunk = max(1, min(32, len(tasks) // (jobs * 8)))

@@ -9,7 +9,7 @@ import pkgutil
 import dvcq_xl
 from dvcq_xl import errors
 
-SKIP = {"dvcq_xl.__main__"}  # running it starts the command line
+SKIP = {"dvcq_xl.__main__", "dvcq_xl._console"}  # importing them starts or arms the command line
 
 
 def _modules():
