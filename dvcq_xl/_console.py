@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 
-INTERRUPTED = "Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn."
+from .text import INTERRUPTED
 
 
 def _interrupted(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature

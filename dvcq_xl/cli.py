@@ -34,14 +34,11 @@ from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
 from .contract import Agency
 from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, render_template
-from .text import json_text
+from .text import INTERRUPTED, json_text
 from .workflow import make_templates, rank
 
 # click's own messages, help and usage lines in Vietnamese; before the commands below exist
 i18n.install()
-
-#: what Ctrl-C prints (the console script's handler says the same, see dvcq_xl._console)
-INTERRUPTED = "Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn."
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

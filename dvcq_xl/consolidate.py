@@ -552,7 +552,8 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
     assert marks is not None  # every valid file of a known rubric has its marks
     values, answers = final_values(rubric, marks)
     score = rubric.score(values, answers, column="review")
-    class_name, notes = criterion_floor(rubric, values, score.class_name)
+    # the score's class already takes the floor into account: only why is added here
+    class_name, notes = score.class_name, criterion_floor(rubric, values, score.class_name)[1]
     self_total = r.self_total  # given whenever the self column is complete and valid
     if self_total is None:
         self_total = rubric.score(marks.self, marks.self_answers, column="self").total

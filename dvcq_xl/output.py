@@ -149,16 +149,11 @@ KINDS = {"score-sheet": "một bảng chấm điểm", "ranking": "một bảng 
          "rubric": "một bộ tiêu chí", "marked": "một bản đánh dấu lỗi"}
 
 
-def workbook_kind(path: str | Path) -> str:
-    """Which of the toolkit's workbooks ``path`` is (a key of :data:`KINDS`), or "" for any
-    other file (or one that cannot be read)."""
+def workbook_kind(ir) -> str:
+    """Which of the toolkit's workbooks a read workbook is (a key of :data:`KINDS`), or "" for
+    any other."""
     from .contract import RESULT_SHEET, RUBRIC_ID, ranking_facts
-    from .reader import read_workbook
 
-    try:
-        ir = read_workbook(path)
-    except Exception:  # noqa: BLE001 - not a workbook we can read: not one of ours
-        return ""
     sheets = set(ir.sheetnames)
     if ir.sheetnames and ir.sheetnames[0] == RESULT_SHEET:
         return "marked"
@@ -175,37 +170,32 @@ def workbook_kind(path: str | Path) -> str:
     return ""
 
 
-def _existing_workbook(path: Path) -> bool:
-    """Whether an output would replace an existing workbook (something to look into first)."""
-    try:
-        return path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
-    except OSError:
-        return False
-
-
-def refuse_other_kind(output: str | Path, kind: str) -> None:
-    """Raise OutputError when ``output`` is one of the toolkit's workbooks of another kind: a
-    template must not replace the roster, a sample roster not a ranking edited by hand."""
+def refuse_replacing(output: str | Path, kind: str = "", replace_filled: bool = False) -> None:
+    """Raise OutputError when ``output`` is an existing workbook no output of ``kind`` may
+    replace: one of the toolkit's workbooks of another kind (a template over the roster, a sample
+    roster over a ranking edited by hand), or — unless ``replace_filled`` — a score sheet with
+    entries in it (an agency's submission, the team's copy). The file is read once."""
     out = Path(output)
-    if not _existing_workbook(out):
+    try:
+        existing = out.suffix.lower() in (".xlsx", ".xlsm") and out.is_file()
+    except OSError:
         return
-    found = workbook_kind(out)
-    if found and found != kind:
+    if not existing:
+        return
+    from .errors import WorkbookError
+    from .reader import entries_of, read_workbook  # heavier: only for an existing workbook
+
+    try:
+        ir = read_workbook(out)
+    except WorkbookError:  # not a workbook we can read: not one of ours
+        return
+    found = workbook_kind(ir)
+    if kind and found and found != kind:
         raise OutputError(f"Không ghi đè {shown(out)}: đó là {KINDS[found]}, không phải "
                           f"{KINDS[kind]}. Hãy chọn tên khác cho tệp kết quả (-o).")
-
-
-def refuse_filled(output: str | Path) -> None:
-    """Raise OutputError when ``output`` is an existing score sheet with entries in it (an
-    agency's submission, the team's copy): someone's work that no output may replace."""
-    out = Path(output)
-    if not _existing_workbook(out):
+    if replace_filled or found == "marked":  # a marked-up copy holds entries, but it is ours
         return
-    from .reader import holds_entries  # the reader is heavier: only for an existing workbook
-
-    if workbook_kind(out) == "marked":  # a marked-up copy holds entries too, but it is ours
-        return
-    agency = holds_entries(out)
+    agency = entries_of(ir)
     if agency:
         who = f" của {agency}" if agency != "?" else ""
         raise OutputError(f"Không ghi đè {shown(out)}: đó là bảng chấm điểm đã điền{shown(who)}. "
@@ -309,10 +299,7 @@ def atomic_path(path: str | Path, *, inputs: Iterable[str | Path | None] = (),
         raise OutputError(f"Không ghi được {shown(target)}: đó là một thư mục, cần một tên tệp.")
     if suffixes is not None:
         check_suffix(target, suffixes, what)
-    if kind:
-        refuse_other_kind(target, kind)
-    if not replace_filled:
-        refuse_filled(target)
+    refuse_replacing(target, kind, replace_filled)
     folder = ensure_dir(target.parent if str(target.parent) else Path("."))
     remove_leftovers(folder)
     try:

@@ -215,14 +215,10 @@ def col_letter(index: int) -> str:
 # --- the entry point -------------------------------------------------------------------------
 
 
-def holds_entries(path: str | Path) -> str:
-    """The agency named in ``path`` (or «?») when it is a score sheet with entries typed into it
-    (scores, answers, evidence, reasons: a submission or the team's copy), else "". Such a file
-    is someone's work: no output may replace it."""
-    try:
-        ir = read_workbook(path)
-    except WorkbookError:
-        return ""
+def entries_of(ir: WorkbookIR) -> str:
+    """The agency named in a read workbook (or «?») when it is a score sheet with entries typed
+    into it (scores, answers, evidence, reasons: a submission or the team's copy), else "". Such
+    a file is someone's work: no output may replace it."""
     for name, cell in ir.cells.items():
         if is_input_name(name) and cell.formula is None and cell.value not in (None, ""):
             return ir.text(AGENCY_NAME) or "?"

@@ -12,6 +12,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+#: what Ctrl-C prints (the console script's handler and the library's interrupt path alike)
+INTERRUPTED = "Đã dừng theo yêu cầu; các tệp đã ghi xong vẫn nguyên vẹn."
+
 
 def nfc(text: Any) -> str:
     """Text as users must see it: NFC, trimmed, inner whitespace runs folded."""
