@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 from .contract import AGENCY_NAME, answer_name, entry_name, result_name, stamp_name, subtotal_name
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
-from .rubric import (BONUS, NO, PENALTY, SUPERIOR, YES, Item, Rubric, Score,
+from .rubric import (BONUS, NO, PENALTY, YES, Item, Rubric, Score,
                      is_multiple, nfc, num)
 from .contract import (
     CLASS_ERROR,
@@ -137,7 +137,7 @@ def recompute(ir: WorkbookIR, rubric: Rubric, column: str) -> Score:
     values = {}
     for entry in entries(ir, rubric, column):
         item = rubric.item(entry.code)
-        if column == SELF and item.kind == SUPERIOR:
+        if column == SELF and item.reviewer_only:
             continue
         values[entry.code] = valid_number(entry, item)
     return rubric.score(values, answers(ir, rubric, column), column)
@@ -448,7 +448,7 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     for column in (SELF, REV):
         for entry in entries(ir, rubric, column):
             item = rubric.item(entry.code)
-            if column == SELF and item.kind == SUPERIOR:
+            if column == SELF and item.reviewer_only:
                 continue
             if entry.cell is None:
                 continue  # no such cell: reported as a modified template or a missing row
@@ -512,7 +512,7 @@ def check_superior(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     Passes: the agency's cell of a «Cấp trên chấm» item empty. Fails: the agency scored it.
     """
     for entry in entries(ir, rubric, SELF):
-        if rubric.item(entry.code).kind == SUPERIOR and entry.status != EMPTY:
+        if rubric.item(entry.code).reviewer_only and entry.status != EMPTY:
             yield make("superior-only-filled", item=entry.code, found=_shown(entry.raw),
                        **located(ir, entry.name))
 
@@ -551,7 +551,7 @@ def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """
     for entry in entries(ir, rubric, SELF):
         item = rubric.item(entry.code)
-        if not item.evidence_required or item.kind == SUPERIOR:
+        if not item.evidence_required or item.reviewer_only:
             continue
         points = valid_number(entry, item)  # a wrong score is reported first, as on the sheet
         if points is not None and points > 0 and not ir.text(entry_name("evidence", item.key)):
@@ -573,7 +573,7 @@ def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
         item = rubric.item(entry.code)
         # the agency's entry as the sheet compares it: any number it holds, valid or not
         mine, theirs = valid_number(entry, item), _excel_number(own[entry.code].raw)
-        if item.kind == SUPERIOR or mine is None or theirs is None:
+        if item.reviewer_only or mine is None or theirs is None:
             continue
         if abs(mine - theirs) > 1e-9 \
                 and not ir.text(entry_name("reason", item.key)):
@@ -652,7 +652,7 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
         item = rubric.item(entry.code)
         v = _excel_number(entry.raw)
         values[entry.code] = v
-        if column == SELF and item.kind == SUPERIOR:
+        if column == SELF and item.reviewer_only:
             continue  # no state helper on that row
         if entry.status == EMPTY:
             empties += 1

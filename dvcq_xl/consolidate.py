@@ -263,7 +263,7 @@ def final_values(rubric: Rubric, marks: Marks) -> tuple[dict[str, float | None],
     values = {}
     for leaf in rubric.leaves():
         review = marks.review.get(leaf.code)
-        own = None if leaf.kind == SUPERIOR else marks.self.get(leaf.code)
+        own = None if leaf.reviewer_only else marks.self.get(leaf.code)
         values[leaf.code] = review if review is not None else own
     answers = {cid: (marks.review_answers.get(cid) if marks.review_answers.get(cid) is not None
                      else marks.self_answers.get(cid)) for cid in marks.self_answers}
@@ -572,7 +572,7 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
     before = len(changes)
     for leaf in rubric.leaves():
         own, review = marks.self.get(leaf.code), marks.review.get(leaf.code)
-        if leaf.kind == SUPERIOR or review is None or own is None or abs(own - review) < _EPS:
+        if leaf.reviewer_only or review is None or own is None or abs(own - review) < _EPS:
             continue
         changes.append(Change(unit.agency, unit.agency_code, unit.block, leaf.code,
                               leaf_label(rubric, leaf.code), own, review,

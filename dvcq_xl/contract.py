@@ -25,7 +25,6 @@ from .rubric import (
     NOT_ELIGIBLE_CLASS,
     PENALTY,
     REMOVE_BONUS,
-    SUPERIOR,
     YES,
     Condition,
     Item,
@@ -317,7 +316,7 @@ def leaf_state_formula(item: Item, r: int, column: str) -> str:
     tail = str(S_OK)
     if column == "self" and item.evidence_required:
         tail = f"IF(AND({v}>0,LEN(TRIM({EVID}{r}))=0),{S_EVIDENCE},{S_OK})"
-    if column == "review" and item.kind != SUPERIOR:
+    if column == "review" and not item.reviewer_only:
         tail = (f"IF(AND(ISNUMBER({SELF}{r}),{v}<>{SELF}{r},LEN(TRIM({REASON}{r}))=0),"
                 f"{S_REASON},{S_OK})")
     return (f'=IF({v}="",{S_EMPTY},IF(NOT(ISNUMBER({v})),{S_TYPE},'
@@ -545,7 +544,7 @@ def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
             for col in (SELF, REV):
                 bp[f"{col}{r}"] = subtotal_formula(col, row.children)
         if row.role == "item":
-            if row.item.kind != SUPERIOR:
+            if not row.item.reviewer_only:
                 bp[f"{SSTATE}{r}"] = leaf_state_formula(row.item, r, "self")
             bp[f"{RSTATE}{r}"] = leaf_state_formula(row.item, r, "review")
         elif row.role == "base":

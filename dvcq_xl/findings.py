@@ -165,6 +165,15 @@ CATALOGUE: dict[str, CodeEntry] = {
             "là số lớn hơn 0 và không vượt giới hạn nêu trong thông báo. Hãy sửa bước điểm theo "
             "hướng dẫn chấm của tỉnh.",
         ),
+        "rubric-measure-invalid": CodeEntry(
+            ERROR, "Mục {item}: cách tính điểm từ số liệu hoặc «Không áp dụng» không hợp lệ: "
+            "{detail}",
+            title="cách tính từ số liệu, «Không áp dụng» không hợp lệ",
+            description="Một mục tính điểm từ số liệu cơ quan báo cáo (bậc theo tỷ lệ, tỷ lệ "
+            "thuận, theo số lần) hoặc được đánh dấu «Không áp dụng» viết thiếu hay sai: thiếu tên "
+            "số liệu, bậc trùng hoặc ngược, điểm của bậc vượt điểm chuẩn, cách tính không có. Hãy "
+            "sửa theo văn bản (xem README, mục chỉ tiêu có số liệu).",
+        ),
         "rubric-step-mismatch": CodeEntry(
             ERROR, "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
             title="bước điểm không chia hết điểm chuẩn",

@@ -32,7 +32,7 @@ from .findings import ERROR, Finding, HasFindings, make
 from .layout import match_layout
 from .output import TEMP_PREFIX, os_message, shown
 from .reader import WorkbookIR, read_workbook
-from .rubric import SUPERIOR, Rubric, builtin_ids, builtin_rubric, nfc
+from .rubric import Rubric, builtin_ids, builtin_rubric, nfc
 from .contract import REVIEW
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -329,7 +329,7 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
 def _complete(ir: WorkbookIR, rubric: Rubric, column: str) -> bool:
     for entry in entries(ir, rubric, column):
         item = rubric.item(entry.code)
-        if column == SELF and item.kind == SUPERIOR:
+        if column == SELF and item.reviewer_only:
             continue
         if valid_number(entry, item) is None:
             return False

@@ -13,6 +13,7 @@ formulas must reproduce in Excel and LibreOffice, and that the checks use to rec
 from __future__ import annotations
 
 import functools
+import decimal
 import hashlib
 import json
 import math
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -35,16 +36,22 @@ from .findings import Finding, make
 # --- vocabulary ------------------------------------------------------------------------------
 
 SCORED, BONUS, PENALTY, SUPERIOR = "scored", "bonus", "penalty", "superior"
-KINDS = (SCORED, BONUS, PENALTY, SUPERIOR)
+#: a bonus that only the reviewing side gives («+10 Cờ thi đua của UBND tỉnh»)
+SUPERIOR_BONUS = "superior_bonus"
+KINDS = (SCORED, BONUS, PENALTY, SUPERIOR, SUPERIOR_BONUS)
+#: kinds the agency does not score: only the reviewing side (the superior) fills them
+REVIEWER_ONLY = (SUPERIOR, SUPERIOR_BONUS)
 #: What a Sở officer reads and types in the rubric workbook.
 KIND_LABELS = {
     SCORED: "Tự chấm",
     BONUS: "Điểm thưởng",
     PENALTY: "Điểm trừ",
     SUPERIOR: "Cấp trên chấm",
+    SUPERIOR_BONUS: "Thưởng do cấp trên chấm",
 }
 #: Kinds that may share one tiêu chí: what counts in "Tổng cộng".
-_FAMILY = {SCORED: "base", SUPERIOR: "base", BONUS: BONUS, PENALTY: PENALTY}
+_FAMILY = {SCORED: "base", SUPERIOR: "base", BONUS: BONUS, PENALTY: PENALTY,
+           SUPERIOR_BONUS: BONUS}
 
 REMOVE_BONUS, CAP_CLASS, FORCE_CLASS, NOT_ELIGIBLE = (
     "remove_bonus",
@@ -63,6 +70,23 @@ YES, NO = "Có", "Không"
 
 MAX_DEPTH = 4  # tiêu chí + three levels below it
 
+# Measured items ("chỉ tiêu có số liệu"): the agency reports figures, the sheet derives the points.
+TIERS, RATIO, COUNT = "tiers", "ratio", "count"
+#: how the points come from the figures, as a Sở officer reads and types it
+MEASURE_LABELS = {
+    TIERS: "Bậc theo tỷ lệ",  # in_1 / in_2 as a percentage, points by tiers
+    RATIO: "Tỷ lệ thuận",  # max × min(in_1 / in_2, 1), rounded
+    COUNT: "Theo số lần",  # in_1 × points per occurrence, at most max (a deduction likewise)
+}
+FULL, ZERO, DROP = "full", "zero", "drop"
+#: what a measured item scores when its second figure (the total) is 0: «không phát sinh»
+ZERO_LABELS = {FULL: "Tính đủ điểm", ZERO: "Không có điểm", DROP: "Không áp dụng"}
+#: what an item marked «Không áp dụng» counts: its full points, or nothing with the total rescaled
+NA_LABELS = {FULL: "Tính đủ điểm", DROP: "Không tính, quy đổi tổng điểm"}
+#: the one value of a «Không áp dụng» cell's list
+NOT_APPLICABLE = "Không áp dụng"
+MAX_DECIMALS = 6
+
 #: Rows of the score sheet that the reader reads (``dvcq_xl.reader`` takes its limit from here).
 #: The rubric check refuses a rubric whose template would need more, so that every template the
 #: toolkit writes is read back whole.
@@ -78,9 +102,13 @@ MAX_TEXT = 5_000  # characters of one text field; an Excel cell holds 32,767
 #: one-element list a list of such values; TEXT, NUMBER and FLAG are scalars (a NUMBER may be
 #: typed as text, "0,5"; a FLAG as Có/Không). Every field is optional as far as the shape goes.
 TEXT, NUMBER, FLAG = "text", "number", "flag"
+MEASURE_SCHEMA: dict[str, Any] = {
+    "rule": TEXT, "figures": [TEXT], "tiers": [{"min": NUMBER, "points": NUMBER}],
+    "per": NUMBER, "when_zero": TEXT, "decimals": NUMBER,
+}
 ITEM_SCHEMA: dict[str, Any] = {
     "code": TEXT, "label": TEXT, "title": TEXT, "text": TEXT, "max": NUMBER, "kind": TEXT,
-    "step": NUMBER, "evidence_required": FLAG,
+    "step": NUMBER, "evidence_required": FLAG, "measure": MEASURE_SCHEMA, "not_applicable": TEXT,
 }
 ITEM_SCHEMA["items"] = [ITEM_SCHEMA]
 SCHEMA: dict[str, Any] = {
@@ -112,6 +140,16 @@ def is_multiple(value: float, step: float) -> bool:
     return abs(q - round(q)) < 1e-7
 
 
+def excel_round(value: float, digits: int = 0) -> float:
+    """ROUND as Excel and LibreOffice compute it: half away from zero, on the value as they show
+    it (15 significant digits). 75.625 -> 75.63 and 2.675 -> 2.68, where Python's ``round``
+    gives 75.62 and 2.67 (halves to even, on the binary value). The sheets' formulas use ROUND;
+    every rounding of a score in Python goes through here."""
+    shown = decimal.Decimal(format(value, ".15g"))
+    return float(shown.quantize(decimal.Decimal(1).scaleb(-digits),
+                                rounding=decimal.ROUND_HALF_UP))
+
+
 # --- the model -------------------------------------------------------------------------------
 
 
@@ -131,6 +169,78 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Tier:
+    """A tier of a measured item: from ``min_percent`` % (in_1 / in_2) up, ``points``."""
+
+    min_percent: float
+    points: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"min": num(self.min_percent), "points": num(self.points)}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a measured item's points come from the figures the agency reports.
+
+    ``figures`` names them: the achieved count and the total (:data:`TIERS`, :data:`RATIO`), or
+    the number of occurrences alone (:data:`COUNT`). Figures are whole numbers from 0, the first
+    at most the second.
+    """
+
+    rule: str
+    figures: tuple[str, ...]
+    tiers: tuple[Tier, ...] = ()  # highest first
+    per: float = 0.0  # COUNT: points per occurrence
+    when_zero: str = FULL  # TIERS, RATIO: what a total of 0 scores
+    decimals: int = 2  # RATIO: the points rounded to this many decimals
+
+    @property
+    def count(self) -> int:
+        """How many figures the agency reports."""
+        return 1 if self.rule == COUNT else 2
+
+    def valid(self, figures: tuple[float | None, ...]) -> bool:
+        """Whether ``figures`` are usable: whole numbers from 0, the first at most the second."""
+        values = tuple(figures[:self.count]) + (None,) * (self.count - len(figures))
+        if any(v is None or v < 0 or v != int(v) for v in values):
+            return False
+        return self.count == 1 or values[0] <= values[1]
+
+    def points(self, max_points: float, figures: tuple[float | None, ...]
+               ) -> tuple[float | None, bool]:
+        """(points, does not apply) from the figures, as the sheet's formula computes them;
+        (None, False) when the figures are not usable (:meth:`valid`)."""
+        if not self.valid(figures):
+            return None, False
+        a = float(figures[0])  # type: ignore[arg-type]
+        if self.rule == COUNT:
+            return min(a * self.per, max_points), False
+        b = float(figures[1])  # type: ignore[arg-type]
+        if b == 0:
+            return {FULL: (max_points, False), ZERO: (0.0, False),
+                    DROP: (None, True)}[self.when_zero]
+        if self.rule == RATIO:
+            return excel_round(max_points * min(a / b, 1.0), self.decimals), False
+        for tier in self.tiers:  # compared as 100·in_1 ≥ p·in_2: exact for whole numbers
+            if a * 100 >= tier.min_percent * b:
+                return tier.points, False
+        return 0.0, False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rule": self.rule, "figures": list(self.figures)}
+        if self.rule == TIERS:
+            d["tiers"] = [t.to_dict() for t in self.tiers]
+        if self.rule == COUNT:
+            d["per"] = num(self.per)
+        else:
+            d["when_zero"] = self.when_zero
+        if self.rule == RATIO:
+            d["decimals"] = self.decimals
+        return d
+
+
+@dataclass(frozen=True)
 class Item:
     """A node of the rubric tree: a tiêu chí, a nội dung, or a sub-item. Leaves are scored."""
 
@@ -143,10 +253,35 @@ class Item:
     step: float = 1.0
     evidence_required: bool = False
     children: tuple["Item", ...] = ()
+    #: a measured item: its points come from figures (None: the points are typed)
+    measure: Measure | None = None
+    #: "" when the item always applies; else what «Không áp dụng» counts: FULL or DROP
+    not_applicable: str = ""
 
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    @property
+    def reviewer_only(self) -> bool:
+        """Whether only the reviewing side scores the item (the agency leaves it empty)."""
+        return self.kind in REVIEWER_ONLY
+
+    @property
+    def droppable(self) -> bool:
+        """Whether the item may not apply and then counts nothing (the total is rescaled)."""
+        return self.not_applicable == DROP or (
+            self.measure is not None and self.measure.count == 2 and self.measure.when_zero == DROP)
+
+    def points_from(self, typed: float | None, figures: tuple[float | None, ...] = (),
+                    marked: bool = False) -> tuple[float | None, bool]:
+        """(points, does not apply) of a leaf: what «Không áp dụng» counts when ``marked`` (and
+        allowed), else the points from the figures of a measured item, else ``typed``."""
+        if marked and self.not_applicable:
+            return (self.max_points, False) if self.not_applicable == FULL else (None, True)
+        if self.measure is not None:
+            return self.measure.points(self.max_points, figures)
+        return typed, False
 
     @property
     def depth(self) -> int:
@@ -181,6 +316,11 @@ class Item:
         d["max"] = num(self.max_points)
         if self.is_leaf:
             d.update(kind=self.kind, step=num(self.step), evidence_required=self.evidence_required)
+            # only when set: the hash of every rubric without them stays what it was
+            if self.measure is not None:
+                d["measure"] = self.measure.to_dict()
+            if self.not_applicable:
+                d["not_applicable"] = self.not_applicable
         else:
             d["items"] = [c.to_dict() for c in self.children]
         return d
@@ -253,6 +393,8 @@ class Score:
     class_name: str
     filled: int
     missing: int
+    #: «Tổng cộng» on the full scale when items may not apply (:meth:`Rubric.scaled_base`)
+    scaled: float | None = None
 
     @property
     def complete(self) -> bool:
@@ -287,6 +429,11 @@ class Rubric:
             yield from item.walk()
 
     def leaves(self, kinds: tuple[str, ...] = KINDS) -> list[Item]:
+        """The leaves of the given kinds; :data:`BONUS` includes the superior's bonus (both
+        count in the capped bonus), :data:`SUPERIOR` the superior's bonus too (neither is the
+        agency's to score)."""
+        if BONUS in kinds or SUPERIOR in kinds:
+            kinds = (*kinds, SUPERIOR_BONUS)
         return [leaf for leaf in self._leaves if leaf.kind in kinds]
 
     @cached_property
@@ -407,7 +554,7 @@ class Rubric:
     def column_leaves(self, column: str) -> list[Item]:
         """Leaves that a column scores: the agency does not score superior-only items."""
         if column == "self":
-            return [leaf for leaf in self.leaves() if leaf.kind != SUPERIOR]
+            return [leaf for leaf in self.leaves() if not leaf.reviewer_only]
         return self.leaves()
 
     def score(
@@ -415,31 +562,56 @@ class Rubric:
         values: Mapping[str, float | None],
         answers: Mapping[str, bool | None] | None = None,
         column: str = "self",
+        dropped: Iterable[str] = (),
     ) -> Score:
         """Compute one column exactly as the template's formulas do.
 
-        ``values`` maps leaf codes to points (None or absent: not filled); ``answers`` maps
-        condition ids to True ("Có"), False ("Không") or None (not answered). Superior-only items
-        count only in the review column. Unfilled items count 0 in the sums; ``missing`` tells how
-        many inputs (items and conditions) are still empty.
+        ``values`` maps leaf codes to points (None or absent: not filled) — for a measured item
+        or one marked «Không áp dụng», the points :meth:`Item.points_from` gives; ``dropped``
+        holds the items that do not apply and count nothing, whose maxima leave the scale
+        (:meth:`scaled_base`). ``answers`` maps condition ids to True ("Có"), False ("Không")
+        or None (not answered). Superior-only items count only in the review column. Unfilled
+        items count 0 in the sums; ``missing`` tells how many inputs (items and conditions) are
+        still empty.
         """
         answers = answers or {}
+        dropped = frozenset(dropped)
         leaves = self.column_leaves(column)
         counted = {leaf.code: values.get(leaf.code) for leaf in leaves}
-        filled = sum(1 for leaf in leaves if counted[leaf.code] is not None)
+        filled = sum(1 for leaf in leaves
+                     if counted[leaf.code] is not None or leaf.code in dropped)
         filled += sum(1 for c in self.conditions if answers.get(c.id) is not None)
         missing = len(leaves) + len(self.conditions) - filled
-        base = self.base_sum(counted) or 0.0
-        bonus, penalty, total = self.totals(base, counted, answers)
+        raw = self.base_sum(counted)
+        base = self.scaled_base(raw, dropped)
+        bonus, penalty, total = self.totals(base or 0.0, counted, answers)
         return Score(
-            base=round(base, 9),
+            base=round(raw or 0.0, 9),
             bonus=round(bonus, 9),
             penalty=round(penalty, 9),
             total=total,
-            class_name=self.classify(total, answers, counted),
+            class_name=self.classify(total, answers, counted, dropped),
             filled=filled,
             missing=missing,
+            scaled=base if self.rescaled and raw is not None else None,
         )
+
+    @cached_property
+    def rescaled(self) -> bool:
+        """Whether an item may not apply and count nothing: the sheet then has a row «quy đổi»
+        that brings «Tổng cộng» back to the full scale."""
+        return any(leaf.droppable for item in self.base_items for leaf in item.leaves())
+
+    def scaled_base(self, base: float | None, dropped: Iterable[str] = ()) -> float | None:
+        """«Tổng cộng» on the full scale: base × full / (full − maxima of the items that do not
+        apply), rounded to 2 decimals (half away from zero, as ROUND); 0 when nothing applies.
+        The base itself for a rubric where every item applies (:attr:`rescaled`)."""
+        if not self.rescaled or base is None:
+            return base
+        applicable = self.base_max - sum(self.item(code).max_points for code in dropped)
+        if applicable <= _EPS:
+            return 0.0
+        return excel_round(base * self.base_max / applicable, 2)
 
     def subtotals(self, values: Mapping[str, float | None]) -> dict[str, float | None]:
         """Every item's points as the sheet shows them: a leaf its value, a parent the sum of its
@@ -499,20 +671,25 @@ class Rubric:
         total = round(max(self.rules.total_floor, base + bonus - penalty), 9)
         return bonus, penalty, total
 
-    def below_floor(self, values: Mapping[str, float | None]) -> list[tuple[Item, float]]:
+    def below_floor(self, values: Mapping[str, float | None], dropped: Iterable[str] = ()
+                    ) -> list[tuple[Item, float]]:
         """The tiêu chí under ``rules.criterion_floor`` of their points (NĐ 122 pattern), with the
-        points they got; a tiêu chí not scored at all yet (superior-only before the review) is
+        points they got; the points of items that do not apply (``dropped``) leave the tiêu
+        chí's maximum. A tiêu chí not scored at all yet (superior-only before the review) is
         not «low»."""
         floor = self.rules.criterion_floor
         if floor is None:
             return []
+        dropped = frozenset(dropped)
         low = []
         for item in self.base_items:
             scored = [values.get(leaf.code) for leaf in item.leaves()]
             if all(v is None for v in scored):
                 continue
             got = float(sum(v or 0 for v in scored))
-            if got < floor * item.max_points - _EPS:
+            full = item.max_points - sum(leaf.max_points for leaf in item.leaves()
+                                         if leaf.code in dropped)
+            if got < floor * full - _EPS:
                 low.append((item, got))
         return low
 
@@ -523,7 +700,8 @@ class Rubric:
         return self.bands[index].name
 
     def classify(self, total: float, answers: Mapping[str, bool | None] | None = None,
-                 values: Mapping[str, float | None] | None = None) -> str:
+                 values: Mapping[str, float | None] | None = None,
+                 dropped: Iterable[str] = ()) -> str:
         """The class of a total, after the overriding conditions answered "Có" and — given the
         points item by item (``values``) — the criterion floor (:meth:`below_floor`)."""
         answers = answers or {}
@@ -541,7 +719,7 @@ class Rubric:
         for c in yes:
             if c.effect == CAP_CLASS:
                 index = max(index, self.band_index(c.target_class))
-        if values is not None and self.below_floor(values):
+        if values is not None and self.below_floor(values, dropped):
             index = max(index, self.band_index(self.rules.criterion_floor_class))
         return self.bands[index].name
 
@@ -683,10 +861,16 @@ def _check_shape(p: _Problems, raw: Any) -> int:
                       detail=_NEED[list])
                 continue
             lines = getattr(value, "lines", None) or []
+            # a list gathered from cells (a workbook's «Số liệu 1», «Số liệu 2») names each
+            # element by its own column
+            places = getattr(value, "places", None) or []
             for i, element in enumerate(value):
                 element_loc = (_loc_of(element) if isinstance(element, Mapping) else
-                               {"line": lines[i]} if i < len(lines) else loc)
-                queue.append((element, spec[0], f"{name}[{i + 1}]", element_loc, depth + 1))
+                               {"line": lines[i]} if i < len(lines) else
+                               _place(places[i]) if i < len(places) else loc)
+                element_name = (places[i]["name"] if i < len(places) and places[i].get("name")
+                                else f"{name}[{i + 1}]")
+                queue.append((element, spec[0], element_name, element_loc, depth + 1))
         else:
             problem = _scalar_problem(value, spec)
             if problem:
@@ -769,6 +953,9 @@ def _number(p: _Problems, raw: Mapping, key: str, default: Any = None, *, item: 
     elif code == "rubric-rule-invalid":
         p.add(code, raw, key, field=field or key, found=found, detail=f"«{found}» không hợp lệ, "
               + need)
+    elif code == "rubric-measure-invalid":
+        p.add(code, raw, key, item=item, found=found, detail=f"«{field or key}» «{found}» không "
+              f"hợp lệ, {need}")
     elif code == "rubric-band-invalid":
         p.add(code, raw, key, item=item, found=found,
               detail=f"{_BAND_WORDS.get(key, key)} «{found}» không hợp lệ, {need}")
@@ -862,8 +1049,21 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
         elif step and not is_multiple(max_points, step):
             p.add("rubric-step-mismatch", raw, "step" if _present(raw, "step") else "max",
                   item=code, found=num(step), expected=num(max_points))
+    measure = not_applicable = None
     if children:  # step, kind and evidence belong to leaves; a parent only passes them down
         kind, step, evidence = children[0].kind, 1.0, False
+        for key in ("measure", "not_applicable"):
+            if _present(raw, key):
+                p.add("rubric-measure-invalid", raw, key, item=code,
+                      detail="chỉ mục không có mục con mới tính từ số liệu hoặc được đánh dấu "
+                             "«Không áp dụng»")
+    else:
+        if isinstance(raw.get("measure"), Mapping):
+            measure = _build_measure(p, raw["measure"], code, float(max_points or 0), kind)
+        not_applicable = _choice(p, raw, "not_applicable", NA_LABELS, code)
+        if not_applicable and kind != SCORED:
+            p.add("rubric-measure-invalid", raw, "not_applicable", item=code,
+                  detail=f"chỉ mục «{KIND_LABELS[SCORED]}» mới được đánh dấu «Không áp dụng»")
     return Item(
         code=code,
         text=nfc(raw.get("text")),
@@ -874,7 +1074,92 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
         step=float(step or 1.0),
         evidence_required=evidence,
         children=children,
+        measure=measure,
+        not_applicable=not_applicable or "",
     )
+
+
+def _choice(p: _Problems, raw: Mapping, key: str, labels: Mapping[str, str], item: str,
+            ) -> str | None:
+    """The key of ``labels`` that ``raw[key]`` names (by key or by its Vietnamese label, any
+    case); None when empty, or reported when it names none."""
+    if not _present(raw, key):
+        return None
+    text = nfc(raw.get(key)).casefold()
+    for choice, label in labels.items():
+        if text in (choice, label.casefold()):
+            return choice
+    p.add("rubric-measure-invalid", raw, key, item=item,
+          detail=f"«{_shown(raw.get(key))}» không có; dùng một trong: " + ", ".join(
+              f"{label} ({choice})" for choice, label in labels.items()))
+    return None
+
+
+def _build_measure(p: _Problems, raw: Mapping, code: str, max_points: float, kind: str
+                   ) -> Measure | None:
+    """A measured item's rule, every problem reported (rubric-measure-invalid)."""
+    def bad(key: str | None, detail: str) -> None:
+        p.add("rubric-measure-invalid", raw, key, item=code, detail=detail)
+
+    if kind in REVIEWER_ONLY:
+        bad("rule", f"mục «{KIND_LABELS[kind]}» không tính từ số liệu của cơ quan")
+        return None
+    rule = _choice(p, raw, "rule", MEASURE_LABELS, code)
+    if rule is None:
+        if not _present(raw, "rule"):
+            bad(None, "thiếu cách tính (rule): " + ", ".join(
+                f"{label} ({key})" for key, label in MEASURE_LABELS.items()))
+        return None
+    count = 1 if rule == COUNT else 2
+    figures = tuple(nfc(f) for f in (raw.get("figures") or []))
+    if len(figures) != count or not all(figures):
+        bad("figures", f"cách tính «{MEASURE_LABELS[rule]}» cần tên của {count} số liệu "
+                       f"(có {sum(1 for f in figures if f)})")
+    when_zero = FULL
+    if count == 2:
+        when_zero = _choice(p, raw, "when_zero", ZERO_LABELS, code) or FULL
+        if when_zero == DROP and kind != SCORED:
+            bad("when_zero", f"chỉ mục «{KIND_LABELS[SCORED]}» mới có thể không áp dụng")
+    elif _present(raw, "when_zero"):
+        bad("when_zero", "chỉ cách tính theo tỷ lệ mới có số liệu 2 (tổng số)")
+    number = functools.partial(_number, p, raw, code="rubric-measure-invalid", item=code)
+    per, decimals, tiers = 0.0, 2, []
+    if rule == COUNT:
+        per = number("per", None, above=True, field="per")
+        if per is None and not _present(raw, "per"):
+            bad("per", "thiếu số điểm cho mỗi lần (per)")
+        per = per or 0.0
+    if rule == RATIO:
+        decimals = number("decimals", 2, high=MAX_DECIMALS, field="decimals")
+        if decimals is not None and decimals != int(decimals):
+            bad("decimals", "số chữ số thập phân phải là số nguyên")
+        decimals = int(decimals or 0)
+    for key, wanted in (("per", COUNT), ("decimals", RATIO), ("tiers", TIERS)):
+        if rule != wanted and _present(raw, key) and raw.get(key) != []:
+            bad(key, f"«{key}» chỉ dùng với cách tính «{MEASURE_LABELS[wanted]}»")
+    if rule == TIERS:
+        for tier_raw in raw.get("tiers") or []:
+            low = _number(p, tier_raw, "min", None, item=code, code="rubric-measure-invalid",
+                          field="tiers.min", high=MAX_POINTS)
+            pts = _number(p, tier_raw, "points", None, item=code, code="rubric-measure-invalid",
+                          field="tiers.points", high=max_points)
+            if low is None or pts is None:
+                if not (_present(tier_raw, "min") and _present(tier_raw, "points")):
+                    p.add("rubric-measure-invalid", tier_raw, item=code,
+                          detail="mỗi bậc cần tỷ lệ tối thiểu (min, %) và số điểm (points)")
+                continue
+            tiers.append(Tier(low, pts))
+        if not tiers and not raw.get("tiers"):
+            bad("tiers", "cách tính «Bậc theo tỷ lệ» cần ít nhất một bậc")
+        tiers.sort(key=lambda t: -t.min_percent)
+        for hi, lo in zip(tiers, tiers[1:]):
+            if hi.min_percent == lo.min_percent:
+                bad("tiers", f"hai bậc cùng bắt đầu từ {num(hi.min_percent)} %")
+            elif hi.points < lo.points:
+                bad("tiers", f"bậc từ {num(hi.min_percent)} % được {num(hi.points)} điểm, ít hơn "
+                             f"bậc thấp hơn từ {num(lo.min_percent)} % ({num(lo.points)} điểm)")
+    return Measure(rule=rule, figures=figures, tiers=tuple(tiers), per=per,
+                   when_zero=when_zero, decimals=decimals)
 
 
 def _raise(p: _Problems, name: str) -> None:
@@ -1194,6 +1479,17 @@ def contradictions(rubric: Rubric) -> list[str]:
     if rubric.bands and rubric.bands[-1].quota is not None:
         out.append(f"mức thấp nhất «{rubric.bands[-1].name}» có hạn mức tỷ lệ, nhưng không có "
                    f"mức nào thấp hơn để chuyển xuống")
+    for leaf in rubric.leaves():
+        measure = leaf.measure
+        if measure is None or measure.rule != TIERS or not measure.tiers:
+            continue
+        if measure.tiers[0].points < leaf.max_points - _EPS:
+            out.append(f"mục {leaf.code}: bậc cao nhất được {num(measure.tiers[0].points)} điểm, "
+                       f"không bao giờ đạt điểm chuẩn {num(leaf.max_points)}")
+        for tier in measure.tiers:
+            if tier.min_percent > 100 + _EPS:
+                out.append(f"mục {leaf.code}: bậc từ {num(tier.min_percent)} % không đạt được "
+                           f"(số liệu 1 không vượt số liệu 2, tỷ lệ tối đa 100 %)")
     if (rules.criterion_floor is not None and rubric.bands
             and rules.criterion_floor_class == rubric.bands[0].name):
         out.append(f"tiêu chí dưới ngưỡng bị giới hạn ở mức cao nhất «{rubric.bands[0].name}»: "
@@ -1222,6 +1518,12 @@ class _Lines(list):
     """A YAML sequence that remembers the line of each element (for located findings)."""
 
     lines: list[int]
+
+
+class Placed(list):
+    """A list gathered from cells, with the place (sheet, cell, column name) of each element."""
+
+    places: list[dict[str, Any]]
 
 
 class _RubricLoader(yaml.SafeLoader):

@@ -22,9 +22,10 @@ from .findings import Finding, make
 from .output import atomic_path
 from .reader import col_index, col_letter
 from .rubric import (
-    EFFECT_LABELS, KEYS, KIND_LABELS, LOC, MAX_SHEET_ROWS, MAX_TEXT, NO, YES, Rubric, _shown,
-    build_rubric, nfc, num,
+    COUNT, EFFECT_LABELS, KEYS, KIND_LABELS, LOC, MAX_SHEET_ROWS, MAX_TEXT, MEASURE_LABELS,
+    NA_LABELS, NO, RATIO, YES, ZERO_LABELS, Placed, Rubric, _shown, build_rubric, nfc, num,
 )
+from .text import points
 
 ITEMS, BANDS, CONDITIONS, SETTINGS = "Tiêu chí", "Xếp loại", "Điều kiện", "Cài đặt"
 
@@ -39,6 +40,22 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
         ("kind", "Loại", False, 15, "Tự chấm, Điểm thưởng, Điểm trừ hoặc Cấp trên chấm."),
         ("step", "Bước điểm", False, 10, "1, 0,5 hoặc 0,25. Để trống: theo Cài đặt."),
         ("evidence_required", "Bắt buộc kiểm chứng", False, 12, "Có / Không."),
+        ("measure.rule", "Tính từ số liệu", False, 16,
+         "Để trống: cơ quan tự chấm điểm. Bậc theo tỷ lệ, Tỷ lệ thuận hoặc Theo số lần: cơ quan "
+         "nhập số liệu, bảng tự tính điểm."),
+        ("measure.figure_1", "Số liệu 1", False, 24,
+         "Tên số liệu thứ nhất: số đạt (ví dụ «Số hồ sơ giải quyết đúng hạn») hoặc số lần."),
+        ("measure.figure_2", "Số liệu 2", False, 24,
+         "Tên tổng số (ví dụ «Tổng số hồ sơ tiếp nhận»); để trống với «Theo số lần»."),
+        ("measure.tiers", "Bậc (tỷ lệ %: điểm)", False, 24,
+         "Với «Bậc theo tỷ lệ», ví dụ «100: 20; 90: 16; 80: 12; 50: 6» (dưới bậc thấp nhất: 0)."),
+        ("measure.per", "Điểm mỗi lần", False, 10, "Với «Theo số lần»: điểm cộng (hoặc trừ) mỗi lần."),
+        ("measure.when_zero", "Khi số liệu 2 bằng 0", False, 16,
+         "Tính đủ điểm (mặc định), Không có điểm hoặc Không áp dụng."),
+        ("measure.decimals", "Làm tròn (chữ số)", False, 10,
+         "Với «Tỷ lệ thuận»: số chữ số thập phân của điểm, mặc định 2."),
+        ("not_applicable", "Khi không áp dụng", False, 20,
+         "Để trống: mục luôn áp dụng. «Tính đủ điểm», hoặc «Không tính, quy đổi tổng điểm»."),
     ],
     BANDS: [
         ("name", "Tên xếp loại", True, 30, ""),
@@ -125,7 +142,7 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             if item.is_leaf:
                 rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
                              KIND_LABELS[item.kind], num(item.step),
-                             YES if item.evidence_required else NO])
+                             YES if item.evidence_required else NO, *_measure_cells(item)])
             else:
                 parents.add(len(rows) + 1)
                 rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
@@ -134,6 +151,11 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
         last = max(len(rows), 1) + 200
         ws.data_validation(1, 5, last, 5, {"validate": "list", "source": list(KIND_LABELS.values())})
         ws.data_validation(1, 7, last, 7, {"validate": "list", "source": [YES, NO]})
+        for field, labels in (("measure.rule", MEASURE_LABELS), ("measure.when_zero", ZERO_LABELS),
+                              ("not_applicable", NA_LABELS)):
+            col = [f for f, *_ in COLUMNS[ITEMS]].index(field)
+            ws.data_validation(1, col, last, col, {"validate": "list",
+                                                   "source": list(labels.values())})
 
         sheet(BANDS, [[b.name, num(b.min_points),
                        None if b.max_points is None else num(b.max_points),
@@ -164,6 +186,66 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             ws.write(r, 2, meaning, body)
         wb.close()
     return Path(path)
+
+
+def _measure_cells(item: Any) -> list[Any]:
+    """The measure and «Không áp dụng» columns of a leaf's row, as a Sở officer types them."""
+    m = item.measure
+    na = NA_LABELS[item.not_applicable] if item.not_applicable else None
+    if m is None:
+        return [None] * 7 + [na]
+    tiers = "; ".join(f"{points(t.min_percent)}: {points(t.points)}" for t in m.tiers) or None
+    return [MEASURE_LABELS[m.rule], m.figures[0], m.figures[1] if len(m.figures) > 1 else None,
+            tiers, num(m.per) if m.rule == COUNT else None,
+            ZERO_LABELS[m.when_zero] if m.count == 2 else None,
+            m.decimals if m.rule == RATIO else None, na]
+
+
+def _nest_measure(values: dict) -> None:
+    """Gather a row's «measure.…» columns into one ``measure`` mapping (as YAML writes it),
+    each part keeping its cell; the tiers' text «100: 20; 90: 16» becomes a list of tiers."""
+    keys = values[KEYS]
+    parts = {f.split(".", 1)[1]: f for f in list(values) if isinstance(f, str)
+             and f.startswith("measure.")}
+    given = {part: values.pop(field) for part, field in parts.items()}
+    places = {part: keys.pop(parts[part]) for part in parts}
+    if all(v is None or v == "" for v in given.values()):
+        return
+    measure: dict[Any, Any] = {LOC: places.get("rule", values[LOC]), KEYS: {}}
+    for part in ("rule", "per", "when_zero", "decimals"):
+        if part in given and given[part] not in (None, ""):
+            measure[part] = given[part]
+            measure[KEYS][part] = places[part]
+    figures = Placed()
+    figures.places = []
+    for i in (1, 2):
+        if given.get(f"figure_{i}") not in (None, ""):
+            figures.append(given[f"figure_{i}"])
+            figures.places.append(places[f"figure_{i}"])
+    if figures:
+        measure["figures"] = figures
+        measure[KEYS]["figures"] = figures.places[0]
+    tiers = given.get("tiers")
+    if isinstance(tiers, (int, float)) and not isinstance(tiers, bool):
+        tiers = points(tiers)  # one tier's percentage alone: reported as a tier without points
+    if not isinstance(tiers, str) and tiers is not None:
+        measure["tiers"] = tiers  # not text: reported as a value of the wrong kind
+        measure[KEYS]["tiers"] = places["tiers"]
+    elif tiers not in (None, ""):
+        place = places["tiers"]
+        measure[KEYS]["tiers"] = place
+        measure["tiers"] = []
+        for part in str(tiers).split(";"):
+            if not part.strip():
+                continue
+            low, _, pts = part.partition(":")
+            tier: dict[Any, Any] = {LOC: place, KEYS: {"min": place, "points": place},
+                                    "min": low.strip()}
+            if pts.strip():
+                tier["points"] = pts.strip()
+            measure["tiers"].append(tier)
+    values["measure"] = measure
+    keys["measure"] = measure[LOC]
 
 
 # --- load --------------------------------------------------------------------------------------
@@ -321,6 +403,8 @@ def _read_table(rows: dict[int, dict[int, Any]], sheet: str, source: str,
         values[LOC] = {"sheet": sheet, "cell": f"A{r}"}
         values[KEYS] = {f: {"sheet": sheet, "cell": f"{col_letter(c)}{r}", "name": titles[f]}
                         for f, c in index.items()}
+        if sheet == ITEMS:
+            _nest_measure(values)
         out.append(values)
     return out
 

@@ -86,7 +86,7 @@ from .contract import (  # noqa: F401 - also importable from here, as before the
 )
 from .errors import OutputError
 from .output import atomic_path, cell_text
-from .rubric import NO, SUPERIOR, YES, Item, Rubric, num
+from .rubric import NO, YES, Item, Rubric, num
 from .vba import TEMPLATE_MODULES, attach, insert_button
 
 DEFAULT_PASSWORD = "dvcq"
@@ -311,7 +311,7 @@ def _row_item(ctx: _Ctx, row) -> None:
     ws.write(f"A{r}", ctx.bp[f"A{r}"], f.cell(align="center"))
     ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(align="justify"))
     ws.write_number(f"C{r}", num(item.max_points), f.cell(align="center", num_format=POINTS))
-    superior = item.kind == SUPERIOR
+    superior = item.reviewer_only
     self_fmt = (f.cell(align="center", fill=GREY) if superior else
                 f.cell(align="center", num_format=POINTS, unlocked=agency_inputs))
     _write_value(ws, f"{SELF}{r}", None if superior else fill.self_scores.get(item.code),
@@ -469,7 +469,7 @@ def _step_validation(ctx: _Ctx) -> None:
               "error_message": "Ô này chỉ nhận «Có» hoặc «Không».", "ignore_blank": True}
     for row in lay.leaf_rows.values():
         item = row.item
-        if item.kind != SUPERIOR:
+        if not item.reviewer_only:
             ref = f"{SELF}{row.number}"
             ws.data_validation(ref, _score_validation(item, "tự chấm", ref))
         ref = f"{REV}{row.number}"

@@ -291,11 +291,21 @@ VALID: dict = {
     "items": [
         {"code": "1", "label": "I", "title": "Tiêu chí 1", "text": "Một", "max": 95,
          "items": [{"code": "1.1", "label": "1.1", "title": "Nội dung 1", "text": "Một một",
-                    "max": 90, "items": [{"code": "1.1.1", "text": "Một một một", "max": 90}]},
+                    "max": 90, "items": [
+                        {"code": "1.1.1", "text": "Một một một", "max": 85,
+                         "measure": {"rule": "tiers", "figures": ["Đúng hạn", "Tổng số"],
+                                     "tiers": [{"min": 100, "points": 85},
+                                               {"min": 50, "points": 40}],
+                                     "when_zero": "full"}},
+                        {"code": "1.1.2", "text": "Một một hai", "max": 5,
+                         "not_applicable": "drop",
+                         "measure": {"rule": "ratio", "figures": ["Đạt", "Chỉ tiêu"],
+                                     "decimals": 1}}]},
                    {"code": "1.2", "text": "Một hai", "max": 5, "kind": "superior", "step": 1,
                     "evidence_required": False}]},
         {"code": "2", "title": "Thưởng", "text": "Thưởng", "max": 5, "kind": "bonus", "step": 1,
-         "evidence_required": True},
+         "evidence_required": True,
+         "measure": {"rule": "count", "figures": ["Số mô hình"], "per": 1}},
         {"code": "3", "title": "Trừ", "text": "Trừ", "max": 5, "kind": "penalty"},
     ],
 }
@@ -392,7 +402,11 @@ def test_the_sweep_covers_every_field_of_the_schema():
             inner = sub[0] if isinstance(sub, list) else sub
             if isinstance(inner, dict) and inner is not spec:
                 yield from fields(inner, prefix + key + ".")
-    swept = {".".join(p for p in path if isinstance(p, str)) for path, _ in SWEEP}
+    # an item's field swept on a nested item counts for the item schema («items.items» is
+    # the same schema as «items»)
+    joined = {".".join(p for p in path if isinstance(p, str)) for path, _ in SWEEP}
+    swept = joined | {re.sub(r"^(items\.)+", "items.", name) for name in joined} | {
+        re.sub(r"^(items\.){2,}", "items.items.", name) for name in joined}
     wanted = set(fields(SCHEMA)) | {"items.items." + k for k in ITEM_SCHEMA}
     assert wanted <= swept, wanted - swept
 
@@ -768,10 +782,19 @@ def cell_kinds() -> dict[str, dict]:
 
 WRONG_CELLS = {TEXT: [True], NUMBER: ["abc", True, dt.datetime(2025, 5, 26)],
                FLAG: ["có lẽ", 2.5, dt.datetime(2025, 5, 26)]}
+def column_kind(sheet: str, field: str):
+    """What a column holds: a field of the schema, or one part of a measured item's rule (its
+    figures' names and its tiers are typed as text, one per cell)."""
+    spec = cell_kinds()[sheet]
+    for part in field.split("."):
+        spec = spec.get(part, TEXT) if isinstance(spec, dict) else TEXT
+    return spec if isinstance(spec, str) else TEXT
+
+
 CELL_SWEEP = [(sheet, c, title, wrong)
               for sheet, columns in COLUMNS.items()
               for c, (field, title, *_) in enumerate(columns)
-              for wrong in WRONG_CELLS[cell_kinds()[sheet][field]]]
+              for wrong in WRONG_CELLS[column_kind(sheet, field)]]
 
 
 @pytest.mark.parametrize("sheet, c, title, wrong", CELL_SWEEP,
@@ -886,7 +909,7 @@ def test_a_formula_with_a_cached_value_counts_as_that_value(tmp_path, example_sh
 
 def test_a_formula_outside_the_columns_read_is_not_a_finding(tmp_path, example_sheets):
     sheets = copy.deepcopy(example_sheets)
-    _put(ITEMS, "K3", Formula("=1/0", "#DIV/0!"))(sheets)  # a scratch column beside the table
+    _put(ITEMS, "Z3", Formula("=1/0", "#DIV/0!"))(sheets)  # a scratch column beside the table
     _put(SETTINGS, "C3", Formula("=#REF!", "#REF!"))(sheets)  # beside a setting
     assert load_rubric(write_book(tmp_path / "r.xlsx", sheets)) == load_rubric("vi-du-minh-hoa")
 
