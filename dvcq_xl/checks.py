@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from .contract import AGENCY_NAME, answer_name, entry_name, result_name, stamp_name, subtotal_name
+from .contract import (AGENCY_NAME, answer_name, entry_name, figure_name, na_name, result_name,
+                       stamp_name, subtotal_name)
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
-from .rubric import (BONUS, NO, PENALTY, YES, Item, Rubric, Score,
+from .rubric import (BONUS, NO, NOT_APPLICABLE, PENALTY, YES, Item, Rubric, Score,
                      is_multiple, nfc, num)
 from .contract import (
     CLASS_ERROR,
@@ -124,6 +126,67 @@ def valid_number(entry: Entry, item: Item) -> float | None:
     return entry.number
 
 
+def figure_entries(ir: WorkbookIR, leaf: Item, column: str) -> list[Entry]:
+    """A measured item's figures in one column, parsed like scores."""
+    out = []
+    for i in range(1, leaf.measure.count + 1 if leaf.measure is not None else 1):
+        name = figure_name(column, leaf.key, i)
+        cell = ir.cells.get(name)
+        raw = cell.value if cell is not None else None
+        status, number, detail = parse_score(raw)
+        if status == COERCED and ir.has_metadata:
+            status, number, detail = TEXT_IN_TEMPLATE, None, num(number)
+        out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
+    return out
+
+
+def na_mark(ir: WorkbookIR, leaf: Item, column: str) -> tuple[str, bool]:
+    """(status, marked) of an item's «Không áp dụng» cell: EMPTY, OK (marked) or NOT_NUMBER
+    (something else typed). Compared as Excel compares text: case aside, nothing trimmed."""
+    if not leaf.not_applicable:
+        return EMPTY, False
+    raw = ir.value(na_name(column, leaf.key))
+    if raw is None or raw == "":
+        return EMPTY, False
+    if isinstance(raw, str) and raw.casefold() == NOT_APPLICABLE.casefold():
+        return OK, True
+    return NOT_NUMBER, False
+
+
+def usable_figure(entry: Entry) -> float | None:
+    """A figure the sheet computes with: a number (not text, not a date) — whether it is whole
+    and from 0 is the measure's to judge."""
+    return entry.number if entry.status == OK and not isinstance(entry.raw, bool) else None
+
+
+@dataclass(frozen=True)
+class ColumnPoints:
+    """What one column scores, leaf by leaf: usable points (None: not usable or not filled)
+    and the items that do not apply and count nothing."""
+
+    values: dict[str, float | None]
+    dropped: frozenset[str]
+
+
+def column_points(ir: WorkbookIR, rubric: Rubric, column: str) -> ColumnPoints:
+    """The usable points of one column: a typed score in range and on step; a measured item's
+    points from usable figures; an item marked «Không áp dụng» what its rule counts
+    (:meth:`~dvcq_xl.rubric.Item.points_from`). The one reading of a column's points: the
+    score, the caps, evidence, reasons and consolidation use it."""
+    values: dict[str, float | None] = {}
+    dropped = set()
+    by_code = {e.code: e for e in entries(ir, rubric, column)}
+    for leaf in rubric.column_leaves(column):
+        typed = valid_number(by_code[leaf.code], leaf) if leaf.measure is None else None
+        figures = tuple(usable_figure(e) for e in figure_entries(ir, leaf, column)) \
+            if leaf.measure is not None else ()
+        points, gone = leaf.points_from(typed, figures, na_mark(ir, leaf, column)[1])
+        values[leaf.code] = points
+        if gone:
+            dropped.add(leaf.code)
+    return ColumnPoints(values, frozenset(dropped))
+
+
 def answers(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, bool | None]:
     return {c.id: parse_answer(ir.value(answer_name(column, c.id)))[1]
             for c in rubric.conditions}
@@ -134,13 +197,8 @@ def recompute(ir: WorkbookIR, rubric: Rubric, column: str) -> Score:
 
     Entries that are not usable scores count as not filled.
     """
-    values = {}
-    for entry in entries(ir, rubric, column):
-        item = rubric.item(entry.code)
-        if column == SELF and item.reviewer_only:
-            continue
-        values[entry.code] = valid_number(entry, item)
-    return rubric.score(values, answers(ir, rubric, column), column)
+    points = column_points(ir, rubric, column)
+    return rubric.score(points.values, answers(ir, rubric, column), column, points.dropped)
 
 
 # --- locations -----------------------------------------------------------------------------------
@@ -450,8 +508,10 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
             item = rubric.item(entry.code)
             if column == SELF and item.reviewer_only:
                 continue
-            if entry.cell is None:
-                continue  # no such cell: reported as a modified template or a missing row
+            if entry.cell is None or item.measure is not None:
+                continue  # no such cell (a modified template), or a formula: figures check
+            if na_mark(ir, item, column)[0] != EMPTY:
+                continue  # marked «Không áp dụng» (or mistyped): the figures check says
             where = located(ir, entry.name)
             base = {"item": entry.code, "what": WHAT[column], **where}
             if column == REV and not review_copy:
@@ -483,6 +543,78 @@ def _range(entry: Entry, item: Item, base: dict[str, Any]) -> Iterator[Finding]:
         yield make("score-above-max", found=value, expected=num(item.max_points), **base)
     elif not is_multiple(entry.number, item.step):
         yield make("score-step", found=value, expected=num(item.step), **base)
+
+
+@check("figures", "figure-missing", "figure-not-number", "figure-invalid",
+       "figures-inconsistent", "na-invalid", "na-with-entry")
+def check_figures(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """A measured item's figures are whole numbers from 0, the first at most the second (the
+    total); an item that may not apply is marked with «Không áp dụng» alone, and then nothing
+    else is entered for it.
+
+    The agency reports every figure of its items unless it marks the item «Không áp dụng»;
+    the team may leave its column empty (the agency's figures stand). In the agency's copy,
+    the team's figures and marks must be empty.
+
+    Passes: 18 of 20 documents on time; «Không áp dụng» with the figures empty. Fails: 21 of
+    20, 2,5 documents, -1, «mười», a figure left empty, «Không áp dụng» with 5 points typed.
+    """
+    review_copy = ir.copy == REVIEW
+    for column in (SELF, REV):
+        for leaf in rubric.column_leaves(column):
+            if leaf.measure is None and not leaf.not_applicable:
+                continue
+            status, marked = na_mark(ir, leaf, column)
+            figures = figure_entries(ir, leaf, column) if leaf.measure is not None else []
+            base = {"item": leaf.code, "what": WHAT[column]}
+            if column == REV and not review_copy:
+                for entry in figures:
+                    if entry.status != EMPTY:
+                        yield make("review-in-agency-copy", found=_shown(entry.raw), **base,
+                                   **located(ir, entry.name))
+                if status != EMPTY:
+                    yield make("review-in-agency-copy", found=_shown(
+                        ir.value(na_name(column, leaf.key))), **base,
+                        **located(ir, na_name(column, leaf.key)))
+                continue
+            if status == NOT_NUMBER:
+                name = na_name(column, leaf.key)
+                yield make("na-invalid", found=_shown(ir.value(name)), **base, **located(ir, name))
+                continue
+            if marked:
+                typed = [] if leaf.measure is not None else [
+                    e for e in entries(ir, rubric, column) if e.code == leaf.code]
+                for entry in figures + typed:
+                    if entry.status != EMPTY:
+                        yield make("na-with-entry", found=_shown(entry.raw), **base,
+                                   **located(ir, entry.name))
+                continue
+            if not figures:
+                continue
+            if all(e.status == EMPTY for e in figures) and column == REV:
+                continue  # the team left the item: the agency's figures stand
+            yield from _figure_findings(ir, leaf, figures, base)
+
+
+def _figure_findings(ir: WorkbookIR, leaf: Item, figures: list[Entry], base: dict[str, Any]
+                     ) -> Iterator[Finding]:
+    usable = True
+    for i, entry in enumerate(figures, start=1):
+        where = {**base, **located(ir, entry.name), "expected": leaf.measure.figures[i - 1]}
+        if entry.status == EMPTY:
+            yield make("figure-missing", **where)
+        elif entry.status in (NOT_NUMBER, TEXT_IN_TEMPLATE, COERCED) or isinstance(entry.raw,
+                                                                                   bool):
+            yield make("figure-not-number", found=_shown(entry.raw), detail=entry.detail,
+                       **where)
+        elif entry.number < 0 or entry.number != int(entry.number):
+            yield make("figure-invalid", found=num(entry.number), **where)
+        else:
+            continue
+        usable = False
+    if usable and len(figures) == 2 and figures[0].number > figures[1].number:
+        yield make("figures-inconsistent", found=num(figures[0].number),
+                   expected=num(figures[1].number), **base, **located(ir, figures[0].name))
 
 
 @check("conditions", "condition-missing", "condition-invalid")
@@ -532,14 +664,39 @@ def check_caps(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     for column in (SELF, REV):
         if column == REV and ir.copy != REVIEW:
             continue
-        usable = {entry.code: valid_number(entry, rubric.item(entry.code))
-                  for entry in entries(ir, rubric, column)}
+        usable = column_points(ir, rubric, column).values
         for kind, total, cap in rubric.over_caps(usable, answers(ir, rubric, column)):
             top = rubric.item(rubric.leaves((kind,))[0].code.split(".")[0])
             name = subtotal_name(column, top.key) if not top.is_leaf \
                 else entry_name(column, top.key)
             yield make(codes_of[kind], what=WHOSE[column], found=num(total), expected=num(cap),
                        item=top.code, **located(ir, name))
+
+
+@check("floors", "below-floor")
+def check_floors(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """An item scored under its floor (its share of its points, e.g. a tiêu chí under 50 %)
+    caps the class: a warning, as the sheet's status line says, so that nobody is surprised by
+    the class.
+
+    Passes: tiêu chí 3 at 12 of 20 with a 50 % floor. Warns: 4 of 20 (the class is at most the
+    rubric's ``criterion_floor_class``).
+    """
+    for column in (SELF, REV):
+        if column == REV and ir.copy != REVIEW:
+            continue
+        # the points as the sheet adds them (any number typed), so that the status line's note
+        # and this warning always come together; a wrong entry is reported on its own
+        values, dropped, _states = _emulated_points(ir, rubric, column)
+        shares = dict(rubric.floors)
+        for item, got in rubric.below_floor(values, dropped):
+            name = (entry_name(column, item.key) if item.is_leaf
+                    else subtotal_name(column, item.key))
+            full = item.max_points - sum(leaf.max_points for leaf in item.leaves()
+                                         if leaf.code in dropped)
+            yield make("below-floor", what=WHOSE[column], item=item.code, found=num(got),
+                       expected=num(round(shares[item] * full, 9)),
+                       detail=rubric.rules.criterion_floor_class, **located(ir, name))
 
 
 @check("evidence", "evidence-missing")
@@ -549,13 +706,15 @@ def check_evidence(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     Passes: 5 with «Kế hoạch số 12/KH-BDT ngày 15/3/2023», or 0 with nothing. Fails: 5 with
     nothing beside it.
     """
-    for entry in entries(ir, rubric, SELF):
-        item = rubric.item(entry.code)
-        if not item.evidence_required or item.reviewer_only:
+    usable = column_points(ir, rubric, SELF).values
+    for item in rubric.column_leaves(SELF):
+        if not item.evidence_required:
             continue
-        points = valid_number(entry, item)  # a wrong score is reported first, as on the sheet
+        points = usable[item.code]  # a wrong score is reported first, as on the sheet
+        if na_mark(ir, item, SELF)[1]:
+            continue  # an item that does not apply needs no evidence, whatever it counts
         if points is not None and points > 0 and not ir.text(entry_name("evidence", item.key)):
-            yield make("evidence-missing", item=entry.code, found=num(points),
+            yield make("evidence-missing", item=item.code, found=num(points),
                        **located(ir, entry_name("evidence", item.key)))
 
 
@@ -569,10 +728,17 @@ def check_reasons(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     if ir.copy != REVIEW:
         return
     own = {e.code: e for e in entries(ir, rubric, SELF)}
+    usable = column_points(ir, rubric, REV).values
+    shown = _emulated_points(ir, rubric, SELF)[0]
     for entry in entries(ir, rubric, REV):
         item = rubric.item(entry.code)
-        # the agency's entry as the sheet compares it: any number it holds, valid or not
-        mine, theirs = valid_number(entry, item), _excel_number(own[entry.code].raw)
+        if na_mark(ir, item, REV)[1]:
+            continue  # the team marked it «Không áp dụng»: no score of its own to justify
+        # the agency's points as the sheet compares them: any number the cell holds, valid or
+        # not (a measured item's: what its formula gives)
+        mine = usable[item.code]
+        theirs = (shown.get(item.code) if item.measure is not None
+                  else _excel_number(own[entry.code].raw))
         if item.reviewer_only or mine is None or theirs is None:
             continue
         if abs(mine - theirs) > 1e-9 \
@@ -621,13 +787,21 @@ def _label(name: str, column: str) -> str:
         return f"Tổng điểm {whose}"
     if name.endswith("_base"):
         return f"Tổng cộng điểm chuẩn {whose}"
+    if name.endswith("_scaled"):
+        return f"Tổng cộng quy đổi {whose}"
+    if "_sub_" not in name:
+        code = name.split(f"_{column}_", 1)[1].replace("_", ".")
+        return f"Điểm mục {code} tính từ số liệu ({whose})"
     code = name.split("_sub_", 1)[1].replace("_", ".")
     return f"Điểm cộng mục {code} ({whose})"
 
 
 def _recomputed(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
     score = recompute(ir, rubric, column)
-    return {result_name(column, "total"): score.total, result_name(column, "base"): score.base}
+    out = {result_name(column, "total"): score.total, result_name(column, "base"): score.base}
+    if score.scaled is not None:
+        out[result_name(column, "scaled")] = score.scaled
+    return out
 
 
 def _excel_number(raw: Any) -> float | None:
@@ -643,23 +817,59 @@ def _excel_number(raw: Any) -> float | None:
     return None
 
 
-def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
-    """What the template's formulas show for one column: subtotals, base, total and class."""
-    layout = plan_layout(rubric)
+def _sheet_state(ir: WorkbookIR, leaf: Item, column: str, typed: Entry) -> str:
+    """What a leaf's state helper says of it, as "empty", "error" or "ok" (evidence and reason
+    are not errors): the template's formulas, computed here."""
+    status, marked = na_mark(ir, leaf, column)
+    figures = figure_entries(ir, leaf, column) if leaf.measure is not None else []
+    if marked:
+        entered = figures if leaf.measure is not None else [typed]
+        return "error" if any(e.raw not in (None, "") for e in entered) else "ok"
+    if status == NOT_NUMBER:
+        return "error"
+    if leaf.measure is not None:
+        if any(e.raw in (None, "") for e in figures):
+            return "empty"
+        numbers = [_excel_number(e.raw) for e in figures]
+        if any(n is None or n < 0 or n != int(n) for n in numbers):
+            return "error"
+        return "error" if len(numbers) == 2 and numbers[0] > numbers[1] else "ok"
+    if typed.status == EMPTY:
+        return "empty"
+    v = _excel_number(typed.raw)
+    if v is None or v < 0 or v > leaf.max_points or not is_multiple(v, leaf.step):
+        return "error"
+    return "ok"
+
+
+def _emulated_points(ir: WorkbookIR, rubric: Rubric, column: str
+                     ) -> tuple[dict[str, float | None], set[str], Counter]:
+    """What the template's cells count for each leaf of one column (any number typed, as SUM
+    takes it; a measured item's formula; an item marked «Không áp dụng»), the items dropped,
+    and the states of the rows (empty, error, ok)."""
     values: dict[str, float | None] = {}
-    errors = empties = filled = 0
+    dropped: set[str] = set()
+    states: Counter = Counter()
     for entry in entries(ir, rubric, column):
-        item = rubric.item(entry.code)
-        v = _excel_number(entry.raw)
-        values[entry.code] = v
-        if column == SELF and item.reviewer_only:
-            continue  # no state helper on that row
-        if entry.status == EMPTY:
-            empties += 1
-            continue
-        filled += 1
-        if v is None or v < 0 or v > item.max_points or not is_multiple(v, item.step):
-            errors += 1
+        leaf = rubric.item(entry.code)
+        marked = na_mark(ir, leaf, column)[1]
+        figures = tuple(_excel_number(e.raw) for e in figure_entries(ir, leaf, column)) \
+            if leaf.measure is not None else ()
+        value, gone = leaf.points_from(_excel_number(entry.raw), figures, marked)
+        values[entry.code] = value
+        if gone:
+            dropped.add(entry.code)
+        if not (column == SELF and leaf.reviewer_only):  # no state helper on that row
+            states[_sheet_state(ir, leaf, column, entry)] += 1
+    return values, dropped, states
+
+
+def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
+    """What the template's formulas show for one column: a measured item's points, subtotals,
+    base (and its rescaled value), total and class."""
+    layout = plan_layout(rubric)
+    values, dropped, states = _emulated_points(ir, rubric, column)
+    errors, empties, filled = states["error"], states["empty"], states["ok"] + states["error"]
     yes: dict[str, bool] = {}
     for cond in rubric.conditions:
         raw = ir.value(answer_name(column, cond.id))
@@ -671,25 +881,32 @@ def _emulate(ir: WorkbookIR, rubric: Rubric, column: str) -> dict[str, Any]:
             filled += 1
             errors += status != OK
 
-    subtotals = rubric.subtotals(values)
     out: dict[str, Any] = {}
+    for leaf in rubric.leaves():
+        if leaf.measure is not None:
+            value = values.get(leaf.code)
+            out[entry_name(column, leaf.key)] = "" if value is None else value
+    subtotals = rubric.subtotals(values)
     for code, row in layout.parent_rows.items():
         sub = subtotals[code]
         out[subtotal_name(column, row.item.key)] = "" if sub is None else sub
     base = rubric.base_sum(values)
     out[result_name(column, "base")] = "" if base is None else base
+    scaled = rubric.scaled_base(base, dropped)
+    if rubric.rescaled:
+        out[result_name(column, "scaled")] = "" if scaled is None else scaled
     if filled == 0:
         out[result_name(column, "total")] = ""
         out[result_name(column, "class")] = ""
         return out
-    _bonus, _penalty, total = rubric.totals(base or 0.0, values, yes)
+    _bonus, _penalty, total = rubric.totals(scaled or 0.0, values, yes)
     out[result_name(column, "total")] = total
     if errors:
         out[result_name(column, "class")] = CLASS_ERROR
     elif empties:
         out[result_name(column, "class")] = CLASS_INCOMPLETE
     else:
-        out[result_name(column, "class")] = rubric.classify(total, yes, values)
+        out[result_name(column, "class")] = rubric.classify(total, yes, values, dropped)
     return out
 
 
@@ -698,5 +915,6 @@ def codes() -> list[str]:
     return [c for emitted, _ in CHECKS.values() for c in emitted]
 
 
-__all__ = ["CHECKS", "Entry", "run_checks", "parse_score", "parse_answer", "entries",
+__all__ = ["CHECKS", "Entry", "ColumnPoints", "column_points", "figure_entries", "na_mark",
+           "run_checks", "parse_score", "parse_answer", "entries",
            "recompute", "normalise_formula", "codes", "located", "valid_number", "answers"]

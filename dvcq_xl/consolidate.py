@@ -42,7 +42,7 @@ from .intake import OK, FileResult, Marks, check_paths, find_rubric
 from .output import TEMP_PREFIX
 from .roster import ABBREVIATIONS, RosterIndex, RosterMatch, identity, name_key  # noqa: F401
 from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
-                     builtin_ids, nfc)
+                     builtin_ids, nfc, num)
 from .contract import REVIEW, Agency
 from .text import comma, points_text, sort_key
 
@@ -74,6 +74,9 @@ class Unit:
     notes: list[str] = field(default_factory=list)
     previous_score: float | None = None
     previous_class: str = ""
+    #: items that do not apply (dropped, the total rescaled) and a measured item's figures
+    not_applicable: list[str] = field(default_factory=list)
+    figures: dict[str, tuple[float | None, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def delta(self) -> float | None:
@@ -102,6 +105,11 @@ class Unit:
             "previous_score": self.previous_score,
             "previous_class": self.previous_class or None,
             "notes": list(self.notes),
+            # only for a rubric with measured items or items that may not apply
+            **({"not_applicable": list(self.not_applicable)} if self.not_applicable else {}),
+            **({"figures": {code: [num(f) if f is not None else None for f in figures]
+                            for code, figures in self.figures.items()}}
+               if self.figures else {}),
         }
 
 
@@ -221,7 +229,7 @@ class Consolidation:
         return bool(self.rejected or self.missing or self.unknown or self.duplicates)
 
     def class_counts(self, block: str | None = None) -> dict[str, int]:
-        names = self.rubric.class_names + [NOT_ELIGIBLE_CLASS]
+        names = self.rubric.all_class_names + [NOT_ELIGIBLE_CLASS]
         counts = Counter(u.class_name for u in self.units if block is None or u.block == block)
         return {name: counts.get(name, 0) for name in names}
 
@@ -259,28 +267,50 @@ class Consolidation:
 
 def final_values(rubric: Rubric, marks: Marks) -> tuple[dict[str, float | None],
                                                          dict[str, bool | None]]:
-    """Item by item the team's points where it scored, else the agency's; answers likewise."""
+    """Item by item the team's points where it scored, else the agency's; answers likewise.
+    An item the team found not to apply counts as the team says (:func:`final_dropped`)."""
     values = {}
     for leaf in rubric.leaves():
         review = marks.review.get(leaf.code)
         own = None if leaf.reviewer_only else marks.self.get(leaf.code)
-        values[leaf.code] = review if review is not None else own
+        if leaf.code in marks.review_dropped:
+            values[leaf.code] = None
+        else:
+            values[leaf.code] = review if review is not None else own
     answers = {cid: (marks.review_answers.get(cid) if marks.review_answers.get(cid) is not None
                      else marks.self_answers.get(cid)) for cid in marks.self_answers}
     return values, answers
 
 
-def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name: str
-                    ) -> tuple[str, list[str]]:
+def final_dropped(marks: Marks) -> frozenset[str]:
+    """The items that do not apply in the end: the team's word where it scored the item (its
+    points, or «Không áp dụng»), else the agency's."""
+    kept = {code for code, value in marks.review.items() if value is not None}
+    return frozenset((marks.self_dropped - kept) | marks.review_dropped)
+
+
+def final_figures(marks: Marks) -> dict[str, tuple[float | None, ...]]:
+    """A measured item's figures in the end: the team's where it gave any, else the agency's."""
+    out = dict(marks.self_figures)
+    for code, figures in marks.review_figures.items():
+        if any(f is not None for f in figures):
+            out[code] = figures
+    return out
+
+
+def criterion_floor(rubric: Rubric, values: dict[str, float | None], class_name: str,
+                    dropped: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """Apply ``rules.criterion_floor`` (:meth:`Rubric.below_floor`, :meth:`Rubric.floor_class`)
     and say why in a note."""
-    low = rubric.below_floor(values) if class_name != NOT_ELIGIBLE_CLASS else []
+    low = rubric.below_floor(values, dropped) if class_name != NOT_ELIGIBLE_CLASS else []
     if not low:
         return class_name, []
     rules = rubric.rules
-    said = "; ".join(f"{item.title or item.code} đạt {points_text(got)}/"
-                     f"{points_text(item.max_points)}" for item, got in low)
-    note = (f"Có tiêu chí dưới {_percent(rules.criterion_floor)} số điểm ({said}): "
+    shares = dict(rubric.floors)
+    said = "; ".join(f"{item.title or 'mục ' + item.code} đạt {points_text(got)}/"
+                     f"{points_text(item.max_points)}, dưới {_percent(shares[item])}"
+                     for item, got in low)
+    note = (f"Có mục dưới mức sàn số điểm ({said}): "
             f"xếp loại tối đa «{rules.criterion_floor_class}»")
     return rubric.floor_class(class_name), [note]
 
@@ -450,7 +480,9 @@ def _score(out: Consolidation, groups: dict[str, list[tuple[FileResult, Agency]]
         for path in others:  # the team's copy replacing the agency's is the normal flow
             out.used[path] = "duplicate" if kinds[by_path[path].copy] > 1 else "superseded"
         out.used[chosen.path] = "ranked"
-        out.units.append(_unit(out.rubric, chosen, agency, out.changes))
+        # scored by its block's variant of the rubric (the block its template was made for)
+        rubric = out.rubric.for_block(chosen.block or agency.block)
+        out.units.append(_unit(rubric, chosen, agency, out.changes))
 
 
 def _gaps(out: Consolidation, roster: Sequence[Agency], present: set[str],
@@ -470,7 +502,7 @@ def _rank(out: Consolidation) -> None:
     for block in out.blocks:
         units = out.block_units(block)
         if units:
-            out.notes += apply_quotas(out.rubric, units)
+            out.notes += apply_quotas(out.rubric.for_block(block), units)
             ordered += rank_block(units)
     out.units = ordered
     order = {u.source: i for i, u in enumerate(out.units)}
@@ -551,19 +583,26 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
     marks = r.marks
     assert marks is not None  # every valid file of a known rubric has its marks
     values, answers = final_values(rubric, marks)
-    score = rubric.score(values, answers, column="review")
+    dropped = final_dropped(marks)
+    score = rubric.score(values, answers, column="review", dropped=dropped)
     # the score's class already takes the floor into account: only why is added here
-    class_name, notes = score.class_name, criterion_floor(rubric, values, score.class_name)[1]
+    class_name, notes = score.class_name, criterion_floor(rubric, values, score.class_name,
+                                                          dropped)[1]
     self_total = r.self_total  # given whenever the self column is complete and valid
     if self_total is None:
-        self_total = rubric.score(marks.self, marks.self_answers, column="self").total
+        self_total = rubric.score(marks.self, marks.self_answers, column="self",
+                                  dropped=marks.self_dropped).total
     unit = Unit(
         agency=agency.name, agency_code=agency.code, block=agency.block or NO_BLOCK,
         source=r.path, copy=r.copy,
         self_total=self_total,
         review_total=r.review_total, final_score=score.total, class_name=class_name,
         values=values, self_values=dict(marks.self), notes=notes,
+        not_applicable=sorted(dropped), figures=final_figures(marks),
     )
+    if dropped:
+        unit.notes.append("Không áp dụng: mục " + ", ".join(sorted(dropped)) +
+                          f" (tổng cộng quy đổi về thang {points_text(rubric.base_max)} điểm)")
     if agency.name and r.agency and name_key(agency.name) != name_key(r.agency):
         unit.notes.append(f"Tên trong tệp: «{r.agency}»")
     if any(values[leaf.code] is None for leaf in rubric.leaves((SUPERIOR,))):

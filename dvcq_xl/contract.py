@@ -18,6 +18,12 @@ from typing import Any, Iterable
 from .text import points
 from .rubric import (
     BONUS,
+    COUNT,
+    DROP,
+    FULL,
+    NOT_APPLICABLE,
+    RATIO,
+    ZERO,
     CAP_CLASS,
     FORCE_CLASS,
     NO,
@@ -58,6 +64,18 @@ def entry_name(column: str, key: str) -> str:
 def subtotal_name(column: str, key: str) -> str:
     """A parent item's sum in a scoring column (``dvcq_self_sub_1``)."""
     return f"{PREFIX}{column}_sub_{key}"
+
+
+def figure_name(column: str, key: str, index: int) -> str:
+    """A measured item's figure in a scoring column: the first (achieved, or occurrences) or the
+    second (the total) (``dvcq_self_in_1_2_1``)."""
+    return f"{PREFIX}{column}_in_{key}_{index}"
+
+
+def na_name(column: str, key: str) -> str:
+    """An item's «Không áp dụng» mark in a scoring column (``dvcq_review_na_3_1``): the item does
+    not apply when the cell holds «Không áp dụng»; empty means it applies."""
+    return f"{PREFIX}{column}_na_{key}"
 
 
 def answer_name(column: str, condition_id: str) -> str:
@@ -158,12 +176,21 @@ SHOWN_STAMPS = {YEAR: "G5"}
 
 # Columns of the score sheet.
 TT, CONTENT, MAX, SELF, REV, EVID, REASON, NOTE, SSTATE, RSTATE = "ABCDEFGHIJ"
+# Hidden helpers of items that may not apply (clear of the «Kiểm tra» button at K6): the points
+# such an item counts in each column, and the maximum it takes off the scale when dropped.
+SCOUNT, RCOUNT, SDROP, RDROP = "PQRS"
+HELPERS = {SELF: (SSTATE, SCOUNT, SDROP), REV: (RSTATE, RCOUNT, RDROP)}
 HEADER_TOP, HEADER_BOTTOM, FIRST_BODY_ROW = 8, 9, 10
 
 # Row state codes computed by the hidden helper columns; the status cell and the conditional
 # formatting read them. 1 empty, 2 not a number / not Có-Không, 3 out of range, 4 off-step,
 # 5 evidence missing (self), 6 reason missing for a changed score (review).
 S_OK, S_EMPTY, S_TYPE, S_RANGE, S_STEP, S_EVIDENCE, S_REASON = range(7)
+# Of measured items and items that may not apply: 7 a figure negative or not whole, 8 the first
+# figure above the second, 9 «Không áp dụng» marked and points or figures entered all the same.
+S_FIGURE, S_FIGURES, S_NA = 7, 8, 9
+#: the states that are errors (the class is not given while one remains)
+ERROR_STATES = (S_TYPE, S_RANGE, S_STEP, S_FIGURE, S_FIGURES, S_NA)
 STATUS_OK_SELF = "Đã chấm đầy đủ, hợp lệ."
 STATUS_OK_REVIEW = "Tổ kiểm tra đã chấm đầy đủ, hợp lệ."
 #: the team's column is valid but partly empty: the agency's entries stand for the empty ones
@@ -201,6 +228,7 @@ class Row:
     children: list["Row"] = field(default_factory=list)  # rows whose values a subtotal adds
     level: int = 0
     under_heading: bool = False  # the item row of a single-item tiêu chí
+    index: int = 0  # a figure row: which figure (1 or 2)
 
 
 @dataclass
@@ -214,6 +242,11 @@ class Layout:
     class_row: Row
     first: int
     last: int  # last row of the state range
+    #: (code, 1 or 2) -> the row of a measured item's figure; code -> the row of its NA mark
+    figure_rows: dict[tuple[str, int], Row] = field(default_factory=dict)
+    na_rows: dict[str, Row] = field(default_factory=dict)
+    #: «Tổng cộng» brought back to the full scale (a rubric whose items may not apply)
+    scaled_row: Row | None = None
 
     def state_range(self, col: str) -> str:
         return f"${col}${self.first}:${col}${self.last}"
@@ -253,6 +286,17 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
         n += 1
         return row
 
+    figure_rows: dict[tuple[str, int], Row] = {}
+    na_rows: dict[str, Row] = {}
+
+    def inputs(item: Item, level: int) -> None:
+        """The rows under a leaf for its figures and its «Không áp dụng» mark."""
+        if item.measure is not None:
+            for i in range(1, item.measure.count + 1):
+                figure_rows[(item.code, i)] = add("figure", item=item, level=level + 1, index=i)
+        if item.not_applicable:
+            na_rows[item.code] = add("na", item=item, level=level + 1)
+
     def emit(item: Item, level: int) -> Row:
         if item.is_leaf:
             if level == 0 and item.title:
@@ -261,9 +305,11 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
                 leaf = add("item", item=item, level=level + 1, under_heading=True)
                 head.children = [leaf]
                 leaf_rows[item.code] = leaf
+                inputs(item, level + 1)
                 return head
             leaf = add("item", item=item, level=level)
             leaf_rows[item.code] = leaf
+            inputs(item, level)
             return leaf
         parent = add("parent", item=item, level=level)
         parent_rows[item.code] = parent
@@ -272,6 +318,7 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
 
     top = [emit(item, 0) for item in rubric.base_items]
     base = add("base", children=top)
+    scaled = add("scaled") if rubric.rescaled else None
     for item in rubric.bonus_items + rubric.penalty_items:
         emit(item, 0)
     if rubric.conditions:
@@ -282,7 +329,7 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
     total = add("total")
     klass = add("class")
     return Layout(rows, leaf_rows, parent_rows, condition_rows, base, total, klass,
-                  FIRST_BODY_ROW, last)
+                  FIRST_BODY_ROW, last, figure_rows, na_rows, scaled)
 
 
 @per_rubric
@@ -292,8 +339,15 @@ def contract_names(rubric: Rubric, _layout: None = None) -> list[str]:
                                                      AGENCY_NAME, AGENCY_CODE, BLOCK]
     names += [result_name(column, what) for what in ("base", "total", "class", "status")
               for column in COLUMNS]
+    if rubric.rescaled:
+        names += [result_name(column, "scaled") for column in COLUMNS]
     for leaf in rubric.leaves():
         names += [entry_name(column, leaf.key) for column in LEAF_COLUMNS]
+        if leaf.measure is not None:
+            names += [figure_name(column, leaf.key, i) for column in COLUMNS
+                      for i in range(1, leaf.measure.count + 1)]
+        if leaf.not_applicable:
+            names += [na_name(column, leaf.key) for column in COLUMNS]
     for item in rubric.walk():
         if not item.is_leaf:
             names += [subtotal_name(column, item.key) for column in COLUMNS]
@@ -323,13 +377,152 @@ def leaf_state_formula(item: Item, r: int, column: str) -> str:
             f"IF(OR({v}<0,{v}>{m}),{S_RANGE},IF({_step_test(v, item.step)},{S_STEP},{tail}))))")
 
 
+def _col(column: str) -> str:
+    return SELF if column == "self" else REV
+
+
+def _inputs(item: Item, lay: Layout, col: str) -> tuple[list[str], str]:
+    """The refs of a leaf's figures in column ``col`` and of its «Không áp dụng» mark ("")."""
+    figures = [f"{col}{lay.figure_rows[(item.code, i)].number}"
+               for i in range(1, item.measure.count + 1)] if item.measure is not None else []
+    na = f"{col}{lay.na_rows[item.code].number}" if item.not_applicable else ""
+    return figures, na
+
+
+def _figures_bad(figures: list[str]) -> tuple[str, str]:
+    """(not numbers, not whole numbers from 0 or the first above the second): two tests, nested
+    so that INT never sees text (Excel's AND and OR evaluate every argument)."""
+    not_numbers = ",".join(f"NOT(ISNUMBER({f}))" for f in figures)
+    wrong = [f"{f}<0" for f in figures] + [f"{f}<>INT({f})" for f in figures]
+    return f"OR({not_numbers})", f"OR({','.join(wrong)})"
+
+
+def measured_points_formula(item: Item, lay: Layout, column: str) -> str:
+    """A measured item's points from its figures (:meth:`~dvcq_xl.rubric.Measure.points`): ""
+    while the figures are not usable or when the item does not apply and is dropped."""
+    m, col = item.measure, _col(column)
+    figures, na = _inputs(item, lay, col)
+    top = num(item.max_points)
+    a = figures[0]
+    if m.rule == COUNT:
+        expr = f"MIN({a}*{num(m.per)},{top})"
+    else:
+        b = figures[1]
+        if m.rule == RATIO:
+            core = f"ROUND({top}*MIN({a}/{b},1),{m.decimals})"
+        else:
+            core = "0"
+            for tier in reversed(m.tiers):
+                core = f"IF({a}*100>={num(tier.min_percent)}*{b},{num(tier.points)},{core})"
+        zero = {FULL: top, ZERO: "0", DROP: '""'}[m.when_zero]
+        expr = f"IF({b}=0,{zero},{core})"
+    not_numbers, wrong = _figures_bad(figures)
+    if len(figures) == 2:
+        wrong = wrong[:-1] + f",{figures[0]}>{figures[1]})"
+    expr = f'IF({not_numbers},"",IF({wrong},"",{expr}))'
+    if na:
+        expr = f'IF({na}="{NOT_APPLICABLE}",{top if item.not_applicable == FULL else chr(34) * 2},{expr})'
+    return "=" + expr
+
+
+def _tail(item: Item, r: int, column: str) -> str:
+    """The last test of an entry's state: evidence for a score above 0 (the agency), a reason
+    for a changed score (the team)."""
+    v = f"{_col(column)}{r}"
+    if column == "self" and item.evidence_required:
+        return f"IF(AND(ISNUMBER({v}),{v}>0,LEN(TRIM({EVID}{r}))=0),{S_EVIDENCE},{S_OK})"
+    if column == "review" and not item.reviewer_only:
+        return (f"IF(AND(ISNUMBER({SELF}{r}),ISNUMBER({v}),{v}<>{SELF}{r},"
+                f"LEN(TRIM({REASON}{r}))=0),{S_REASON},{S_OK})")
+    return str(S_OK)
+
+
+def measured_state_formula(item: Item, lay: Layout, column: str) -> str:
+    """The state of a measured item's figures (the S_* codes): empty, mistyped, not whole
+    numbers from 0, the first above the second; then evidence or reason as for a typed score."""
+    r = lay.leaf_rows[item.code].number
+    figures, _na = _inputs(item, lay, _col(column))
+    not_numbers, wrong = _figures_bad(figures)
+    expr = _tail(item, r, column)
+    if len(figures) == 2:
+        expr = f"IF({figures[0]}>{figures[1]},{S_FIGURES},{expr})"
+    empty = ",".join(f'{f}=""' for f in figures)
+    expr = (f"IF(OR({empty}),{S_EMPTY},IF({not_numbers},{S_TYPE},"
+            f"IF({wrong},{S_FIGURE},{expr})))")
+    return "=" + _na_state(item, lay, column, expr, figures)
+
+
+def _na_state(item: Item, lay: Layout, column: str, expr: str, entered: list[str]) -> str:
+    """A state test wrapped for an item that may not apply: marked, it is complete unless
+    points or figures were entered all the same; any other text in the mark is mistyped."""
+    if not item.not_applicable:
+        return expr
+    _figures, na = _inputs(item, lay, _col(column))
+    filled = ",".join(f'{ref}<>""' for ref in entered)
+    return (f'IF({na}="{NOT_APPLICABLE}",IF(OR({filled}),{S_NA},{S_OK}),'
+            f'IF({na}<>"",{S_TYPE},{expr}))')
+
+
+def entry_state_formula(item: Item, lay: Layout, column: str) -> str:
+    """The state helper of a leaf's row in a scoring column: a typed score, a measured item's
+    figures, either of them behind a «Không áp dụng» mark."""
+    if item.measure is not None:
+        return measured_state_formula(item, lay, column)
+    r = lay.leaf_rows[item.code].number
+    expr = leaf_state_formula(item, r, column)
+    if not item.not_applicable:
+        return expr
+    return "=" + _na_state(item, lay, column, expr[1:], [f"{_col(column)}{r}"])
+
+
+def counted_formula(item: Item, lay: Layout, column: str) -> str:
+    """What a typed item that may not apply counts in the sums (hidden helper): its full points
+    or nothing when marked, else the number typed."""
+    r = lay.leaf_rows[item.code].number
+    v = f"{_col(column)}{r}"
+    _figures, na = _inputs(item, lay, _col(column))
+    marked = num(item.max_points) if item.not_applicable == FULL else '""'
+    return f'=IF({na}="{NOT_APPLICABLE}",{marked},IF(ISNUMBER({v}),{v},""))'
+
+
+def dropped_formula(item: Item, lay: Layout, column: str) -> str:
+    """The maximum a droppable item takes off the scale (hidden helper): its points when it
+    does not apply (marked, or a measured item with both figures 0), else 0."""
+    figures, na = _inputs(item, lay, _col(column))
+    tests = []
+    if item.not_applicable == DROP:
+        tests.append(f'{na}="{NOT_APPLICABLE}"')
+    if item.measure is not None and item.measure.count == 2 and item.measure.when_zero == DROP:
+        zero = ",".join(f"ISNUMBER({f}),{f}=0" for f in figures)
+        tests.append(f"AND({zero})")
+    return f"=IF(OR({','.join(tests)}),{num(item.max_points)},0)"
+
+
+def points_ref(row: Row, col: str) -> str:
+    """The cell that holds what a row counts in its parent's sum: a typed item that may not
+    apply counts through its hidden helper."""
+    item = row.item
+    if row.role == "item" and item.not_applicable and item.measure is None:
+        return f"{HELPERS[col][1]}{row.number}"
+    return f"{col}{row.number}"
+
+
+def scaled_formula(rubric: Rubric, lay: Layout, col: str) -> str:
+    """«Tổng cộng» on the full scale (:meth:`~dvcq_xl.rubric.Rubric.scaled_base`)."""
+    base = f"{col}{lay.base_row.number}"
+    drop = HELPERS[col][2]
+    full = num(rubric.base_max)
+    left = f"({full}-SUM({drop}{lay.first}:{drop}{lay.last}))"
+    return (f'=IF({base}="","",IF({left}<=0.000000001,0,ROUND({base}*{full}/{left},2)))')
+
+
 def condition_state_formula(r: int, column: str) -> str:
     v = f"{SELF if column == 'self' else REV}{r}"
     return f'=IF({v}="",{S_EMPTY},IF(OR({v}="{YES}",{v}="{NO}"),{S_OK},{S_TYPE}))'
 
 
 def subtotal_formula(col: str, children: Iterable[Row]) -> str:
-    refs = ",".join(f"{col}{c.number}" for c in children)
+    refs = ",".join(points_ref(c, col) for c in children)
     return f'=IF(COUNT({refs})=0,"",SUM({refs}))'
 
 
@@ -337,14 +530,23 @@ def _filled(rng: str) -> str:
     return f"(COUNT({rng})-COUNTIF({rng},{S_EMPTY}))"
 
 
-def _errors(rng: str) -> str:
-    return f"(COUNTIF({rng},{S_TYPE})+COUNTIF({rng},{S_RANGE})+COUNTIF({rng},{S_STEP}))"
+def _errors(rng: str, rubric: Rubric | None = None) -> str:
+    more = f'+COUNTIF({rng},">={S_FIGURE}")' if rubric is not None and has_inputs(rubric) else ""
+    return f"(COUNTIF({rng},{S_TYPE})+COUNTIF({rng},{S_RANGE})+COUNTIF({rng},{S_STEP}){more})"
+
+
+def has_inputs(rubric: Rubric) -> bool:
+    """Whether the sheet has figures or «Không áp dụng» marks (and their states 7–9); the
+    formulas of every other rubric stay as they were, so that templates already handed out
+    still match the blueprint."""
+    return any(leaf.measure is not None or leaf.not_applicable for leaf in rubric.leaves())
 
 
 def total_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
     """Tổng điểm = base + bonus (capped, removed by conditions) − penalties (capped), floored."""
     rng = layout.state_range(state_col)
-    expr = f"SUM({col}{layout.base_row.number})"
+    base_row = layout.scaled_row or layout.base_row
+    expr = f"SUM({col}{base_row.number})"
     bonus = [layout.leaf_rows[leaf.code].number for leaf in rubric.leaves((BONUS,))]
     if bonus:
         b = f"MIN(SUM({','.join(f'{col}{r}' for r in bonus)}),{num(rubric.bonus_max)})"
@@ -360,23 +562,43 @@ def total_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> s
     return f'=IF({_filled(rng)}=0,"",MAX({num(rubric.rules.total_floor)},{expr}))'
 
 
+def _floor_tests(rubric: Rubric, layout: Layout, col: str) -> list[tuple[Item, float, str]]:
+    """(item, share, test) of every floor (:attr:`~dvcq_xl.rubric.Rubric.floors`): the test is
+    true when the item is scored and under its share of its points; the points of items that do
+    not apply leave its maximum. An item not scored at all is not «low»."""
+    drop = HELPERS[col][2]
+    tests = []
+    for item, share in rubric.floors:
+        row = (layout.parent_rows.get(item.code)
+               or next((r for r in layout.rows if r.item is item and r.role == "heading"), None)
+               or layout.leaf_rows[item.code])
+        ref = points_ref(row, col)
+        droppable = [layout.leaf_rows[leaf.code].number for leaf in item.leaves()
+                     if leaf.droppable]
+        if droppable:
+            taken = ",".join(f"{drop}{r}" for r in droppable)
+            limit = f"{num(share)}*({num(item.max_points)}-SUM({taken}))"
+        else:
+            limit = num(round(share * item.max_points, 9))
+        tests.append((item, share, f"AND(ISNUMBER({ref}),{ref}<{limit}-0.000001)"))
+    return tests
+
+
 def floor_caps(rubric: Rubric, layout: Layout, col: str) -> list[str]:
-    """The criterion floor in the class formula: a tiêu chí scored below its share caps the class
-    (:meth:`Rubric.below_floor`); one not scored at all is not «low»."""
-    floor = rubric.rules.criterion_floor
-    if floor is None:
-        return []
-    index = rubric.band_index(rubric.rules.criterion_floor_class) + 1
-    rows = {row.item.code: row.number for row in layout.rows
-            if row.item is not None and row.level == 0 and row.role != "item"}
-    rows.update({code: row.number for code, row in layout.leaf_rows.items()
-                 if code not in rows and row.level == 0})
-    caps = []
-    for item in rubric.base_items:
-        ref = f"{col}{rows[item.code]}"
-        limit = num(round(floor * item.max_points, 9))
-        caps.append(f"IF(AND(ISNUMBER({ref}),{ref}<{limit}-0.000001),{index},1)")
-    return caps
+    """The floors in the class formula: an item scored below its share of its points caps the
+    class (:meth:`Rubric.below_floor`)."""
+    index = rubric.band_index(rubric.rules.criterion_floor_class) + 1 if rubric.floors else 0
+    return [f"IF({test},{index},1)" for _item, _share, test in _floor_tests(rubric, layout, col)]
+
+
+def floor_notes(rubric: Rubric, layout: Layout, col: str) -> str:
+    """The status line's notes on items under their floor, or "" for a rubric without floors."""
+    notes = []
+    for item, share, test in _floor_tests(rubric, layout, col):
+        name = item.title or f"mục {item.code}"
+        notes.append(f'IF({test}," {CAP_NOTE} {name} dưới {points(round(share * 100, 6))} % số điểm: '
+                     f'xếp loại tối đa «{rubric.rules.criterion_floor_class}».","")')
+    return "&".join(notes)
 
 
 def class_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
@@ -406,7 +628,7 @@ def class_formula(rubric: Rubric, layout: Layout, col: str, state_col: str) -> s
         if c.effect == NOT_ELIGIBLE:
             expr = (f'IF({col}{layout.condition_rows[c.id].number}="{YES}",'
                     f'"{NOT_ELIGIBLE_CLASS}",{expr})')
-    return (f'=IF({_filled(rng)}=0,"",IF({_errors(rng)}>0,"{CLASS_ERROR}",'
+    return (f'=IF({_filled(rng)}=0,"",IF({_errors(rng, rubric)}>0,"{CLASS_ERROR}",'
             f'IF(COUNTIF({rng},{S_EMPTY})>0,"{CLASS_INCOMPLETE}",{expr})))')
 
 
@@ -414,22 +636,35 @@ def _count_part(rng: str, code: int, text: str) -> str:
     return f'IF(COUNTIF({rng},{code})>0,COUNTIF({rng},{code})&" {text}; ","")'
 
 
-def _entry_parts(rng: str) -> list[str]:
-    """The status text's counts of entries that are empty, mistyped, out of range, off-step."""
-    return [
+def _entry_parts(rng: str, rubric: Rubric | None = None) -> list[str]:
+    """The status text's counts of entries that are empty, mistyped, out of range, off-step —
+    and of figures that cannot be used, or an item marked «Không áp dụng» and scored."""
+    parts = [
         _count_part(rng, S_EMPTY, "mục chưa chấm hoặc chưa trả lời"),
         _count_part(rng, S_TYPE, "ô nhập sai kiểu (không phải số, hoặc không phải Có/Không)"),
         _count_part(rng, S_RANGE, "ô âm hoặc vượt điểm chuẩn"),
         _count_part(rng, S_STEP, "ô không đúng bước điểm"),
     ]
+    if rubric is not None and has_inputs(rubric):
+        parts += [
+            _count_part(rng, S_FIGURE, "mục có số liệu âm hoặc không phải số nguyên"),
+            _count_part(rng, S_FIGURES, "mục có số liệu 1 lớn hơn số liệu 2 (tổng số)"),
+            _count_part(rng, S_NA, f"mục đánh dấu «{NOT_APPLICABLE}» nhưng vẫn nhập điểm hoặc "
+                                   "số liệu"),
+        ]
+    return parts
 
 
-def _usable_sum(rows: Iterable[int], col: str, state_col: str) -> str:
+def _usable_sum(rows: Iterable[int], col: str, state_col: str, inputs: bool = False) -> str:
     """The sum of a column's usable scores on ``rows`` (in range, on step; evidence or reason
     may be missing), as the checker and :meth:`Rubric.score` count them: a mistyped entry is
     reported on its own, not in a cap."""
-    terms = [f"IF(OR({state_col}{r}={S_OK},{state_col}{r}>={S_EVIDENCE}),{col}{r},0)"
-             for r in rows]
+    if inputs:  # states 7–9 are errors too
+        terms = [f"IF(OR({state_col}{r}={S_OK},{state_col}{r}={S_EVIDENCE},"
+                 f"{state_col}{r}={S_REASON}),{col}{r},0)" for r in rows]
+    else:
+        terms = [f"IF(OR({state_col}{r}={S_OK},{state_col}{r}>={S_EVIDENCE}),{col}{r},0)"
+                 for r in rows]
     return f"ROUND({'+'.join(terms)},6)"
 
 
@@ -452,7 +687,7 @@ def cap_notes(rubric: Rubric, layout: Layout, col: str, state_col: str) -> str:
         if sum(leaf.max_points for leaf in leaves) <= cap + 1e-9:
             continue
         total = _usable_sum([layout.leaf_rows[leaf.code].number for leaf in leaves], col,
-                            state_col)
+                            state_col, has_inputs(rubric))
         note = (f'IF({total}>{num(cap)},"{" " + CAP_NOTE} tổng {what} "&{_shown_points(total)}&'
                 f'" vượt {cap_text} {points(cap)}; chỉ tính {points(cap)}.","")')
         removers = [layout.condition_rows[c.id].number for c in rubric.conditions
@@ -473,9 +708,10 @@ def self_status_formula(rubric: Rubric, layout: Layout) -> str:
     rng = layout.state_range(SSTATE)
     agency = "$B$4"
     parts = [f'IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, đơn vị; ","")',
-             *_entry_parts(rng),
+             *_entry_parts(rng, rubric),
              _count_part(rng, S_EVIDENCE, "mục thiếu tài liệu kiểm chứng hoặc giải trình")]
-    notes = cap_notes(rubric, layout, SELF, SSTATE)
+    notes = "&".join(n for n in (cap_notes(rubric, layout, SELF, SSTATE),
+                                 floor_notes(rubric, layout, SELF)) if n)
     ok = _with_notes(f'"{STATUS_OK_SELF}"', notes)
     todo = _with_notes(f'"Cần xử lý: "&{"&".join(parts)}&"ô tô màu là ô cần sửa."', notes)
     return f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)=0,{ok},{todo})'
@@ -485,10 +721,11 @@ def review_status_formula(rubric: Rubric, layout: Layout) -> str:
     """The live «Tổ KT» line. The team may leave items empty (the agency's entries then stand,
     as ``dvcq check`` and the consolidation take them), so an empty item is told, not an error."""
     rng = layout.state_range(RSTATE)
-    parts = [*_entry_parts(rng)[1:],
+    parts = [*_entry_parts(rng, rubric)[1:],
              _count_part(rng, S_REASON, "mục điều chỉnh điểm chưa ghi lý do")]
     empty = f"COUNTIF({rng},{S_EMPTY})"
-    notes = cap_notes(rubric, layout, REV, RSTATE)
+    notes = "&".join(n for n in (cap_notes(rubric, layout, REV, RSTATE),
+                                 floor_notes(rubric, layout, REV)) if n)
     ok = (f'IF({empty}=0,"{STATUS_OK_REVIEW}","{STATUS_PART_REVIEW}, còn "&{empty}&'
           f'" mục để trống (tính theo kết quả tự chấm).")')
     left = f'IF({empty}>0," Còn "&{empty}&" mục để trống (tính theo kết quả tự chấm).","")'
@@ -544,9 +781,26 @@ def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
             for col in (SELF, REV):
                 bp[f"{col}{r}"] = subtotal_formula(col, row.children)
         if row.role == "item":
-            if not row.item.reviewer_only:
-                bp[f"{SSTATE}{r}"] = leaf_state_formula(row.item, r, "self")
-            bp[f"{RSTATE}{r}"] = leaf_state_formula(row.item, r, "review")
+            item = row.item
+            columns = COLUMNS[1:] if item.reviewer_only else COLUMNS
+            for column in columns:
+                state, count, drop = HELPERS[_col(column)]
+                bp[f"{state}{r}"] = entry_state_formula(item, lay, column)
+                if item.measure is not None:
+                    bp[f"{_col(column)}{r}"] = measured_points_formula(item, lay, column)
+                elif item.not_applicable:
+                    bp[f"{count}{r}"] = counted_formula(item, lay, column)
+                if item.droppable:
+                    bp[f"{drop}{r}"] = dropped_formula(item, lay, column)
+        elif row.role == "figure":
+            bp[f"B{r}"] = figure_text(row.item, row.index)
+        elif row.role == "na":
+            bp[f"B{r}"] = na_text(row.item)
+        elif row.role == "scaled":
+            bp[f"B{r}"] = SCALED_TEXT
+            bp[f"C{r}"] = num(rubric.base_max)
+            for col in (SELF, REV):
+                bp[f"{col}{r}"] = scaled_formula(rubric, lay, col)
         elif row.role == "base":
             bp[f"B{r}"] = "Tổng cộng"
             bp[f"C{r}"] = num(rubric.base_max)
@@ -567,12 +821,49 @@ def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
 
 
 
+SCALED_TEXT = "Tổng cộng quy đổi (bỏ các mục không áp dụng, quy về thang điểm đầy đủ)"
+
+
+def figure_text(item: Item, index: int) -> str:
+    """The text of a figure's row: what the agency reports there."""
+    what = "Số lần" if item.measure.count == 1 else f"Số liệu {index}"
+    return f"– {what}: {item.measure.figures[index - 1]}"
+
+
+def na_text(item: Item) -> str:
+    """The text of a «Không áp dụng» mark's row: when to choose it and what it counts."""
+    counts = ("được tính đủ điểm" if item.not_applicable == FULL else
+              "không tính điểm, tổng điểm được quy đổi về thang điểm đầy đủ")
+    return f"– Chọn «{NOT_APPLICABLE}» nếu mục này không áp dụng với đơn vị ({counts})"
+
+
+def rule_text(item: Item) -> str:
+    """How a measured item's points come from its figures, in one Vietnamese sentence."""
+    m = item.measure
+    if m.rule == COUNT:
+        verb = "trừ" if item.kind == "penalty" else "được"
+        return f"Mỗi lần {verb} {points(m.per)} điểm, tối đa {points(item.max_points)} điểm."
+    if m.rule == RATIO:
+        text = (f"Điểm = {points(item.max_points)} × số liệu 1 / số liệu 2 (tối đa "
+                f"{points(item.max_points)}), làm tròn {m.decimals} chữ số thập phân.")
+    else:
+        steps = "; ".join(f"từ {points(t.min_percent)} % được {points(t.points)} điểm"
+                          for t in m.tiers)
+        text = f"Tỷ lệ = số liệu 1 / số liệu 2: {steps}; thấp hơn: 0 điểm."
+    zero = {FULL: "được tính đủ điểm", ZERO: "không có điểm",
+            DROP: "mục không áp dụng"}[m.when_zero]
+    return f"{text} Số liệu 2 bằng 0 (không phát sinh): {zero}."
+
+
 def item_text(item: Item, row: Row) -> str:
     if row.role in ("heading", "parent"):
         if item.title and item.text and row.role == "parent":
             return f"{item.title}: {item.text}" if row.level == 0 else item.text
         return item.title or item.text
-    return item.text or item.title
+    text = item.text or item.title
+    if item.measure is not None:
+        text = f"{text}\n({rule_text(item)})" if text else f"({rule_text(item)})"
+    return text
 
 
 def effect_text(cond: Condition) -> str:
@@ -613,7 +904,15 @@ def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple
     for cid, row in lay.condition_rows.items():
         for column, col in zip(COLUMNS, (SELF, REV)):
             places[answer_name(column, cid)] = (SHEET, f"{col}{row.number}")
+    for (code, i), row in lay.figure_rows.items():
+        for column, col in zip(COLUMNS, (SELF, REV)):
+            places[figure_name(column, row.item.key, i)] = (SHEET, f"{col}{row.number}")
+    for code, row in lay.na_rows.items():
+        for column, col in zip(COLUMNS, (SELF, REV)):
+            places[na_name(column, row.item.key)] = (SHEET, f"{col}{row.number}")
     for column, col in zip(COLUMNS, (SELF, REV)):
+        if lay.scaled_row is not None:
+            places[result_name(column, "scaled")] = (SHEET, f"{col}{lay.scaled_row.number}")
         places[result_name(column, "base")] = (SHEET, f"{col}{lay.base_row.number}")
         places[result_name(column, "total")] = (SHEET, f"{col}{lay.total_row.number}")
         places[result_name(column, "class")] = (SHEET, f"{col}{lay.class_row.number}")

@@ -174,6 +174,14 @@ CATALOGUE: dict[str, CodeEntry] = {
             "số liệu, bậc trùng hoặc ngược, điểm của bậc vượt điểm chuẩn, cách tính không có. Hãy "
             "sửa theo văn bản (xem README, mục chỉ tiêu có số liệu).",
         ),
+        "rubric-block-invalid": CodeEntry(
+            ERROR, "Khối «{item}»: {detail}",
+            title="biến thể theo khối không hợp lệ",
+            description="Phần «theo khối» của bộ tiêu chí (nội dung, điểm, ngưỡng hay thang xếp "
+            "loại riêng của một khối, ví dụ UBND cấp xã) thiếu tên khối, trùng khối, nhắc một mục "
+            "không có, hoặc làm bộ tiêu chí của khối đó sai (tổng điểm mục cha không khớp, thang "
+            "xếp loại hở…). Hãy sửa theo văn bản.",
+        ),
         "rubric-step-mismatch": CodeEntry(
             ERROR, "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
             title="bước điểm không chia hết điểm chuẩn",
@@ -604,6 +612,49 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="Mục chỉ được chấm theo bước điểm của bộ tiêu chí (ví dụ 0,25 hay 0,5), "
             "điểm nhập không phải một bước điểm chẵn. Hãy nhập lại theo đúng bước điểm.",
         ),
+        "figure-missing": CodeEntry(
+            ERROR, "Mục {item}: chưa nhập số liệu «{expected}» (ô {cell}).",
+            title="mục tính từ số liệu còn thiếu số liệu",
+            description="Mục này tính điểm từ số liệu cơ quan báo cáo (ví dụ số văn bản ban hành "
+            "đúng hạn và tổng số văn bản); một số liệu còn để trống nên bảng chưa tính được điểm. "
+            "Hãy nhập số liệu (nhập 0 nếu trong năm không phát sinh), hoặc chọn «Không áp dụng» "
+            "nếu mục cho phép.",
+        ),
+        "figure-not-number": CodeEntry(
+            ERROR, "Mục {item}: số liệu «{expected}» là «{found}», không phải một số{detail} "
+            "(ô {cell}).",
+            title="số liệu không phải là số",
+            description="Ô số liệu chứa chữ (ví dụ «mười», «12 văn bản») hoặc số nhập dạng chữ, "
+            "nên bảng không tính được điểm. Hãy nhập lại chỉ một con số.",
+        ),
+        "figure-invalid": CodeEntry(
+            ERROR, "Mục {item}: số liệu «{expected}» là {found}, phải là số nguyên từ 0 trở lên "
+            "(ô {cell}).",
+            title="số liệu âm hoặc không phải số nguyên",
+            description="Số liệu là số lần, số văn bản, số hồ sơ: một số nguyên từ 0 trở lên. "
+            "Số âm hay số thập phân là nhập nhầm; hãy nhập lại.",
+        ),
+        "figures-inconsistent": CodeEntry(
+            ERROR, "Mục {item}: số liệu 1 ({found}) lớn hơn số liệu 2, tổng số ({expected}) "
+            "(ô {cell}).",
+            title="số liệu đạt lớn hơn tổng số",
+            description="Số đạt (ví dụ số hồ sơ giải quyết đúng hạn) không thể lớn hơn tổng số "
+            "(số hồ sơ tiếp nhận). Hãy xem lại hai số liệu.",
+        ),
+        "na-invalid": CodeEntry(
+            ERROR, "Mục {item}: ô «Không áp dụng» có «{found}»; chỉ chọn «Không áp dụng» hoặc để "
+            "trống (ô {cell}).",
+            title="ô «Không áp dụng» có giá trị khác",
+            description="Ô này chỉ nhận đúng «Không áp dụng» (chọn trong danh sách) khi mục không "
+            "áp dụng với đơn vị, hoặc để trống khi mục có áp dụng.",
+        ),
+        "na-with-entry": CodeEntry(
+            ERROR, "Mục {item}: đã chọn «Không áp dụng» nhưng vẫn nhập «{found}» (ô {cell}); xóa "
+            "giá trị này hoặc bỏ chọn «Không áp dụng».",
+            title="mục «Không áp dụng» vẫn có điểm hoặc số liệu",
+            description="Mục đánh dấu «Không áp dụng» thì không chấm điểm, không nhập số liệu: "
+            "hai điều mâu thuẫn nhau. Hãy giữ một trong hai.",
+        ),
         "condition-missing": CodeEntry(
             ERROR, "Điều kiện «{item}»: chưa trả lời Có/Không (ô {cell}).",
             title="điều kiện chưa trả lời Có/Không",
@@ -660,6 +711,14 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="Xếp loại hiển thị trong tệp khác với xếp loại tính lại từ điểm và các "
             "điều kiện, thường do công thức bị sửa hoặc tệp chưa được tính lại. Đề nghị cơ quan "
             "mở tệp bằng Excel, kiểm tra rồi gửi lại.",
+        ),
+        "below-floor": CodeEntry(
+            WARNING, "Mục {item}: điểm {what} {found} dưới mức sàn {expected}: xếp loại tối đa "
+            "«{detail}» (ô {cell}).",
+            title="một mục dưới mức sàn số điểm, xếp loại bị giới hạn",
+            description="Bộ tiêu chí đặt mức sàn cho mục này (ví dụ mỗi tiêu chí phải đạt ít nhất "
+            "50 % số điểm); điểm của mục thấp hơn nên xếp loại không vượt quá mức ghi trong thông "
+            "báo, dù tổng điểm cao. Không phải lỗi: bài vẫn hợp lệ.",
         ),
         "evidence-missing": CodeEntry(
             ERROR,

@@ -21,11 +21,12 @@ from .checks import (
     REV,
     SELF,
     answers,
-    entries,
+    column_points,
+    figure_entries,
     located,
     recompute,
     run_checks,
-    valid_number,
+    usable_figure,
 )
 from .errors import DvcqError, InputError
 from .findings import ERROR, Finding, HasFindings, make
@@ -58,6 +59,12 @@ class Marks:
     reasons: dict[str, str]
     self_answers: dict[str, bool | None]
     review_answers: dict[str, bool | None]
+    #: items that do not apply and count nothing, per column
+    self_dropped: frozenset[str] = frozenset()
+    review_dropped: frozenset[str] = frozenset()
+    #: a measured item's figures as the sheet computes with them, per column (None: unusable)
+    self_figures: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    review_figures: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -282,11 +289,12 @@ def identify(ir: WorkbookIR, rubrics: Sequence[Rubric] = ()) -> tuple[Rubric | N
     if rubric is None:
         return None, [make("unknown-rubric", found=rid or "(trống)",
                            **located(ir, RUBRIC_ID))]
-    if ir.rubric_hash != rubric.hash:
+    if ir.rubric_hash != rubric.stamp_hash:
         stamp = RUBRIC_HASH if RUBRIC_HASH in ir.cells else RUBRIC_ID
         return None, [make("rubric-mismatch", item=rid, found=ir.rubric_version or "?",
                            expected=rubric.version, **located(ir, stamp))]
-    return rubric, []
+    # a template made for a block that has its own variant is checked by that variant
+    return rubric.for_block(ir.text(BLOCK)), []
 
 
 def check_workbook(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = None
@@ -327,12 +335,10 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
 
 
 def _complete(ir: WorkbookIR, rubric: Rubric, column: str) -> bool:
-    for entry in entries(ir, rubric, column):
-        item = rubric.item(entry.code)
-        if column == SELF and item.reviewer_only:
-            continue
-        if valid_number(entry, item) is None:
-            return False
+    points = column_points(ir, rubric, column)
+    if any(value is None and code not in points.dropped
+           for code, value in points.values.items()):
+        return False
     return None not in answers(ir, rubric, column).values()
 
 
@@ -348,16 +354,22 @@ def _totals(result: FileResult, ir: WorkbookIR, rubric: Rubric) -> None:
 
 def marks_of(ir: WorkbookIR, rubric: Rubric) -> Marks:
     """What a file scores, item by item; the review column only in the team's copy."""
-    columns = {}
-    for column in (SELF, REV):
-        values = {}
-        for entry in entries(ir, rubric, column):
-            values[entry.code] = valid_number(entry, rubric.item(entry.code))
-        columns[column] = values
+    columns = {column: column_points(ir, rubric, column) for column in (SELF, REV)}
+    figures = {column: {leaf.code: tuple(usable_figure(e)
+                                         for e in figure_entries(ir, leaf, column))
+                        for leaf in rubric.leaves() if leaf.measure is not None}
+               for column in (SELF, REV)}
     review = ir.copy == REVIEW
+    own = dict(columns[SELF].values)
+    own.update({leaf.code: None for leaf in rubric.leaves() if leaf.reviewer_only})
     return Marks(
-        self=columns[SELF],
-        review=columns[REV] if review else {code: None for code in columns[REV]},
+        self=own,
+        review=(dict(columns[REV].values) if review
+                else {leaf.code: None for leaf in rubric.leaves()}),
+        self_dropped=columns[SELF].dropped,
+        review_dropped=columns[REV].dropped if review else frozenset(),
+        self_figures=figures[SELF],
+        review_figures=figures[REV] if review else {},
         reasons={code: text for code, text in
                  ((leaf.code, ir.text(entry_name("reason", leaf.key))) for leaf in rubric.leaves())
                  if text} if review else {},

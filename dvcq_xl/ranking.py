@@ -27,7 +27,7 @@ from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
 from .findings import comma
 from .output import atomic_path, cell_text, refuse_inputs, refuse_inside, sheet_name
-from .rubric import NOT_ELIGIBLE_CLASS, SUPERIOR
+from .rubric import NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, SUPERIOR
 
 FONT = "Times New Roman"
 RANKING_PREFIX = "Xếp hạng"
@@ -35,6 +35,9 @@ RANKING_COLUMNS = ("STT", "Mã", "Tên cơ quan", "Khối", "Điểm tự chấm
                    "Chênh lệch", "Điểm xếp loại", "Xếp loại", "Hạng", "Ghi chú")
 STATS, MATRIX, CHANGES, GAPS, SOURCES, META = ("Thống kê", "Ma trận điểm", "Tổ kiểm tra chấm lại",
                                                "Chưa nộp - bị từ chối", "Nguồn dữ liệu", "dvcq")
+#: the figures of measured items and the items that do not apply, beside their points (only for
+#: a rubric that has them)
+FIGURES = "Số liệu"
 #: defined-name key -> sheet, for readers of the workbook (``dvcq report``)
 SHEET_NAMES = {"stats": STATS, "matrix": MATRIX, "changes": CHANGES, "gaps": GAPS,
                "sources": SOURCES}
@@ -168,7 +171,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
         wb.set_properties({"title": f"Kết quả xếp hạng công tác dân vận chính quyền {c.year or ''}",
                            "author": "dvcq_xl", "comments": f"dvcq_xl {__version__}"})
         st = _Styles(wb)
-        taken: set[str] = {s.casefold() for s in (STATS, MATRIX, CHANGES, GAPS, SOURCES, META)}
+        taken: set[str] = {s.casefold() for s in (STATS, MATRIX, CHANGES, GAPS, SOURCES, META,
+                                                   FIGURES)}
         ranking_sheets = []
         for block in c.blocks:
             units = c.block_units(block)
@@ -181,6 +185,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
             ranking_sheets.append(ws.name)
         _stats_sheet(wb, wb.add_worksheet(STATS), st, c)
         _matrix_sheet(wb.add_worksheet(MATRIX), st, c)
+        if any(leaf.measure is not None or leaf.not_applicable for leaf in c.rubric.leaves()):
+            _figures_sheet(wb.add_worksheet(FIGURES), st, c)
         _changes_sheet(wb.add_worksheet(CHANGES), st, c)
         _gaps_sheet(wb.add_worksheet(GAPS), st, c)
         _sources_sheet(wb.add_worksheet(SOURCES), st, c)
@@ -219,7 +225,7 @@ def _stats_sheet(wb, ws, st: _Styles, c: Consolidation) -> None:
 
     Every table starts with STT in a narrow column A and its name column in a wide column B, so
     that the three tables share column widths (and a reader finds them by their STT header)."""
-    classes = c.rubric.class_names + [NOT_ELIGIBLE_CLASS]
+    classes = c.rubric.all_class_names + [NOT_ELIGIBLE_CLASS]
     headers = ["STT", "Khối"] + classes + ["Tổng số"]
     top = _titles(ws, st, c, "THỐNG KÊ KẾT QUẢ XẾP LOẠI", len(headers))
     rows = []
@@ -316,6 +322,51 @@ def weakest_items(c: Consolidation) -> list[tuple[str, str, float, float, float]
         out.append((leaf.code, leaf_label(c.rubric, leaf.code), leaf.max_points, round(avg, 2),
                     round(avg / leaf.max_points, 4)))
     return sorted(out, key=lambda t: (t[4], t[0]))
+
+
+def _figures_sheet(ws, st: _Styles, c: Consolidation) -> None:
+    """Per agency and per measured item or item that may not apply: the figures that count
+    (the team's where it gave them, else the agency's), the points, or «Không áp dụng»."""
+    leaves = [leaf for leaf in c.rubric.leaves() if leaf.measure is not None
+              or leaf.not_applicable]
+    head = ["STT", "Mã", "Tên cơ quan", "Khối", "Mục", "Nội dung", "Số liệu 1", "Số liệu 2",
+            "Tỷ lệ", "Điểm xếp loại", "Điểm chuẩn"]
+    top = _titles(ws, st, c, "SỐ LIỆU CỦA CÁC CHỈ TIÊU VÀ CÁC MỤC KHÔNG ÁP DỤNG", len(head),
+                  "Điểm tính từ số liệu theo bộ tiêu chí; số liệu của Tổ kiểm tra nếu có")
+    for col, text in enumerate(head):
+        ws.write_string(top, col, text, st.head)
+    row, n = top + 1, 0
+    for u in c.units:
+        rubric = c.rubric.for_block(u.block)
+        for leaf in leaves:
+            item = rubric.item(leaf.code)
+            figures = list(u.figures.get(leaf.code, ()))
+            dropped = leaf.code in u.not_applicable
+            if not figures and not dropped and u.values.get(leaf.code) is not None \
+                    and item.measure is None:
+                continue  # an item that may not apply, and applies: the matrix has it
+            n += 1
+            a = figures[0] if figures else None
+            b = figures[1] if len(figures) > 1 else None
+            share = a / b if a is not None and b else None
+            label = (f"{item.text or item.title} — " + "; ".join(item.measure.figures)
+                     if item.measure is not None else item.text or item.title)
+            values = [n, u.agency_code, u.agency, u.block, leaf.code, label, a, b, share,
+                      NOT_APPLICABLE if dropped else _score(u.values.get(leaf.code)),
+                      item.max_points]
+            for col, value in enumerate(values):
+                style = (st.percent if col == 8 else st.number if col >= 6 else
+                         st.text if col in (2, 5) else st.center)
+                _put(ws, row, col, value, style)
+            row += 1
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, 3, 16)
+    ws.set_column(4, 4, 6)
+    ws.set_column(5, 5, 60)
+    ws.set_column(6, 10, 11)
+    ws.freeze_panes(top + 1, 3)
 
 
 def _matrix_sheet(ws, st: _Styles, c: Consolidation) -> None:

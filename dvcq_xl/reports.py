@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .text import signed, vn_number
-from .contract import AGENCY_SYMBOL, entry_name
+from .contract import AGENCY_SYMBOL, entry_name, plan_layout, row_label
 from .consolidate import leaf_label
 from .errors import DvcqError, ReportError
 from .findings import make
@@ -27,7 +27,7 @@ from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, inpu
                      os_message, safe_filename)
 from .ranking import USED
 from .reader import RankingBook, ranking_key, read_ranking
-from .rubric import NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
+from .rubric import NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
 
 PLACEHOLDER = "…"
 SETTINGS_SHEET = "Cài đặt"
@@ -376,7 +376,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
                           f"trang «Xếp hạng …» có đơn vị nào).")
     rid = nfc(book.meta.get("rubric_id"))
     rubric = builtin_rubric(rid) if rid in builtin_ids() else None
-    classes = (rubric.class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
+    classes = (rubric.all_class_names if rubric else []) + [NOT_ELIGIBLE_CLASS]
     _check_edits(book, classes if rubric else None)
     out_blocks, province = _blocks(book, classes)
     changes = [{"stt": i, "agency": nfc(r.get("Tên cơ quan")), "key": book.key(r),
@@ -429,22 +429,44 @@ def notice_items(book: RankingBook, context: dict[str, Any], unit: dict[str, Any
                  ) -> list[dict[str, Any]]:
     """One agency's items: Chuẩn, its own points, the points that count, the team's reason."""
     rubric = context["rubric"]
+    if rubric is not None:
+        rubric = rubric.for_block(unit.get("block"))  # its block's wording and points
     reasons = {nfc(r.get("Mục")): nfc(r.get("Lý do"))
                for r in book.table("Tổ kiểm tra chấm lại") if book.key(r) == unit["key"]}
     rows = book.matrix.get(unit["key"], [])
     scores = rows[unit["nth"]] if unit["nth"] < len(rows) else {}
+    data = _unit_data(book, unit)
+    figures = data.get("figures") if isinstance(data.get("figures"), dict) else {}
+    dropped = set(data.get("not_applicable") or ())
     items = []
     for i, (code, (own, final)) in enumerate(scores.items(), start=1):
-        label, top = code, None
+        label, top, item = code, None, None
         if rubric is not None:
             try:
-                label, top = leaf_label(rubric, code), rubric.item(code).max_points
+                item = rubric.item(code)
+                label, top = leaf_label(rubric, code), item.max_points
             except KeyError:
                 pass
+        if item is not None and item.measure is not None and code not in dropped \
+                and isinstance(figures.get(code), list):
+            label += " (" + "; ".join(f"{name}: {vn_number(value)}" for name, value in
+                                      zip(item.measure.figures, figures[code])) + ")"
         items.append({"stt": i, "code": code, "label": label, "max": vn_number(top),
-                      "self": vn_number(own), "final": vn_number(final),
+                      "self": vn_number(own),
+                      "final": NOT_APPLICABLE if code in dropped else vn_number(final),
                       "reason": reasons.get(code, "")})
     return items
+
+
+def _unit_data(book: RankingBook, unit: dict[str, Any]) -> dict[str, Any]:
+    """What the consolidation computed for this unit (the data the workbook carries), found by
+    the key of its row; empty for a workbook of an older version."""
+    units = book.data.get("units")
+    for entry in units if isinstance(units, list) else []:
+        if isinstance(entry, dict) and ranking_key(entry.get("agency_code"),
+                                                   entry.get("agency")) == unit["key"]:
+            return entry
+    return {}
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -674,14 +696,41 @@ def _roster_agency(roster: Sequence[Any] | None, code: str, name: str) -> Any:
     return same[0] if len(same) == 1 else None
 
 
+def _own_rows(ir: Any, rubric: Any) -> tuple[list[dict[str, Any]], Any]:
+    """The rows of an agency's own score table (its appendix) and its score: a measured item
+    with its figures, an item that does not apply said so."""
+    from .checks import SELF, column_points, figure_entries, na_mark, usable_figure
+
+    points = column_points(ir, rubric, SELF)
+    values = points.values
+    score = rubric.score(values, None, SELF, points.dropped)
+    marked = {leaf.code for leaf in rubric.leaves() if na_mark(ir, leaf, SELF)[1]}
+    rows = []
+    for row in plan_layout(rubric).rows:
+        if row.role not in ("item", "heading") or row.item is None:
+            continue
+        item = row.item
+        leaf = item.is_leaf
+        text = item.text or item.title
+        if leaf and item.measure is not None and item.code not in marked:
+            shown = [f"{label}: {vn_number(usable_figure(e))}" for label, e in
+                     zip(item.measure.figures, figure_entries(ir, item, SELF))]
+            text += " (" + "; ".join(shown) + ")"
+        own = (NOT_APPLICABLE if leaf and item.code in points.dropped
+               else vn_number(values.get(item.code)) if leaf
+               else vn_number(sum(values.get(x.code) or 0 for x in item.leaves())))
+        rows.append({"label": row_label(row), "text": text,
+                     "max": vn_number(item.max_points), "self": own,
+                     "evidence": ir.text(entry_name("evidence", item.key)) if leaf else ""})
+    return rows, score
+
+
 def agency_context(filled: str | Path, settings: Settings,
                    roster: Sequence[Any] | None = None) -> dict[str, Any]:
     """What an agency's own report prints, from its completed (and valid) score workbook;
     ``roster`` (optional) gives the agency's own abbreviation for the document symbol."""
-    from .checks import SELF, entries
     from .intake import checked, identify
     from .reader import read_workbook
-    from .contract import plan_layout, row_label
 
     if Path(filled).is_dir():
         finding = make("report-input-folder", path=str(filled))
@@ -703,19 +752,7 @@ def agency_context(filled: str | Path, settings: Settings,
         rubric = find_rubric(result.rubric_id)
     if rubric is None:
         raise ReportError(f"Không xác định được bộ tiêu chí của {filled}.")
-    values = {e.code: e.number for e in entries(ir, rubric, SELF)}
-    score = rubric.score(values, None, SELF)
-    rows = []
-    for row in plan_layout(rubric).rows:
-        if row.role not in ("item", "heading") or row.item is None:
-            continue
-        item = row.item
-        leaf = item.is_leaf
-        rows.append({"label": row_label(row), "text": item.text or item.title,
-                     "max": vn_number(item.max_points),
-                     "self": vn_number(values.get(item.code)) if leaf else vn_number(sum(
-                         values.get(x.code) or 0 for x in item.leaves())),
-                     "evidence": ir.text(entry_name("evidence", item.key)) if leaf else ""})
+    rows, score = _own_rows(ir, rubric)
     rows.append({"label": "", "text": "Tổng điểm để đánh giá, phân loại",
                  "max": vn_number(rubric.total_max), "self": vn_number(score.total),
                  "evidence": ""})

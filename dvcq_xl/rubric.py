@@ -20,7 +20,7 @@ import math
 import re
 import stat
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -109,8 +109,16 @@ MEASURE_SCHEMA: dict[str, Any] = {
 ITEM_SCHEMA: dict[str, Any] = {
     "code": TEXT, "label": TEXT, "title": TEXT, "text": TEXT, "max": NUMBER, "kind": TEXT,
     "step": NUMBER, "evidence_required": FLAG, "measure": MEASURE_SCHEMA, "not_applicable": TEXT,
+    "floor": NUMBER,
 }
 ITEM_SCHEMA["items"] = [ITEM_SCHEMA]
+#: what a block's variant may change of an item (found by its code): its wording, its points,
+#: its step and evidence rule, how its points come from figures
+BLOCK_ITEM_SCHEMA: dict[str, Any] = {
+    "code": TEXT, "label": TEXT, "title": TEXT, "text": TEXT, "max": NUMBER, "step": NUMBER,
+    "evidence_required": FLAG, "measure": MEASURE_SCHEMA,
+}
+_BAND_SCHEMA: dict[str, Any] = {"name": TEXT, "min": NUMBER, "max": NUMBER, "quota": NUMBER}
 SCHEMA: dict[str, Any] = {
     "id": TEXT,
     "version": TEXT,
@@ -125,9 +133,11 @@ SCHEMA: dict[str, Any] = {
               "criterion_floor": NUMBER, "criterion_floor_class": TEXT},
     "bands_verified": FLAG,
     "example": FLAG,
-    "bands": [{"name": TEXT, "min": NUMBER, "max": NUMBER, "quota": NUMBER}],
+    "bands": [_BAND_SCHEMA],
     "conditions": [{"id": TEXT, "question": TEXT, "effect": TEXT, "class": TEXT}],
     "items": [ITEM_SCHEMA],
+    # per-block variants: «địa phương tổ chức ít nhất 2 hoạt động; sở, ngành ít nhất 1»
+    "blocks": [{"name": TEXT, "bands": [_BAND_SCHEMA], "items": [BLOCK_ITEM_SCHEMA]}],
 }
 _CODE = re.compile(r"^\d+(\.\d+)*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -257,6 +267,9 @@ class Item:
     measure: Measure | None = None
     #: "" when the item always applies; else what «Không áp dụng» counts: FULL or DROP
     not_applicable: str = ""
+    #: at least this share of its points (0.5), else the class is at most the rubric's
+    #: ``criterion_floor_class`` — a floor on any item, not only on the tiêu chí
+    floor: float | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -314,6 +327,8 @@ class Item:
             if getattr(self, name):
                 d[name] = getattr(self, name)
         d["max"] = num(self.max_points)
+        if self.floor is not None:
+            d["floor"] = num(self.floor)
         if self.is_leaf:
             d.update(kind=self.kind, step=num(self.step), evidence_required=self.evidence_required)
             # only when set: the hash of every rubric without them stays what it was
@@ -378,7 +393,8 @@ class Rules:
             d["penalty_cap"] = num(self.penalty_cap)
         if self.criterion_floor is not None:
             d["criterion_floor"] = num(self.criterion_floor)
-            d["criterion_floor_class"] = self.criterion_floor_class
+        if self.criterion_floor is not None or self.criterion_floor_class:
+            d["criterion_floor_class"] = self.criterion_floor_class  # items' floors use it too
         return d
 
 
@@ -402,6 +418,33 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A block's variant of the rubric: the items it words or scores otherwise, its own class
+    bands. ``rubric`` is the whole rubric as that block's agencies use it."""
+
+    name: str
+    rubric: "Rubric"
+    #: (code, the fields the variant changes), in the order written
+    changes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    own_bands: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name}
+        if self.own_bands:
+            d["bands"] = [b.to_dict() for b in self.rubric.bands]
+        items = []
+        for code, fields in self.changes:
+            item = self.rubric.item(code)
+            whole = item.to_dict()
+            items.append({"code": code, **{f: whole[f] if f in whole else (
+                item.measure.to_dict() if f == "measure" and item.measure else None)
+                for f in fields}})
+        if items:
+            d["items"] = items
+        return d
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A scoring rubric: the tree of items, the rules, the classification bands."""
 
@@ -421,7 +464,35 @@ class Rubric:
     sheet_title: str = ""
     content_heading: str = ""
     legal_basis: str = ""
+    #: per-block variants (:meth:`for_block`)
+    blocks: tuple[Block, ...] = ()
+    #: a variant: the block it is for, and the hash of the whole rubric (what templates stamp)
+    block: str = ""
+    parent_hash: str = field(default="", compare=False)
     source: str = field(default="", compare=False)
+
+    def for_block(self, name: str | None) -> "Rubric":
+        """The rubric as agencies of block ``name`` use it: its variant, or the rubric itself
+        for a block without one (the name compared as Vietnamese reads it, case aside)."""
+        key = nfc(name).casefold()
+        for block in self.blocks:
+            if key and nfc(block.name).casefold() == key:
+                return block.rubric
+        return self
+
+    @property
+    def stamp_hash(self) -> str:
+        """The hash a template stamps and a returned workbook is checked against: the whole
+        rubric's, for a block's variant too."""
+        return self.parent_hash or self.hash
+
+    @property
+    def all_class_names(self) -> list[str]:
+        """Every class any block can be given, the rubric's own first."""
+        names = list(self.class_names)
+        for block in self.blocks:
+            names += [n for n in block.rubric.class_names if n not in names]
+        return names
 
     # -- structure ------------------------------------------------------------------------
     def walk(self) -> Iterator[Item]:
@@ -542,6 +613,7 @@ class Rubric:
                                              ("legal_basis", self.legal_basis)) if value},
             # only when set, so that the hash of every real rubric stays what it was
             **({"example": True} if self.example else {}),
+            **({"blocks": [b.to_dict() for b in self.blocks]} if self.blocks else {}),
         }
 
     @cached_property
@@ -673,16 +745,13 @@ class Rubric:
 
     def below_floor(self, values: Mapping[str, float | None], dropped: Iterable[str] = ()
                     ) -> list[tuple[Item, float]]:
-        """The tiêu chí under ``rules.criterion_floor`` of their points (NĐ 122 pattern), with the
-        points they got; the points of items that do not apply (``dropped``) leave the tiêu
+        """The items under their floor (:attr:`floors`; NĐ 122's «no tiêu chí under 50 %»), with
+        the points they got; the points of items that do not apply (``dropped``) leave the tiêu
         chí's maximum. A tiêu chí not scored at all yet (superior-only before the review) is
         not «low»."""
-        floor = self.rules.criterion_floor
-        if floor is None:
-            return []
         dropped = frozenset(dropped)
         low = []
-        for item in self.base_items:
+        for item, floor in self.floors:
             scored = [values.get(leaf.code) for leaf in item.leaves()]
             if all(v is None for v in scored):
                 continue
@@ -692,6 +761,20 @@ class Rubric:
             if got < floor * full - _EPS:
                 low.append((item, got))
         return low
+
+    @cached_property
+    def floors(self) -> tuple[tuple[Item, float], ...]:
+        """(item, share) of every floor, in the sheet's order: an item's own ``floor``, and
+        ``rules.criterion_floor`` on every tiêu chí that counts in «Tổng cộng» without one."""
+        out = []
+        for top in self.items:
+            for item in top.walk():
+                share = item.floor
+                if share is None and item is top and top in self.base_items:
+                    share = self.rules.criterion_floor
+                if share is not None:
+                    out.append((item, share))
+        return tuple(out)
 
     def floor_class(self, class_name: str) -> str:
         """The class a tiêu chí below the floor allows at most (``criterion_floor_class``)."""
@@ -1020,6 +1103,7 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
     kind = _kind(p, raw, raw.get("kind"), inherited_kind, code)
     step = _number(p, raw, "step", defaults["step"], item=code, code="rubric-step-invalid",
                    above=True)
+    floor = _number(p, raw, "floor", None, item=code, field="floor", high=1.0, above=True)
     evidence = _flag(p, raw, "evidence_required", defaults["evidence_required"])
     max_given = _present(raw, "max")
     max_points = _number(p, raw, "max", None, item=code, code="rubric-max-invalid", above=True)
@@ -1076,6 +1160,7 @@ def _build_item(p: _Problems, raw: Mapping, parent: str | None, defaults: dict, 
         children=children,
         measure=measure,
         not_applicable=not_applicable or "",
+        floor=floor,
     )
 
 
@@ -1261,7 +1346,9 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     rules = _rules(p, rules_raw)
     bands = _build_bands(p, raw.get("bands") or [], raw)
     names = [b.name for b in bands]
-    if rules.criterion_floor is not None and rules.criterion_floor_class not in names:
+    has_floor = rules.criterion_floor is not None or any(
+        item.floor is not None for top in items for item in top.walk())
+    if has_floor and rules.criterion_floor_class not in names:
         p.add("rubric-rule-invalid", rules_raw, "criterion_floor_class",
               field="criterion_floor_class",
               detail=f"«{rules.criterion_floor_class}» không phải một mức xếp loại")
@@ -1288,9 +1375,92 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
         _check_coverage(p, rubric, raw)
     if items and not p.findings:
         _check_sheet_rows(p, rubric, raw)
+    if raw.get("blocks") and not p.findings:
+        rubric = _with_blocks(p, rubric, raw, source)
     if p.findings:
         _raise(p, source or rubric_id)
     return rubric
+
+
+def _with_blocks(p: _Problems, rubric: Rubric, raw: Mapping, source: str) -> Rubric:
+    """The rubric with its blocks' variants, each built and checked as a whole rubric (the same
+    validation: sums, steps, bands, contradictions), its problems reported at the variant's
+    own lines or cells."""
+    blocks, seen = [], set()
+    for block_raw in raw.get("blocks") or []:
+        name = nfc(block_raw.get("name"))
+        if not name or name.casefold() in seen:
+            p.add("rubric-block-invalid", block_raw, "name", item=name or "(trống)",
+                  detail="khối trùng tên với một khối trước" if name else "thiếu tên khối")
+            continue
+        seen.add(name.casefold())
+        merged, changes = _merge_block(p, raw, block_raw, rubric, name)
+        if merged is None:
+            continue
+        try:
+            variant = build_rubric(merged, source)
+        except RubricError as exc:
+            root, here = _loc_of(raw), _loc_of(block_raw)
+            for f in exc.findings:
+                # a problem of the whole variant (a band no one reaches) is the block's
+                where = {k: getattr(f, k) for k in _PLACE_FIELDS if getattr(f, k) is not None}
+                where = here if where == root or not where else where
+                p.findings.append(make("rubric-block-invalid", path=f.path, item=name,
+                                       detail=f.message, **where))
+            continue
+        blocks.append(Block(name=name, rubric=replace(variant, block=name), changes=changes,
+                            own_bands=bool(block_raw.get("bands"))))
+    if p.findings:
+        return rubric
+    whole = replace(rubric, blocks=tuple(blocks))
+    return replace(whole, blocks=tuple(
+        replace(b, rubric=replace(b.rubric, parent_hash=whole.hash)) for b in blocks))
+
+
+def _merge_block(p: _Problems, raw: Mapping, block_raw: Mapping, rubric: Rubric, name: str
+                 ) -> tuple[dict | None, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The raw rubric as block ``name`` has it: its items' changes written over the rubric's
+    (each change keeping its own place for findings), its bands in place of the rubric's."""
+    by_code: dict[str, dict] = {}
+
+    def copy(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            out = {k: copy(v) for k, v in node.items()}
+            if isinstance(node.get("code"), (str, int, float)):
+                by_code.setdefault(nfc(node.get("code")), out)
+            return out
+        if isinstance(node, list):
+            out_list = type(node)(copy(v) for v in node)
+            for attr in ("lines", "places"):
+                if hasattr(node, attr):
+                    setattr(out_list, attr, getattr(node, attr))
+            return out_list
+        return node
+
+    merged = {k: copy(v) for k, v in raw.items() if k != "blocks"}
+    changes = []
+    ok = True
+    for change in block_raw.get("items") or []:
+        code = nfc(change.get("code"))
+        target = by_code.get(code)
+        if target is None or code not in {i.code for i in rubric.walk()}:
+            p.add("rubric-block-invalid", change, "code", item=name,
+                  detail=f"mục «{_shown(code) or '(trống)'}» không có trong bộ tiêu chí")
+            ok = False
+            continue
+        fields = tuple(k for k in change if isinstance(k, str) and k != "code"
+                       and change.get(k) is not None)
+        keys = target.setdefault(KEYS, {})
+        for key in fields:
+            target[key] = change[key]
+            where = _loc_of(change, key)
+            if where:
+                keys[key] = where
+        changes.append((code, fields))
+    if block_raw.get("bands"):
+        merged["bands"] = block_raw["bands"]
+        merged.setdefault(KEYS, {})["bands"] = _loc_of(block_raw, "bands")
+    return (merged if ok else None), tuple(changes)
 
 
 #: Rows the template writes below the «Xếp loại» row at most: a blank row, three notes (the
@@ -1490,7 +1660,7 @@ def contradictions(rubric: Rubric) -> list[str]:
             if tier.min_percent > 100 + _EPS:
                 out.append(f"mục {leaf.code}: bậc từ {num(tier.min_percent)} % không đạt được "
                            f"(số liệu 1 không vượt số liệu 2, tỷ lệ tối đa 100 %)")
-    if (rules.criterion_floor is not None and rubric.bands
+    if (rubric.floors and rubric.bands
             and rules.criterion_floor_class == rubric.bands[0].name):
         out.append(f"tiêu chí dưới ngưỡng bị giới hạn ở mức cao nhất «{rubric.bands[0].name}»: "
                    f"quy tắc không bao giờ có tác dụng")

@@ -28,6 +28,8 @@ from .rubric import (
 from .text import points
 
 ITEMS, BANDS, CONDITIONS, SETTINGS = "Tiêu chí", "Xếp loại", "Điều kiện", "Cài đặt"
+#: per-block variants: one row per item a block words or scores otherwise
+BLOCKS = "Theo khối"
 
 #: sheet -> [(field, header, required, width, note)]
 COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
@@ -62,6 +64,18 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
         ("min", "Từ (≥)", True, 10, ""),
         ("max", "Đến (<)", False, 10, "Để trống ở mức cao nhất."),
         ("quota", "Tỷ lệ tối đa", False, 12, "Ví dụ 20% (áp dụng khi tổng hợp)."),
+        ("block", "Khối", False, 22,
+         "Để trống: thang xếp loại chung. Tên một khối: thang riêng của khối đó (ghi đủ các mức)."),
+    ],
+    BLOCKS: [
+        ("block", "Khối", True, 22, "Tên khối như trong danh sách cơ quan, ví dụ «UBND cấp xã»."),
+        ("code", "Mã", True, 9, "Mã của mục (đã có ở trang «Tiêu chí») mà khối này khác."),
+        ("label", "TT hiển thị", False, 12, "Để trống: như trang «Tiêu chí»."),
+        ("title", "Tiêu đề", False, 18, "Để trống: như trang «Tiêu chí»."),
+        ("text", "Nội dung", False, 60, "Nội dung riêng của khối. Để trống: như trang «Tiêu chí»."),
+        ("max", "Điểm chuẩn", False, 11, "Để trống: như trang «Tiêu chí»."),
+        ("step", "Bước điểm", False, 10, ""),
+        ("evidence_required", "Bắt buộc kiểm chứng", False, 12, ""),
     ],
     CONDITIONS: [
         ("id", "Mã", True, 14, "Chữ không dấu, số, gạch dưới."),
@@ -70,6 +84,8 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
         ("class", "Xếp loại áp dụng", False, 22, "Với «Xếp loại tối đa» và «Buộc xếp loại»."),
     ],
 }
+
+COLUMNS[BLOCKS] += [c for c in COLUMNS[ITEMS] if c[0].startswith("measure.")]
 
 #: key -> (Vietnamese meaning, where it goes in the raw mapping)
 SETTINGS_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -157,9 +173,10 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             ws.data_validation(1, col, last, col, {"validate": "list",
                                                    "source": list(labels.values())})
 
-        sheet(BANDS, [[b.name, num(b.min_points),
-                       None if b.max_points is None else num(b.max_points),
-                       None if b.quota is None else num(b.quota)] for b in rubric.bands])
+        sheet(BANDS, _band_rows(rubric.bands) + [
+            row for block in rubric.blocks if block.own_bands
+            for row in _band_rows(block.rubric.bands, block.name)])
+        sheet(BLOCKS, _block_rows(rubric))
         pct = wb.add_format({"num_format": "0%", "font_name": "Times New Roman"})
         wb.get_worksheet_by_name(BANDS).set_column(3, 3, 12, pct)
 
@@ -186,6 +203,28 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             ws.write(r, 2, meaning, body)
         wb.close()
     return Path(path)
+
+
+def _band_rows(bands: Any, block: str | None = None) -> list[list[Any]]:
+    return [[b.name, num(b.min_points), None if b.max_points is None else num(b.max_points),
+             None if b.quota is None else num(b.quota), block] for b in bands]
+
+
+def _block_rows(rubric: Rubric) -> list[list[Any]]:
+    """The «Theo khối» sheet: one row per item a block words or scores otherwise, only the
+    columns it changes filled."""
+    rows = []
+    for block in rubric.blocks:
+        for code, fields in block.changes:
+            item = block.rubric.item(code)
+            values = {"label": item.label, "title": item.title, "text": item.text,
+                      "max": num(item.max_points), "step": num(item.step),
+                      "evidence_required": YES if item.evidence_required else NO}
+            measure = _measure_cells(item)[:7] if "measure" in fields else [None] * 7
+            rows.append([block.name, code] + [
+                values[f] if f in fields else None for f in
+                ("label", "title", "text", "max", "step", "evidence_required")] + measure)
+    return rows
 
 
 def _measure_cells(item: Any) -> list[Any]:
@@ -283,10 +322,18 @@ def load_rubric_workbook(path: str | Path) -> Rubric:
                            detail=reason[:1].lower() + reason[1:]) from None
     problems: list[Finding] = []
     tables: dict[str, list[dict]] = {}
-    for name in (ITEMS, BANDS, CONDITIONS):
-        rows = _sheet_cells(ir, name, source, problems, optional=name == CONDITIONS)
+    for name in (ITEMS, BANDS, CONDITIONS, BLOCKS):
+        rows = _sheet_cells(ir, name, source, problems, optional=name in (CONDITIONS, BLOCKS))
         if rows is not None:
             tables[name] = _read_table(rows, name, source, problems)
+    for name in (BANDS, BLOCKS):  # a block is named by text; anything else is a mistake
+        for row in tables.get(name, []):
+            value = row.get("block")
+            if value is not None and not isinstance(value, str):
+                place = row[KEYS]["block"]
+                problems.append(make("rubric-field-invalid", path=source, sheet=name,
+                                     cell=place["cell"], field=place["name"],
+                                     found=_shown(value), detail="cần tên một khối (chữ)"))
     settings_rows = _sheet_cells(ir, SETTINGS, source, problems)
     settings = (_read_settings(settings_rows, source, problems) if settings_rows is not None
                 else {})
@@ -304,9 +351,41 @@ def load_rubric_workbook(path: str | Path) -> Rubric:
         target[where[-1]] = value
         target[KEYS][where[-1]] = loc
     raw["items"] = _tree(tables[ITEMS])
-    raw["bands"] = tables[BANDS]
+    raw["bands"] = [b for b in tables[BANDS] if b.get("block") in (None, "")]
+    for band in raw["bands"]:
+        _block_of(band)
     raw["conditions"] = tables.get(CONDITIONS, [])
+    blocks = _blocks([b for b in tables[BANDS] if b.get("block") not in (None, "")],
+                     tables.get(BLOCKS, []))
+    if blocks:
+        raw["blocks"] = blocks
     return build_rubric(raw, source)
+
+
+def _block_of(row: dict) -> str:
+    """The block a row is for ("" for the whole rubric); the column leaves the row."""
+    value = row.pop("block", None)
+    if value is not None:
+        row[KEYS].pop("block", None)
+    return nfc(value) if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _blocks(bands: list[dict], changes: list[dict]) -> list[dict]:
+    """The «blocks» of the raw rubric, in the order the workbook first names them."""
+    blocks: dict[str, dict] = {}
+
+    def block(name: str, place: dict) -> dict:
+        if name not in blocks:
+            blocks[name] = {"name": name, LOC: dict(place), KEYS: {"name": dict(place)}}
+        return blocks[name]
+
+    for rows, part in ((bands, "bands"), (changes, "items")):
+        for row in rows:
+            place = row[KEYS].get("block") or row[LOC]
+            name = _block_of(row)
+            if name or part == "items":  # a change without its block: reported as one unnamed
+                block(name, place).setdefault(part, []).append(row)
+    return list(blocks.values())
 
 
 def _sheet_cells(ir: Any, name: str, source: str, problems: list[Finding],
@@ -403,7 +482,7 @@ def _read_table(rows: dict[int, dict[int, Any]], sheet: str, source: str,
         values[LOC] = {"sheet": sheet, "cell": f"A{r}"}
         values[KEYS] = {f: {"sheet": sheet, "cell": f"{col_letter(c)}{r}", "name": titles[f]}
                         for f, c in index.items()}
-        if sheet == ITEMS:
+        if sheet in (ITEMS, BLOCKS):
             _nest_measure(values)
         out.append(values)
     return out

@@ -45,6 +45,13 @@ from .contract import (  # noqa: F401 - also importable from here, as before the
     RSTATE,
     S_EMPTY,
     S_EVIDENCE,
+    S_FIGURE,
+    SCOUNT,
+    RCOUNT,
+    SDROP,
+    RDROP,
+    figure_text,
+    has_inputs,
     S_OK,
     S_RANGE,
     S_REASON,
@@ -86,7 +93,7 @@ from .contract import (  # noqa: F401 - also importable from here, as before the
 )
 from .errors import OutputError
 from .output import atomic_path, cell_text
-from .rubric import NO, YES, Item, Rubric, num
+from .rubric import NO, NOT_APPLICABLE, YES, Item, Rubric, num
 from .vba import TEMPLATE_MODULES, attach, insert_button
 
 DEFAULT_PASSWORD = "dvcq"
@@ -114,6 +121,12 @@ class Fill:
     review_scores: dict[str, Any] = field(default_factory=dict)
     review_answers: dict[str, Any] = field(default_factory=dict)
     reasons: dict[str, Any] = field(default_factory=dict)
+    #: a measured item's figures (code -> (first, second)) and «Không áp dụng» marks (code ->
+    #: the mark), per column
+    self_figures: dict[str, tuple] = field(default_factory=dict)
+    review_figures: dict[str, tuple] = field(default_factory=dict)
+    self_na: dict[str, Any] = field(default_factory=dict)
+    review_na: dict[str, Any] = field(default_factory=dict)
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -228,6 +241,8 @@ def _step_columns(ctx: _Ctx) -> None:
     for col, width in ctx.widths.items():
         options = {"hidden": True} if col in (SSTATE, RSTATE) else {}
         ctx.ws.set_column(f"{col}:{col}", width, None, options)
+    if has_inputs(ctx.rubric):
+        ctx.ws.set_column(f"{SCOUNT}:{RDROP}", 6, None, {"hidden": True})
 
 
 def _step_title_block(ctx: _Ctx) -> None:
@@ -312,12 +327,20 @@ def _row_item(ctx: _Ctx, row) -> None:
     ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(align="justify"))
     ws.write_number(f"C{r}", num(item.max_points), f.cell(align="center", num_format=POINTS))
     superior = item.reviewer_only
-    self_fmt = (f.cell(align="center", fill=GREY) if superior else
-                f.cell(align="center", num_format=POINTS, unlocked=agency_inputs))
-    _write_value(ws, f"{SELF}{r}", None if superior else fill.self_scores.get(item.code),
-                 self_fmt)
-    _write_value(ws, f"{REV}{r}", fill.review_scores.get(item.code),
-                 f.cell(align="center", num_format=POINTS, unlocked=ctx.review))
+    if item.measure is not None:  # the points are the figures' formula, locked
+        for col in (SELF, REV):
+            ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"],
+                             f.cell(align="center", num_format=POINTS), "")
+    else:
+        self_fmt = (f.cell(align="center", fill=GREY) if superior else
+                    f.cell(align="center", num_format=POINTS, unlocked=agency_inputs))
+        _write_value(ws, f"{SELF}{r}", None if superior else fill.self_scores.get(item.code),
+                     self_fmt)
+        _write_value(ws, f"{REV}{r}", fill.review_scores.get(item.code),
+                     f.cell(align="center", num_format=POINTS, unlocked=ctx.review))
+    for col in (SCOUNT, RCOUNT, SDROP, RDROP):
+        if f"{col}{r}" in ctx.bp:
+            ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"], None, "")
     evidence = fill.evidence.get(item.code)
     _write_value(ws, f"{EVID}{r}", evidence,
                  f.cell(unlocked=agency_inputs and not superior, size=11,
@@ -334,6 +357,31 @@ def _row_item(ctx: _Ctx, row) -> None:
                               (str(reason or ""), WIDTHS[REASON] * 1.1)))
 
 
+def _row_input(ctx: _Ctx, row) -> None:
+    """A row under a leaf for one of its figures or its «Không áp dụng» mark: the cell each
+    side types into."""
+    ws, f, fill, r, item = ctx.ws, ctx.f, ctx.fill, row.number, row.item
+    text = ctx.bp[f"B{r}"]
+    ws.write_blank(f"A{r}", None, f.cell())
+    ws.write(f"B{r}", text, f.cell(italic=True, align="left", size=11))
+    ws.write_blank(f"C{r}", None, f.cell())
+    if row.role == "figure":
+        own = (fill.self_figures.get(item.code) or ())[row.index - 1:row.index]
+        theirs = (fill.review_figures.get(item.code) or ())[row.index - 1:row.index]
+        number = "0"
+    else:
+        own = (fill.self_na.get(item.code),)
+        theirs = (fill.review_na.get(item.code),)
+        number = None
+    _write_value(ws, f"{SELF}{r}", own[0] if own else None,
+                 f.cell(align="center", num_format=number, unlocked=not ctx.review))
+    _write_value(ws, f"{REV}{r}", theirs[0] if theirs else None,
+                 f.cell(align="center", num_format=number, unlocked=ctx.review))
+    for col in (EVID, REASON, NOTE):
+        ws.write_blank(f"{col}{r}", None, f.cell())
+    ws.set_row(r - 1, _height((text, ctx.widths[CONTENT] * 1.1)))
+
+
 def _row_base(ctx: _Ctx, row) -> None:
     """«Tổng cộng»: the sum of the tiêu chí."""
     ws, f, r = ctx.ws, ctx.f, row.number
@@ -345,6 +393,20 @@ def _row_base(ctx: _Ctx, row) -> None:
         ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"], bold, "")
     for col in (EVID, REASON, NOTE):
         ws.write_blank(f"{col}{r}", None, f.cell(fill=SUBTOTAL_FILL))
+
+
+def _row_scaled(ctx: _Ctx, row) -> None:
+    """«Tổng cộng quy đổi»: the base brought back to the full scale when items do not apply."""
+    ws, f, r = ctx.ws, ctx.f, row.number
+    bold = f.cell(bold=True, align="center", fill=SUBTOTAL_FILL, num_format=POINTS)
+    ws.write_blank(f"A{r}", None, bold)
+    ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(bold=True, fill=SUBTOTAL_FILL))
+    ws.write_number(f"C{r}", ctx.bp[f"C{r}"], bold)
+    for col in (SELF, REV):
+        ws.write_formula(f"{col}{r}", ctx.bp[f"{col}{r}"], bold, "")
+    for col in (EVID, REASON, NOTE):
+        ws.write_blank(f"{col}{r}", None, f.cell(fill=SUBTOTAL_FILL))
+    ws.set_row(r - 1, _height((ctx.bp[f"B{r}"], ctx.widths[CONTENT])))
 
 
 def _row_section(ctx: _Ctx, row) -> None:
@@ -372,7 +434,8 @@ def _row_condition(ctx: _Ctx, row) -> None:
 
 #: how each role of a planned row is written (the totals and the class: :func:`_step_totals`)
 ROW_WRITERS = {"heading": _row_parent, "parent": _row_parent, "item": _row_item,
-               "base": _row_base, "section": _row_section, "condition": _row_condition}
+               "figure": _row_input, "na": _row_input, "base": _row_base,
+               "scaled": _row_scaled, "section": _row_section, "condition": _row_condition}
 
 
 def _step_body(ctx: _Ctx) -> None:
@@ -467,8 +530,30 @@ def _step_validation(ctx: _Ctx) -> None:
               "input_message": "Chọn «Có» hoặc «Không» trong danh sách.",
               "error_title": "Chỉ chọn Có hoặc Không",
               "error_message": "Ô này chỉ nhận «Có» hoặc «Không».", "ignore_blank": True}
+    for (code, i), row in lay.figure_rows.items():
+        item = row.item
+        what = figure_text(item, i).lstrip("– ")
+        for col in (SELF, REV):
+            ws.data_validation(f"{col}{row.number}", {
+                "validate": "integer", "criteria": ">=", "value": 0, "ignore_blank": True,
+                "input_title": f"Mục {item.code}: số liệu"[:32],
+                "input_message": f"{what}. Nhập số nguyên từ 0, không nhập chữ."[:255],
+                "error_title": "Số liệu không hợp lệ",
+                "error_message": "Số liệu là số nguyên từ 0 trở lên (ví dụ 12), không nhập chữ "
+                                 "hay số thập phân.", "error_type": "stop"})
+    for code, row in lay.na_rows.items():
+        for col in (SELF, REV):
+            ws.data_validation(f"{col}{row.number}", {
+                "validate": "list", "source": [NOT_APPLICABLE], "ignore_blank": True,
+                "input_title": "Không áp dụng?",
+                "input_message": f"Chọn «{NOT_APPLICABLE}» nếu mục {row.item.code} không áp dụng "
+                                 "với đơn vị; để trống nếu có áp dụng."[:255],
+                "error_title": f"Chỉ chọn «{NOT_APPLICABLE}»",
+                "error_message": f"Ô này chỉ nhận «{NOT_APPLICABLE}» hoặc để trống."})
     for row in lay.leaf_rows.values():
         item = row.item
+        if item.measure is not None:
+            continue  # its points are a formula; its figures are validated above
         if not item.reviewer_only:
             ref = f"{SELF}{row.number}"
             ws.data_validation(ref, _score_validation(item, "tự chấm", ref))
@@ -494,6 +579,17 @@ def _step_conditional_formats(ctx: _Ctx) -> None:
         "format": bad})
     ws.conditional_format(f"{REASON}{a}:{REASON}{b}", {
         "type": "formula", "criteria": f"=${RSTATE}{a}={S_REASON}", "format": warn})
+    inputs = list(lay.figure_rows.values()) + list(lay.na_rows.values())
+    for row in inputs:  # a figure or a mark is marked by the state of its item's row
+        r, item_row = row.number, lay.leaf_rows[row.item.code].number
+        for col, state in ((SELF, SSTATE), (REV, RSTATE)):
+            ws.conditional_format(f"{col}{r}", {
+                "type": "formula", "format": bad,
+                "criteria": f"=OR(${state}${item_row}={S_TYPE},${state}${item_row}>={S_FIGURE})"})
+    if has_inputs(ctx.rubric):  # states 7–9 on the item rows themselves
+        for col, state in ((SELF, SSTATE), (REV, RSTATE)):
+            ws.conditional_format(f"{col}{a}:{col}{b}", {
+                "type": "formula", "criteria": f"=${state}{a}>={S_FIGURE}", "format": bad})
     ok = ctx.wb.add_format({"bg_color": OK_FILL, "font_color": OK_TEXT})
     todo = ctx.wb.add_format({"bg_color": TODO_FILL, "font_color": TODO_TEXT})
     # a valid line may go on with a note (a sum cut to its cap): compare how it starts
@@ -577,7 +673,7 @@ def _step_guide(ctx: _Ctx) -> None:
         lines.append((f"Lưu ý: ngưỡng xếp loại của bộ tiêu chí này chưa được đối chiếu với "
                       f"Quyết định số {r.decision.number}; kết quả xếp loại chỉ để tham khảo.",
                       f(bold=True, font_color=ERROR_TEXT)))
-    lines += [("", f()), (f"Mã kiểm tra mẫu: {r.hash[:16]} — tạo bởi dvcq_xl {__version__}.",
+    lines += [("", f()), (f"Mã kiểm tra mẫu: {r.stamp_hash[:16]} — tạo bởi dvcq_xl {__version__}.",
                           f(italic=True, font_size=10))]
     for i, (text, fmt) in enumerate(lines):
         g.write(i, 0, text, fmt)
@@ -597,7 +693,7 @@ def _step_button(ctx: _Ctx) -> None:
 def _step_meta(ctx: _Ctx) -> None:
     m = ctx.wb.add_worksheet(META)
     values = {"rubric_id": ctx.rubric.id, "rubric_version": ctx.rubric.version,
-              "rubric_hash": ctx.rubric.hash, "year": ctx.year, "copy": ctx.mode,
+              "rubric_hash": ctx.rubric.stamp_hash, "year": ctx.year, "copy": ctx.mode,
               "toolkit_version": __version__}
     m.write_row(0, 0, ["key", "value"])
     for i, key in enumerate(META_KEYS, start=1):
@@ -653,13 +749,15 @@ def render_template(
     ``mode`` is ``"agency"`` (self scores, evidence and conditions unlocked) or ``"review"`` (the
     inspection team's copy: the agency's entries locked, review scores and reasons unlocked).
     ``macros`` makes the ``.xlsm`` variant: the same sheet plus the «Kiểm tra» button; a
-    ``.xlsm`` name always gets it (Excel refuses a macro-free package under that name).
+    ``.xlsm`` name always gets it (Excel refuses a macro-free package under that name). The
+    agency's block chooses the rubric's variant for that block, if it has one.
     """
     agency = agency or Agency()
     # typed on a command line or in a roster: what reaches a cell is cleaned like any text
     agency = replace(agency, name=cell_text(agency.name), code=cell_text(agency.code),
                      block=cell_text(agency.block))
     fill = fill or Fill()
+    rubric = rubric.for_block(agency.block)  # the agency's block may word or score otherwise
     macros = macros or Path(path).suffix.lower() == ".xlsm"
     if macros and Path(path).suffix.lower() != ".xlsm":
         raise OutputError(f"Bảng chấm điểm có nút «{BUTTON_CAPTION}» phải là tệp .xlsm "

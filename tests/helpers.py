@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from openpyxl import load_workbook
 
-from dvcq_xl.rubric import NO, PENALTY, SUPERIOR, Rubric, num
+from dvcq_xl.rubric import NO, PENALTY, Rubric, num
 from dvcq_xl.template import AGENCY, SHEET, Agency, Fill, name_places, render_template
 
 AGENCY_OK = Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành")
@@ -18,9 +18,18 @@ def full_fill(rubric: Rubric, **overrides) -> Fill:
     """Full marks with evidence on every item, no penalty, every condition answered «Không»."""
     fill = Fill()
     for leaf in rubric.leaves():
-        if leaf.kind != SUPERIOR:
+        if leaf.reviewer_only:
+            continue
+        if leaf.measure is not None:  # figures that give full marks (none for a penalty)
+            if leaf.measure.count == 1:
+                per = leaf.measure.per
+                fill.self_figures[leaf.code] = (
+                    0 if leaf.kind == PENALTY else int(-(-leaf.max_points // per)),)
+            else:
+                fill.self_figures[leaf.code] = (10, 10)
+        else:
             fill.self_scores[leaf.code] = 0 if leaf.kind == PENALTY else num(leaf.max_points)
-            fill.evidence[leaf.code] = "Báo cáo số 1/BC ngày 02/01/2025"
+        fill.evidence[leaf.code] = "Báo cáo số 1/BC ngày 02/01/2025"
     for cond in rubric.conditions:
         fill.self_answers[cond.id] = NO
     for key, value in overrides.items():

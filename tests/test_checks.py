@@ -427,12 +427,14 @@ def test_our_own_xlsm_has_no_macro_finding(tmp_path):
 # --- the checks on a hand-built IR (no file: fast, one rule at a time) ---------------------------
 
 from dvcq_xl.contract import SHEET as SCORE_SHEET  # noqa: E402
-from dvcq_xl.contract import answer_name, entry_name, name_places, stamp_name  # noqa: E402
+from dvcq_xl.contract import (answer_name, entry_name, figure_name, na_name,  # noqa: E402
+                              name_places, stamp_name)
 from dvcq_xl.reader import Cell, WorkbookIR  # noqa: E402
 
 
 def ir_of(rubric, *, scores=None, review=None, answers=None, evidence=None, reasons=None,
-          agency="Sở Thử nghiệm", copy="agency") -> WorkbookIR:
+          agency="Sở Thử nghiệm", copy="agency", figures=None, na=None, review_figures=None,
+          review_na=None) -> WorkbookIR:
     """A workbook as the reader would give it: every contract name where the template puts it,
     the entries given here (full marks with evidence, conditions «Không», by default)."""
     places = name_places(rubric)
@@ -449,9 +451,21 @@ def ir_of(rubric, *, scores=None, review=None, answers=None, evidence=None, reas
     full = full_fill(rubric)
     for leaf in rubric.leaves():
         put(entry_name("max", leaf.key), leaf.max_points)
-        if leaf.kind != "superior":
-            put(entry_name("self", leaf.key), (scores or {}).get(leaf.code,
-                                                                 full.self_scores[leaf.code]))
+        if leaf.measure is not None:  # the points are a formula (never calculated here)
+            mine = (figures or {}).get(leaf.code, full.self_figures[leaf.code])
+            theirs = (review_figures or {}).get(leaf.code, ())
+            for i in range(1, leaf.measure.count + 1):
+                put(figure_name("self", leaf.key, i), mine[i - 1] if i <= len(mine) else None)
+                put(figure_name("review", leaf.key, i),
+                    theirs[i - 1] if i <= len(theirs) else None)
+        if leaf.not_applicable:
+            put(na_name("self", leaf.key), (na or {}).get(leaf.code))
+            put(na_name("review", leaf.key), (review_na or {}).get(leaf.code))
+        if not leaf.reviewer_only:
+            typed = None if leaf.measure is not None else full.self_scores[leaf.code]
+            if (na or {}).get(leaf.code):
+                typed = None
+            put(entry_name("self", leaf.key), (scores or {}).get(leaf.code, typed))
             put(entry_name("evidence", leaf.key),
                 (evidence or {}).get(leaf.code, full.evidence[leaf.code]))
         put(entry_name("review", leaf.key), (review or {}).get(leaf.code))
@@ -510,3 +524,105 @@ def test_every_check_says_what_passes_and_what_fails():
     for name, (_codes, func) in CHECKS.items():
         doc = func.__doc__ or ""
         assert "Passes:" in doc and ("Fails:" in doc or "Warns:" in doc), name
+
+
+# --- measured items, «Không áp dụng», floors (hand-built IRs) ------------------------------------
+
+DL = builtin_rubric("vi-du-do-luong")
+NA = "Không áp dụng"
+
+
+@pytest.mark.parametrize("kw, expected", [
+    ({}, []),
+    ({"figures": {"1.2": (9, 10)}}, []),
+    ({"figures": {"1.2": (0, 0), "2.1": (0, 0)}}, []),  # nothing happened: no error
+    ({"figures": {"1.2": (11, 10)}}, ["figures-inconsistent"]),
+    ({"figures": {"2.2": (-1,)}}, ["figure-invalid"]),
+    ({"figures": {"2.1": (2.5, 9)}}, ["figure-invalid"]),
+    ({"figures": {"1.2": ("mười", 10)}}, ["figure-not-number"]),
+    ({"figures": {"1.2": ("9", 10)}}, ["figure-not-number"]),  # text in the template
+    ({"figures": {"2.1": (7, None)}}, ["figure-missing"]),
+    ({"figures": {"2.1": (None, None)}}, ["figure-missing", "figure-missing"]),
+    ({"na": {"3.1": NA}}, []),
+    ({"na": {"3.1": "KHÔNG ÁP DỤNG"}}, []),  # compared as Excel compares text
+    ({"na": {"3.1": "không"}}, ["na-invalid"]),
+    ({"na": {"3.1": NA}, "scores": {"3.1": 12}}, ["na-with-entry"]),
+    # the agency's copy: the team's figures and marks must stay empty
+    ({"review_figures": {"1.2": (1, 2)}}, ["review-in-agency-copy", "review-in-agency-copy"]),
+    ({"review_na": {"3.1": NA}}, ["review-in-agency-copy"]),
+])
+def test_figures_check(kw, expected):
+    assert _codes_of("figures", ir_of(DL, **kw), DL) == sorted(expected)
+
+
+def test_the_team_may_leave_figures_empty_but_not_half_filled():
+    assert _codes_of("figures", ir_of(DL, copy="review"), DL) == []
+    ir = ir_of(DL, copy="review", review_figures={"1.2": (9, None)})
+    assert _codes_of("figures", ir, DL) == ["figure-missing"]
+
+
+def test_a_marked_item_is_no_missing_score():
+    ir = ir_of(DL, na={"3.1": NA})
+    assert "score-missing" not in _codes_of("scores", ir, DL)
+    assert _codes_of("evidence", ir_of(DL, na={"3.1": NA}, evidence={"3.1": None}), DL) == []
+
+
+@pytest.mark.parametrize("kw, points, dropped", [
+    ({}, {"1.2": 20, "2.1": 20, "2.2": 20, "3.1": 20, "4": 0}, set()),
+    ({"figures": {"1.2": (9, 10), "2.1": (7, 9), "4": (4,)}},
+     {"1.2": 16, "2.1": 15.56, "4": 6}, set()),
+    ({"figures": {"1.2": (0, 0), "2.1": (0, 0)}}, {"1.2": 20, "2.1": None}, {"2.1"}),
+    ({"na": {"3.1": NA}}, {"3.1": None}, {"3.1"}),
+    ({"figures": {"1.2": (11, 10)}}, {"1.2": None}, set()),  # unusable figures: no points
+])
+def test_column_points(kw, points, dropped):
+    from dvcq_xl.checks import column_points
+
+    got = column_points(ir_of(DL, **kw), DL, "self")
+    assert {code: got.values[code] for code in points} == points
+    assert got.dropped == dropped and "5" not in got.values  # the superior's bonus
+
+
+def test_a_total_rescaled_for_items_that_do_not_apply_is_recomputed():
+    from dvcq_xl.checks import recompute
+
+    score = recompute(ir_of(DL, scores={"1.1": 10}, na={"3.1": NA}), DL, "self")
+    # 10 + 20 + 20 + 20 of the 80 points that apply -> 70 × 100 / 80 = 87,5
+    assert (score.base, score.scaled, score.total, score.missing) == (70, 87.5, 87.5, 0)
+
+
+FLOORED = """\
+id: san
+version: "1"
+title: Sàn
+items:
+  - code: "1"
+    title: Tiêu chí 1
+    items:
+      - {code: "1.1", text: Một, max: 10, floor: 0.5}
+      - {code: "1.2", text: Hai, max: 10}
+  - {code: "2", title: Tiêu chí 2, text: Ba, max: 80}
+rules: {criterion_floor: 0.2, criterion_floor_class: Khá}
+bands:
+  - {name: Tốt, min: 80}
+  - {name: Khá, min: 50, max: 80}
+  - {name: Yếu, min: 0, max: 50}
+"""
+
+
+@pytest.mark.parametrize("scores, warned, klass", [
+    ({"1.1": 10, "1.2": 10, "2": 80}, [], "Tốt"),
+    ({"1.1": 4, "1.2": 10, "2": 80}, ["1.1"], "Khá"),  # a sub-criterion under its own floor
+    ({"1.1": 2, "1.2": 1, "2": 80}, ["1", "1.1"], "Khá"),  # its tiêu chí under 20 % too
+    ({"1.1": 10, "1.2": 10, "2": 15}, ["2"], "Yếu"),  # 35 points: the floor caps nothing
+])
+def test_floors_at_any_level_warn_and_cap_the_class(scores, warned, klass):
+    from dvcq_xl.rubric import load_yaml_rubric
+
+    rubric = load_yaml_rubric("san.yaml", FLOORED)
+    found = list(CHECKS["floors"][1](ir_of(rubric, scores=scores), rubric))
+    assert sorted(f.item for f in found) == warned
+    # placed on the item's cell (this hand-built IR names the leaves' cells, not the sums')
+    assert all(f.code == "below-floor" and f.severity == "warning"
+               and (f.cell or not rubric.item(f.item).is_leaf) for f in found)
+    assert rubric.score(scores).class_name == klass

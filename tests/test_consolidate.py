@@ -22,7 +22,7 @@ from dvcq_xl.consolidate import (
 )
 from dvcq_xl.ranking import CHANGES, GAPS, MATRIX, SOURCES, STATS, write_ranking
 from dvcq_xl.rubric import NOT_ELIGIBLE_CLASS, builtin_rubric
-from dvcq_xl.template import REVIEW, Agency
+from dvcq_xl.template import REVIEW, Agency, Fill
 
 from .helpers import full_fill, make_filled
 
@@ -584,3 +584,62 @@ def test_a_hidden_copy_of_a_submission_is_told_to_its_agency(tmp_path):
     c = consolidate([inbox], roster=ROSTER, jobs=1)
     note = next(m.note for m in c.missing if m.agency_code == "SB")
     assert note == "Có tệp không đọc được: .sb-2025-tu-cham.xlsx"
+
+
+DL = builtin_rubric("vi-du-do-luong")
+XA = "UBND cấp xã"
+
+
+def _measured(**changes) -> Fill:
+    """A complete submission of the measured example, changed where given."""
+    fill = Fill(self_scores={"1.1": 20, "3.1": 20},
+                self_figures={"1.2": (10, 10), "2.1": (9, 9), "2.2": (5,), "4": (0,)},
+                evidence={c: "Báo cáo số 1/BC" for c in ("1.1", "1.2", "2.1", "2.2", "3.1")})
+    for key, value in changes.items():
+        getattr(fill, key).update(value)
+    return fill
+
+
+def test_round_of_measured_items_not_applicable_and_block_variants(tmp_path):
+    """The measured example end to end: points from figures, «Không áp dụng» rescaled, the
+    commune block's own bands (85 for «Hoàn thành xuất sắc» where the others need 90), the
+    superior's bonus from the team's copy, figures and dropped items in the JSON and the
+    ranking workbook."""
+    sở, xã = "Sở, ban, ngành", XA
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    # 8 + 20 (1.2: 10 of 10) + 20 (2.1: 9 of 9) + 20 (2.2: 5 × 4) + 20 = 88, nothing deducted
+    make_filled(DL, inbox / "a.xlsx", agency=Agency("Sở A", "A", sở),
+                fill=_measured(self_scores={"1.1": 8}))
+    make_filled(DL, inbox / "b.xlsx", agency=Agency("Xã B", "B", xã),
+                fill=_measured(self_scores={"1.1": 8}))
+    make_filled(DL, inbox / "c.xlsx", agency=Agency("Xã C", "C", xã),
+                fill=_measured(self_scores={"3.1": None}, self_na={"3.1": "Không áp dụng"},
+                               self_figures={"2.1": (0, 0), "4": (2,)}))
+    review = _measured()
+    review.review_scores = {"5": 4.5}
+    review.review_figures = {"1.2": (9, 10)}
+    review.reasons = {"1.2": "Một văn bản ban hành quá hạn"}
+    make_filled(DL, inbox / "d.xlsx", agency=Agency("Sở D", "D", sở), fill=review,
+                mode=REVIEW)
+    c = consolidate([inbox], jobs=1)
+    got = {u.agency_code: u for u in c.units}
+    assert not c.rejected and len(c.units) == 4, c.rejected
+    # A and B score the same 88; B's block needs 85 for the top class, A's 90
+    assert got["A"].final_score == got["B"].final_score == 88
+    assert got["A"].class_name == "Hoàn thành tốt" and got["B"].class_name == "Hoàn thành xuất sắc"
+    # C: 2.1 and 3.1 do not apply: 20 + 20 + 20 of 60 applicable -> 100; 4 deducted (2 × 2)
+    assert got["C"].not_applicable == ["2.1", "3.1"] and got["C"].final_score == 96
+    assert any("Không áp dụng: mục 2.1, 3.1" in n for n in got["C"].notes)
+    # D: the team counts 9 of 10 (16 points) and gives 4,5 of the superior's bonus
+    assert got["D"].values["1.2"] == 16 and got["D"].final_score == 100.5
+    assert got["D"].figures["1.2"] == (9, 10) and got["D"].self_values["1.2"] == 20
+    data = c.to_dict()
+    unit_c = next(u for u in data["units"] if u["agency_code"] == "C")
+    assert unit_c["not_applicable"] == ["2.1", "3.1"] and unit_c["figures"]["2.1"] == [0, 0]
+    out = write_ranking(c, tmp_path / "out" / "xep-hang.xlsx")
+    sheet = load_workbook(out)["Số liệu"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert ["C", "Xã C", XA, "3.1"] in [r[1:5] for r in rows]
+    assert any(r[1] == "C" and r[4] == "3.1" and r[9] == "Không áp dụng" for r in rows)
+    assert any(r[1] == "D" and r[4] == "1.2" and r[6:10] == [9, 10, 0.9, 16] for r in rows)

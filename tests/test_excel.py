@@ -291,3 +291,27 @@ def test_the_demo_control_workbook_runs_on_the_demo_folder(tmp_path, monkeypatch
     assert len(result.units) == 36 and len(result.rejected) == 5  # the planted mistakes
     assert len(read_ranking_rows(tmp_path / "demo" / "xep-hang-2025.xlsx")) == 36
     assert _summary(book, ACTIONS["consolidate"])["Đơn vị được xếp hạng"] == 36.0
+
+
+DL = builtin_rubric("vi-du-do-luong")
+
+
+def test_the_button_checks_figures_and_marks_the_cell_to_fix(tmp_path):
+    """A measured item's figures: the first above the total is found by the button, the figure's
+    cell marked; corrected (unsaved), the sheet is valid and the total said is the model's."""
+    from dvcq_xl.template import Agency
+
+    commune = Agency("UBND xã An Phú", "XAP", "UBND cấp xã")
+    book = FakeBook(make_filled(DL, tmp_path / "xa.xlsx", agency=commune,
+                                fill=full_fill(DL, self_figures={"1.2": (11, 10)},
+                                               self_na={"3.1": "Không áp dụng"},
+                                               self_scores={"3.1": None})))
+    result = validate(book)
+    assert [f.code for f in result.errors] == ["figures-inconsistent"]
+    cell = cell_of(DL, "dvcq_self_in_1_2_1")
+    assert book.sheets[SHEET].range(cell).color == RED
+    book.type_into("dvcq_self_in_1_2_1", 9.0)
+    result = validate(book)
+    assert result.status == "ok", [str(f) for f in result.findings]
+    # 20 + 16 (9 of 10) + 20 + 20 of the 80 that apply (3.1 does not) -> 95 on the full scale
+    assert result.self_total == 95 and result.self_class == "Hoàn thành xuất sắc"

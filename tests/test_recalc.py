@@ -24,7 +24,7 @@ from dvcq_xl.checks import parse_answer
 from dvcq_xl.findings import ERROR
 from dvcq_xl.intake import FileResult, check_file
 from dvcq_xl.reader import read_workbook
-from dvcq_xl.rubric import NO, SUPERIOR, YES, Rubric, builtin_rubric, num
+from dvcq_xl.rubric import NO, SUPERIOR, YES, Rubric, builtin_rubric, load_yaml_rubric, num
 from dvcq_xl.template import (
     AGENCY,
     CLASS_ERROR,
@@ -41,7 +41,7 @@ from dvcq_xl.template import (
 )
 
 from .helpers import full_fill
-from .test_checks import BONUS2
+from .test_checks import BONUS2, FLOORED
 
 pytestmark = pytest.mark.libreoffice
 
@@ -49,6 +49,8 @@ ENGINES = ("libreoffice", "gnumeric")
 EX = builtin_rubric("vi-du-minh-hoa")
 BG = builtin_rubric("bac-giang-274-2017")
 NAMED = Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành")
+#: a floor on a sub-criterion (1.1: half of its points) and on every tiêu chí (20 %)
+FL = load_yaml_rubric("san.yaml", FLOORED)
 
 
 @dataclass
@@ -104,6 +106,11 @@ AGREEMENT = [
     Case("clean", EX, full_fill(EX)),
     Case("clean-bac-giang", BG, full_fill(BG)),
     Case("criterion-floor", EX, full_fill(EX, self_scores={"3.1": 2, "3.2": 2})),
+    Case("sub-criterion-floor", FL, full_fill(FL, self_scores={"1.1": 4})),
+    Case("floors-at-two-levels", FL, full_fill(FL, self_scores={"1.1": 2, "1.2": 1})),
+    Case("floor-review", FL, Fill(self_scores={"1.1": 10, "1.2": 10, "2": 80},
+                                  review_scores={"1.1": 3, "1.2": 10, "2": 80},
+                                  reasons={"1.1": "Thiếu hồ sơ"}), mode=REVIEW),
     Case("unfilled", EX, Fill(), Agency()),
     Case("agency-blank", EX, full_fill(EX), Agency("   ")),
     Case("item-empty", EX, full_fill(EX, self_scores={"1.2": None, "4.1": None})),
@@ -197,7 +204,7 @@ def recalculated(libreoffice, gnumeric, tmp_path_factory, seed_scores) -> dict[s
         gn_out = pool.submit(gnumeric.recalculate, files, tmp_path_factory.mktemp("gn-out"))
         outputs = {"libreoffice": libreoffice.recalculate(files, tmp_path_factory.mktemp("lo")),
                    "gnumeric": gn_out.result()}
-    rubrics = [BONUS2]
+    rubrics = [BONUS2, FL]
     result = {}
     for i, (case, original) in enumerate(zip(cases, files)):
         ir = read_workbook(original)  # where each name lives, from our own file
@@ -352,6 +359,8 @@ CAPS = {"penalty": ("tổng điểm trừ", "penalty-below-floor"),
         "bonus": ("tổng điểm thưởng", "bonus-above-cap")}
 TAG = {code: tag for tag, (_, codes) in LABELS.items() for code in codes}
 TAG["agency-missing"] = "agency"
+TAG["below-floor"] = "floor"  # an item under its floor: a note on the line, a warning
+_FLOOR_NOTE = re.compile(r"Lưu ý: .+? dưới [\d,]+ % số điểm: xếp loại tối đa «[^»]+»\.")
 _POINTS = r"(\d+(?:,\d+)?)"
 
 
@@ -366,6 +375,8 @@ def status_says(text: str) -> tuple[bool, Counter, dict]:
     counted = Counter()
     if "chưa nhập tên cơ quan, đơn vị" in text:
         counted["agency"] = 1
+    if _FLOOR_NOTE.search(text):
+        counted["floor"] = len(_FLOOR_NOTE.findall(text))
     for tag, (label, _) in LABELS.items():
         m = re.search(rf"(\d+) {re.escape(label)}", text)
         if m:

@@ -29,7 +29,7 @@ from dvcq_xl.rubric import (
     load_yaml_rubric, nfc, sheet_rows,
 )
 from dvcq_xl.rubric_workbook import (
-    BANDS, COLUMNS, CONDITIONS, ITEMS, SETTINGS, SETTINGS_KEYS, export_rubric_workbook,
+    BANDS, BLOCKS, COLUMNS, CONDITIONS, ITEMS, SETTINGS, SETTINGS_KEYS, export_rubric_workbook,
     load_rubric_workbook,
 )
 from dvcq_xl.template import Agency, blueprint, render_template
@@ -57,7 +57,7 @@ def seed_table_texts() -> list[str]:
 
 
 def test_builtins_are_listed():
-    assert builtin_ids() == ["bac-giang-274-2017", "vi-du-minh-hoa"]
+    assert builtin_ids() == ["bac-giang-274-2017", "vi-du-do-luong", "vi-du-minh-hoa"]
 
 
 def test_bac_giang_is_the_sheet_of_seed_001(bac_giang):
@@ -92,7 +92,7 @@ def test_example_exercises_every_shape(example):
     assert example.bands[0].quota == 0.2 and example.rules.criterion_floor == 0.5
 
 
-@pytest.mark.parametrize("rid", ["bac-giang-274-2017", "vi-du-minh-hoa"])
+@pytest.mark.parametrize("rid", ["bac-giang-274-2017", "vi-du-minh-hoa", "vi-du-do-luong"])
 def test_workbook_round_trip_keeps_the_hash(tmp_path, rid):
     rubric = load_rubric(rid)
     path = export_rubric_workbook(rubric, tmp_path / "r.xlsx")
@@ -288,10 +288,23 @@ VALID: dict = {
     "conditions": [{"id": "ky_luat", "question": "Có bị kỷ luật không?", "effect": "cap_class",
                     "class": "Khá"}],
     "example": False,
+    "blocks": [{"name": "Khối A",
+                "bands": [{"name": "Tốt", "min": 75, "quota": 20},
+                          {"name": "Khá", "min": 50, "max": 75},
+                          {"name": "Yếu", "min": 0, "max": 50}],
+                "items": [{"code": "1.1.1", "label": "1.1.1", "title": "Một", "max": 85,
+                           "text": "Một một một (khối A)", "step": 0.5,
+                           "evidence_required": True,
+                           "measure": {"rule": "tiers", "figures": ["Đạt", "Tổng"],
+                                       "tiers": [{"min": 100, "points": 85},
+                                                 {"min": 40, "points": 30}],
+                                       "when_zero": "zero"}},
+                          {"code": "2", "text": "Thưởng của khối A"}]}],
     "items": [
         {"code": "1", "label": "I", "title": "Tiêu chí 1", "text": "Một", "max": 95,
+         "floor": 0.4,
          "items": [{"code": "1.1", "label": "1.1", "title": "Nội dung 1", "text": "Một một",
-                    "max": 90, "items": [
+                    "max": 90, "floor": 0.5, "items": [
                         {"code": "1.1.1", "text": "Một một một", "max": 85,
                          "measure": {"rule": "tiers", "figures": ["Đúng hạn", "Tổng số"],
                                      "tiers": [{"min": 100, "points": 85},
@@ -408,7 +421,10 @@ def test_the_sweep_covers_every_field_of_the_schema():
     swept = joined | {re.sub(r"^(items\.)+", "items.", name) for name in joined} | {
         re.sub(r"^(items\.){2,}", "items.items.", name) for name in joined}
     wanted = set(fields(SCHEMA)) | {"items.items." + k for k in ITEM_SCHEMA}
-    assert wanted <= swept, wanted - swept
+    # the rule of a measured item has one schema wherever it is written: a field of it swept
+    # in one place stands for all (one item cannot use the fields of three rules at once)
+    same = lambda names: {re.sub(r"^.*?\.measure\.", "measure.", n) for n in names}  # noqa: E731
+    assert same(wanted) <= same(swept), same(wanted) - same(swept)
 
 
 @pytest.mark.parametrize("path, wrong", SWEEP,
@@ -689,7 +705,7 @@ def test_formula_shape(formula, shape):
     assert formula_shape(formula) == shape
 
 
-@pytest.mark.parametrize("rid", ["bac-giang-274-2017", "vi-du-minh-hoa"])
+@pytest.mark.parametrize("rid", ["bac-giang-274-2017", "vi-du-minh-hoa", "vi-du-do-luong"])
 def test_sheet_rows_bounds_what_the_template_writes(tmp_path, rid):
     rubric = load_rubric(rid)
     path = render_template(rubric, tmp_path / "t.xlsx", 2025)
@@ -752,6 +768,15 @@ def example_sheets(tmp_path_factory) -> dict[str, list[list]]:
     return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
 
 
+@pytest.fixture(scope="module")
+def sheets_with_blocks(tmp_path_factory) -> dict[str, list[list]]:
+    """The measured example's workbook (a block's variant included), as rows of values."""
+    path = export_rubric_workbook(load_rubric("vi-du-do-luong"),
+                                  tmp_path_factory.mktemp("wb") / "r.xlsx")
+    wb = load_workbook(path)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
 def write_book(path: Path, sheets: dict[str, list[list]], chart: str = "") -> Path:
     """A workbook of these values, written as Excel would (formulas with cached values)."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
@@ -777,7 +802,8 @@ def write_book(path: Path, sheets: dict[str, list[list]], chart: str = "") -> Pa
 
 
 def cell_kinds() -> dict[str, dict]:
-    return {ITEMS: ITEM_SCHEMA, BANDS: SCHEMA["bands"][0], CONDITIONS: SCHEMA["conditions"][0]}
+    return {ITEMS: ITEM_SCHEMA, BANDS: SCHEMA["bands"][0], CONDITIONS: SCHEMA["conditions"][0],
+            BLOCKS: SCHEMA["blocks"][0]["items"][0]}
 
 
 WRONG_CELLS = {TEXT: [True], NUMBER: ["abc", True, dt.datetime(2025, 5, 26)],
@@ -799,9 +825,11 @@ CELL_SWEEP = [(sheet, c, title, wrong)
 
 @pytest.mark.parametrize("sheet, c, title, wrong", CELL_SWEEP,
                          ids=[f"{s}!{t}={w!r}" for s, _, t, w in CELL_SWEEP])
-def test_a_wrong_cell_anywhere_is_a_finding_with_its_cell(tmp_path, example_sheets, sheet, c,
+def test_a_wrong_cell_anywhere_is_a_finding_with_its_cell(tmp_path, request, sheet, c,
                                                           title, wrong):
-    sheets = copy.deepcopy(example_sheets)
+    # the sheet of per-block variants has rows only in a rubric with blocks
+    source = "sheets_with_blocks" if sheet == BLOCKS else "example_sheets"
+    sheets = copy.deepcopy(request.getfixturevalue(source))
     assert sheets[sheet][0][c] == title
     sheets[sheet][1][c] = wrong
     with pytest.raises(RubricError) as info:
@@ -1056,3 +1084,157 @@ def test_the_rubrics_own_wording_round_trips_through_its_workbook(tmp_path):
     export_rubric_workbook(rubric, tmp_path / "r.xlsx")
     again = load_rubric(tmp_path / "r.xlsx")
     assert again.hash == rubric.hash and again.legal_basis == "Quyết định số 1 và Thông tư số 2"
+
+
+# -- measured items, «Không áp dụng», per-block variants, floors ------------------------------------
+
+
+def test_new_fields_left_out_keep_every_existing_hash():
+    """Rubrics written before measured items, marks, blocks and floors hash as they did: a
+    template handed out earlier is still recognised."""
+    assert load_rubric("bac-giang-274-2017").hash[:16] == "47bab2a613f88d42"
+    assert load_rubric("vi-du-minh-hoa").hash[:16] == "516daf4a438618a9"
+
+
+MEASURED = """\
+id: do
+version: "1"
+title: Đo
+items:
+  - code: "1"
+    title: Tiêu chí 1
+    items:
+      - code: "1.1"
+        max: 20
+        measure: {rule: tiers, figures: [Đạt, Tổng], tiers: [{min: 100, points: 20}, {min: 50, points: 10}]}
+      - {code: "1.2", max: 10, not_applicable: drop}
+bands:
+  - {name: Tốt, min: 20}
+  - {name: Yếu, min: 0, max: 20}
+"""
+
+
+@pytest.mark.parametrize("old, new, detail", [
+    ("rule: tiers", "rule: bậc", "«bậc» không có"),
+    ("figures: [Đạt, Tổng]", "figures: [Đạt]", "cần tên của 2 số liệu (có 1)"),
+    ("{min: 50, points: 10}", "{min: 50, points: 25}", "«tiers.points» «25» không hợp lệ"),
+    ("{min: 50, points: 10}", "{min: 100, points: 10}", "hai bậc cùng bắt đầu từ 100 %"),
+    ("{min: 50, points: 10}", "{min: 50, points: 20}, {min: 80, points: 5}",
+     "ít hơn bậc thấp hơn"),
+    ("tiers: [", "per: 2, tiers: [", "«per» chỉ dùng với cách tính «Theo số lần»"),
+    ("not_applicable: drop", "not_applicable: bỏ", "«bỏ» không có"),
+    ("{code: \"1.2\", max: 10, not_applicable: drop}",
+     "{code: \"1.2\", max: 10, kind: bonus, not_applicable: drop}",
+     "chỉ mục «Tự chấm» mới được đánh dấu «Không áp dụng»"),
+    ("    title: Tiêu chí 1\n", "    title: Tiêu chí 1\n    not_applicable: full\n",
+     "chỉ mục không có mục con"),
+])
+def test_a_wrong_measure_is_a_located_finding(old, new, detail):
+    assert old in MEASURED
+    with pytest.raises(RubricError) as info:
+        load_text(MEASURED.replace(old, new))
+    found = [(f.code, f.line, f.message) for f in info.value.findings]
+    assert any(code in ("rubric-measure-invalid", "rubric-kind-mixed") and line and detail in msg
+               for code, line, msg in found), found
+
+
+@pytest.mark.parametrize("old, new, detail", [
+    ("{min: 50, points: 10}", "{min: 50, points: 10}, {min: 120, points: 20}",
+     "bậc từ 120 % không đạt được"),
+    ("{min: 100, points: 20}", "{min: 100, points: 18}", "không bao giờ đạt điểm chuẩn 20"),
+])
+def test_a_tier_no_agency_can_reach_is_a_contradiction(old, new, detail):
+    with pytest.raises(RubricError) as info:
+        load_text(MEASURED.replace(old, new))
+    assert any(f.code == "rubric-setting-contradiction" and detail in f.message
+               for f in info.value.findings), [f.message for f in info.value.findings]
+
+
+BLOCKED = MEASURED + """\
+blocks:
+  - name: Khối xã
+    items:
+      - {code: "1.2", text: Riêng của xã}
+      - {code: "1.1", measure: {rule: ratio, figures: [Đạt, Tổng]}}
+    bands:
+      - {name: Tốt, min: 15}
+      - {name: Yếu, min: 0, max: 15}
+"""
+
+
+def test_a_block_variant_is_the_whole_rubric_for_that_block():
+    rubric = load_text(BLOCKED)
+    xa = rubric.for_block("khối XÃ")  # as Vietnamese reads it, case aside
+    assert xa.block == "Khối xã" and xa.item("1.2").text == "Riêng của xã"
+    assert xa.item("1.1").measure.rule == "ratio" and rubric.item("1.1").measure.rule == "tiers"
+    assert [b.min_points for b in xa.bands] == [15, 0]
+    assert rubric.for_block("Sở, ngành") is rubric and rubric.for_block("") is rubric
+    # templates stamp the whole rubric's hash; the variant has its own content hash (layouts)
+    assert xa.stamp_hash == rubric.hash == rubric.stamp_hash and xa.hash != rubric.hash
+    # scored by its own bands: 16 points are «Tốt» for the commune, «Yếu» elsewhere
+    assert xa.score({"1.1": 16, "1.2": 0}).class_name == "Tốt"
+    assert rubric.score({"1.1": 16, "1.2": 0}).class_name == "Yếu"
+    assert rubric.all_class_names == ["Tốt", "Yếu"]
+    assert rubric.to_dict()["blocks"][0]["items"][1] == {
+        "code": "1.1", "measure": {"rule": "ratio", "figures": ["Đạt", "Tổng"],
+                                   "when_zero": "full", "decimals": 2}}
+
+
+@pytest.mark.parametrize("old, new, detail, line", [
+    ('{code: "1.2", text: Riêng của xã}', '{code: "9.9", text: Riêng của xã}',
+     "mục «9.9» không có trong bộ tiêu chí", 18),
+    ("  - name: Khối xã\n", "  - name: ''\n", "thiếu tên khối", 16),
+    ("{name: Tốt, min: 15}\n      - {name: Yếu, min: 0, max: 15}",
+     "{name: Tốt, min: 40}\n      - {name: Yếu, min: 0, max: 40}", "bắt đầu từ 40 điểm", 16),
+    ('{code: "1.2", text: Riêng của xã}', '{code: "1.2", max: 10.3}', "bước điểm", 18),
+])
+def test_a_wrong_block_is_a_finding_naming_the_block(old, new, detail, line):
+    assert old in BLOCKED
+    with pytest.raises(RubricError) as info:
+        load_text(BLOCKED.replace(old, new))
+    found = [(f.code, f.line, f.message) for f in info.value.findings]
+    assert any(code == "rubric-block-invalid" and detail in msg and (line is None or at == line)
+               for code, at, msg in found), found
+
+
+def test_two_blocks_of_one_name_are_refused():
+    text = BLOCKED + "  - {name: khối xã, items: [{code: \"1.2\", text: Khác}]}\n"
+    with pytest.raises(RubricError) as info:
+        load_text(text)
+    assert [f.code for f in info.value.findings] == ["rubric-block-invalid"]
+
+
+def test_blocks_and_measures_round_trip_through_the_workbook(tmp_path):
+    rubric = load_text(BLOCKED)
+    again = load_rubric_workbook(export_rubric_workbook(rubric, tmp_path / "r.xlsx"))
+    assert again.hash == rubric.hash and again.for_block("Khối xã") == rubric.for_block("Khối xã")
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.integers(0, 10_000), b=st.integers(0, 10_000), top=st.sampled_from([1, 6, 20, 35]))
+def test_measured_points_stay_within_their_item(a, b, top):
+    from dvcq_xl.rubric import COUNT, RATIO, TIERS, Measure, Tier
+
+    tiers = (Tier(100, top), Tier(90, top * 0.8), Tier(50, top * 0.3))
+    for m in (Measure(TIERS, ("a", "b"), tiers), Measure(RATIO, ("a", "b")),
+              Measure(COUNT, ("a",), per=1.5)):
+        points, dropped = m.points(top, (a, b))
+        if m.count == 2 and a > b:
+            assert (points, dropped) == (None, False)  # the first above the total: no points
+            continue
+        assert not dropped and 0 <= points <= top
+        if m.rule == TIERS and b:  # more achieved never scores less
+            better = m.points(top, (min(a + 1, b), b))[0]
+            assert better >= points
+        if m.rule == RATIO and b:
+            assert abs(points - top * a / b) <= 0.005 + 1e-9  # rounded to 2 decimals
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-10_000, max_value=10_000, places=3, allow_nan=False))
+def test_excel_round_halves_away_from_zero(value):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dvcq_xl.rubric import excel_round
+
+    assert excel_round(float(value), 2) == float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))

@@ -5,6 +5,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from dvcq_xl.rubric import builtin_rubric
 from openpyxl import load_workbook
 
 from dvcq_xl import template as tpl
@@ -18,12 +20,13 @@ from dvcq_xl.template import (
 
 #: Every function the formulas may use: known to Excel 2010 and LibreOffice, none "_xlfn."
 ALLOWED = {"IF", "SUM", "MIN", "MAX", "COUNT", "COUNTIF", "ISNUMBER", "NOT", "OR", "AND", "ABS",
-           "ROUND", "LEN", "TRIM", "CHOOSE", "LEFT", "SUBSTITUTE"}
+           "ROUND", "LEN", "TRIM", "CHOOSE", "LEFT", "SUBSTITUTE", "INT"}
 
 
-@pytest.fixture(params=["bac-giang-274-2017", "vi-du-minh-hoa"])
+@pytest.fixture(params=["bac-giang-274-2017", "vi-du-minh-hoa", "vi-du-do-luong"])
 def rubric(request, bac_giang, example):
-    return bac_giang if request.param == bac_giang.id else example
+    return {bac_giang.id: bac_giang, example.id: example}.get(
+        request.param) or builtin_rubric(request.param)
 
 
 def render(rubric, tmp_path, **kw) -> Path:
@@ -60,9 +63,17 @@ def _expected_inputs(rubric, path: Path, mode: str, agency_blank: bool) -> set[s
     ir = read_workbook(path)
     cells = set()
     for leaf in rubric.leaves():
-        for prefix in (["note"] + ([] if leaf.kind == SUPERIOR else ["self", "evidence"])
+        column = "self" if mode == AGENCY else "review"
+        for prefix in (["note"] + ([] if leaf.reviewer_only else ["self", "evidence"])
                        if mode == AGENCY else ["review", "reason"]):
+            if prefix == column and leaf.measure is not None:
+                continue  # its points are a formula: its figures are typed instead
             cells.add(ir.cells[f"dvcq_{prefix}_{leaf.key}"].ref)
+        if leaf.measure is not None:
+            cells |= {ir.cells[f"dvcq_{column}_in_{leaf.key}_{i}"].ref
+                      for i in range(1, leaf.measure.count + 1)}
+        if leaf.not_applicable:
+            cells.add(ir.cells[f"dvcq_{column}_na_{leaf.key}"].ref)
     for cond in rubric.conditions:
         col = "self" if mode == AGENCY else "review"
         cells.add(ir.cells[f"dvcq_{col}_cond_{cond.id}"].ref)
@@ -133,8 +144,17 @@ def test_every_score_cell_is_validated(rubric, tmp_path):
         for rng in dv.sqref.ranges:
             rules[rng.coord] = dv
     for leaf in rubric.leaves():
-        columns = ["review"] + ([] if leaf.kind == SUPERIOR else ["self"])
+        columns = ["review"] + ([] if leaf.reviewer_only else ["self"])
         for column in columns:
+            if leaf.measure is not None:  # whole numbers from 0 in each figure's cell
+                for i in range(1, leaf.measure.count + 1):
+                    dv = rules[ir.cells[f"dvcq_{column}_in_{leaf.key}_{i}"].ref]
+                    assert (dv.type, dv.operator, float(dv.formula1)) == (
+                        "whole", "greaterThanOrEqual", 0) and dv.error and dv.prompt
+                continue
+            if leaf.not_applicable:
+                dv = rules[ir.cells[f"dvcq_{column}_na_{leaf.key}"].ref]
+                assert dv.type == "list" and dv.formula1 == '"Không áp dụng"'
             dv = rules[ir.cells[f"dvcq_{column}_{leaf.key}"].ref]
             assert dv.showErrorMessage and dv.errorStyle in (None, "stop")
             assert "phải là số từ 0 đến" in dv.error and dv.prompt
@@ -176,7 +196,9 @@ def test_print_setup(rubric, tmp_path):
     assert ws["C8"].value == "ĐIỂM" and ws["D9"].value == "Cơ quan, đơn vị, địa phương tự chấm"
     # wrapped long texts get a row tall enough for several lines
     ir = read_workbook(tmp_path / "t.xlsx")
-    first = ir.cells[f"dvcq_self_{rubric.leaves()[0].key}"]
+    longest = max(rubric.leaves(), key=lambda leaf: len(leaf.text))
+    assert len(longest.text) > tpl.WIDTHS[tpl.CONTENT]
+    first = ir.cells[f"dvcq_self_{longest.key}"]
     row = int(re.sub(r"\D", "", first.ref))
     assert ws.row_dimensions[row].height >= 2 * tpl.LINE_PT
 
