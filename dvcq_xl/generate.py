@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK
+from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK, figure_name, na_name
 from .errors import WorkbookError
 from .findings import ERROR, Finding, make
 from .output import check_folder_name, ensure_dir, refuse_inputs, safe_filename
@@ -78,7 +78,16 @@ def fill_from(ir: WorkbookIR, rubric: Rubric) -> Fill:
     """The entries of a completed workbook, as typed, to carry into a new copy."""
     evidence = ir.entries(rubric, "evidence")
     reasons = ir.entries(rubric, "reason")
+    figures = {column: {leaf.code: tuple(ir.value(figure_name(column, leaf.key, i))
+                                         for i in range(1, leaf.measure.count + 1))
+                        for leaf in rubric.leaves() if leaf.measure is not None}
+               for column in ("self", "review")}
+    marks = {column: {leaf.code: ir.value(na_name(column, leaf.key))
+                      for leaf in rubric.leaves() if leaf.not_applicable}
+             for column in ("self", "review")}
     return Fill(
+        self_figures=figures["self"], review_figures=figures["review"],
+        self_na=marks["self"], review_na=marks["review"],
         self_scores=ir.entries(rubric, "self"),
         self_answers=ir.answers(rubric, "self"),
         evidence={k: v for k, v in evidence.items() if v is not None},

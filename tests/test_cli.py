@@ -29,13 +29,33 @@ def test_rubrics_lists_builtins():
     assert "bac-giang-274-2017" in result.output and "vi-du-minh-hoa" in result.output
 
 
-def test_export_then_check(tmp_path):
+@pytest.mark.parametrize("rid", ["bac-giang-274-2017", "vi-du-do-luong"])
+def test_export_then_check(tmp_path, rid):
     out = tmp_path / "bg.xlsx"
-    assert run("rubric", "export", "bac-giang-274-2017", "-o", str(out)).exit_code == 0
+    assert run("rubric", "export", rid, "-o", str(out)).exit_code == 0
     result = run("rubric", "check", str(out), "--json")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert data["valid"] and data["hash"] == load_rubric("bac-giang-274-2017").hash
+    assert data["valid"] and data["hash"] == load_rubric(rid).hash
+
+
+def test_a_template_for_one_agency_takes_its_blocks_variant(tmp_path):
+    """`dvcq template … --block "UBND cấp xã"`: the commune's wording of 3.1; the whole rubric's
+    hash stamped; checked by the commune's bands."""
+    out = tmp_path / "xa.xlsx"
+    result = run("template", "--rubric", "vi-du-do-luong", "--year", "2025", "--agency",
+                 "UBND xã An Phú", "--block", "UBND cấp xã", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    ir = read_workbook(out)
+    text = ir.at(ir.cells["dvcq_self_3_1"].sheet, "B" + str(ir.cells["dvcq_self_3_1"].row))
+    assert text.value == "Hoạt động của thôn, tổ dân phố"
+    assert ir.text("dvcq_rubric_hash") == load_rubric("vi-du-do-luong").hash
+    other = tmp_path / "so.xlsx"
+    run("template", "--rubric", "vi-du-do-luong", "--year", "2025", "--block", "Sở", "-o",
+        str(other))
+    ir = read_workbook(other)
+    text = ir.at(ir.cells["dvcq_self_3_1"].sheet, "B" + str(ir.cells["dvcq_self_3_1"].row))
+    assert text.value == "Hoạt động của đơn vị trực thuộc"
 
 
 def test_check_bad_rubric_json_equals_library(tmp_path):

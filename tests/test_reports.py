@@ -614,3 +614,45 @@ def test_last_years_class_comes_from_the_data_and_the_officers_name_wins(ranking
     wb.save(this_year)
     summary = write_reports(this_year, tmp_path / "bc")[0]
     assert "Sở Alpha tỉnh (Hoàn thành tốt → Hoàn thành xuất sắc)" in _text(Document(summary))
+
+
+# --- measured items and items that do not apply ------------------------------------------------------
+
+DL = builtin_rubric("vi-du-do-luong")
+
+
+def test_letters_and_own_report_show_figures_and_items_that_do_not_apply(tmp_path):
+    """A commune's letter: 3.1 said «Không áp dụng», a measured item with the figures that
+    counted (the team's); the agency's own report likewise from its sheet, with its block's
+    wording of 3.1."""
+    from dvcq_xl.reports import write_agency_report
+
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    commune = Agency("UBND xã Cờ", "XC", XA)
+    fill = full_fill(DL, self_na={"3.1": "Không áp dụng"}, self_scores={"3.1": None},
+                     self_figures={"1.2": (10, 10)})
+    fill.review_figures = {"1.2": (9, 10)}
+    fill.review_scores = {"5": 2}
+    fill.reasons = {"1.2": "Một văn bản quá hạn"}
+    make_filled(DL, inbox / "xc.xlsx", agency=commune, fill=fill, mode=REVIEW)
+    ranking = write_ranking(consolidate([inbox], jobs=1), tmp_path / "kq" / "xep-hang.xlsx")
+    written = write_reports(ranking, tmp_path / "van-ban", SETTINGS)
+    notice = next(p for p in written if p.name.startswith("thong-bao-xc-"))
+    rows = [[c.text for c in r.cells] for r in Document(str(notice)).tables[1].rows[1:]]
+    na = next(r for r in rows if r[1] == "Tiêu chí 3 – 3.1")
+    assert na[3:5] == ["", "Không áp dụng"]
+    measured = next(r for r in rows if r[1].startswith("Tiêu chí 1 – 1.2"))
+    assert "(Số văn bản ban hành đúng hạn: 9; Tổng số văn bản phải ban hành: 10)" in measured[1]
+    assert measured[2:6] == ["20", "20", "16", "Một văn bản quá hạn"]
+    # the agency's own report, from its own sheet
+    own = make_filled(DL, tmp_path / "rieng.xlsx", agency=commune,
+                      fill=full_fill(DL, self_na={"3.1": "Không áp dụng"},
+                                     self_scores={"3.1": None},
+                                     self_figures={"1.2": (9, 10)}))
+    doc = Document(str(write_agency_report(own, tmp_path / "bao-cao.docx")))
+    annex = [[c.text for c in r.cells] for r in doc.tables[-1].rows[1:]]
+    assert any("Số văn bản ban hành đúng hạn: 9" in r[1] and r[3] == "16" for r in annex)
+    assert any("thôn, tổ dân phố" in r[1] and r[3] == "Không áp dụng" for r in annex)
+    # 20 + 16 + 20 + 20 of 80 that apply -> 95 on the full scale
+    assert annex[-1][1:4] == ["Tổng điểm để đánh giá, phân loại", "105", "95"]

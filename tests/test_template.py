@@ -333,3 +333,26 @@ def test_the_rubrics_own_wording_heads_the_sheet(tmp_path):
     assert plain["A1"].value == "BẢNG CHẤM ĐIỂM" and plain["A3"].value.startswith(
         "(Theo Quyết định số 274/QĐ-UBND")
     assert own.hash != bg.hash and "sheet_title" not in bg.to_dict()
+
+
+def test_the_review_copy_keeps_figures_and_marks(tmp_path):
+    """The team's copy of a measured, commune submission: the agency's figures and «Không áp
+    dụng» kept and locked, the team's figure cells open; checked by the commune's variant."""
+    from dvcq_xl.intake import check_file
+
+    from .helpers import full_fill
+
+    dl = builtin_rubric("vi-du-do-luong")
+    fill = full_fill(dl, self_figures={"1.2": (9, 10)}, self_na={"3.1": "Không áp dụng"},
+                     self_scores={"3.1": None})
+    filled = render(dl, tmp_path, agency=Agency("UBND xã An Phú", "XAP", "UBND cấp xã"),
+                    fill=fill)
+    out = review_copy(filled, tmp_path / "to-kiem-tra.xlsx").path
+    ir = read_workbook(out)
+    assert (ir.value("dvcq_self_in_1_2_1"), ir.value("dvcq_self_in_1_2_2")) == (9, 10)
+    assert ir.value("dvcq_self_na_3_1") == "Không áp dụng"
+    assert _unlocked(out) == _expected_inputs(dl, out, REVIEW, False)
+    result = check_file(out)
+    assert result.status == "ok" and result.copy == REVIEW, [str(f) for f in result.findings]
+    # 20 + 16 + 20 + 20 of the 80 that apply -> 95: «Hoàn thành xuất sắc» (85 in communes)
+    assert result.self_total == 95 and result.self_class == "Hoàn thành xuất sắc"
