@@ -491,7 +491,8 @@ def normalise_formula(formula: str, offset: int = 0) -> str:
 
 
 @check("scores", "score-missing", "score-not-number", "score-text", "score-text-coerced",
-       "score-negative", "score-above-max", "score-step", "review-in-agency-copy")
+       "score-negative", "score-above-max", "score-step", "review-in-agency-copy",
+       "na-not-allowed")
 def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """Every score must be a number from 0 to the item's Chuẩn, on its step.
 
@@ -523,6 +524,13 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                     yield make("score-missing", **base)
                 continue
             if entry.status == NOT_NUMBER:
+                if nfc(entry.raw).casefold() == NOT_APPLICABLE.casefold():
+                    # typed where the points go: the item may not be marked, or not there
+                    yield make("na-not-allowed", found=_shown(entry.raw),
+                               expected=(f"chọn «{NOT_APPLICABLE}» ở dòng ngay dưới mục"
+                                         if item.not_applicable else
+                                         "chấm điểm (0 nếu không thực hiện)"), **base)
+                    continue
                 yield make("score-not-number", found=_shown(entry.raw), detail=entry.detail,
                            **base)
                 continue

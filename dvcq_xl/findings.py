@@ -648,6 +648,14 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="Ô này chỉ nhận đúng «Không áp dụng» (chọn trong danh sách) khi mục không "
             "áp dụng với đơn vị, hoặc để trống khi mục có áp dụng.",
         ),
+        "na-not-allowed": CodeEntry(
+            ERROR, "Mục {item}: ô điểm ghi «{found}»; mục này không đánh dấu «Không áp dụng» ở "
+            "ô điểm: hãy {expected} (ô {cell}).",
+            title="«Không áp dụng» gõ vào ô điểm",
+            description="Chỉ những mục bộ tiêu chí cho phép mới được đánh dấu «Không áp dụng», "
+            "và chọn ở ô riêng ngay dưới mục; các mục khác phải chấm điểm (0 nếu không thực "
+            "hiện). Chữ gõ vào ô điểm không được cộng vào tổng.",
+        ),
         "na-with-entry": CodeEntry(
             ERROR, "Mục {item}: đã chọn «Không áp dụng» nhưng vẫn nhập «{found}» (ô {cell}); xóa "
             "giá trị này hoặc bỏ chọn «Không áp dụng».",

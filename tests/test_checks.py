@@ -626,3 +626,13 @@ def test_floors_at_any_level_warn_and_cap_the_class(scores, warned, klass):
     assert all(f.code == "below-floor" and f.severity == "warning"
                and (f.cell or not rubric.item(f.item).is_leaf) for f in found)
     assert rubric.score(scores).class_name == klass
+
+
+@pytest.mark.parametrize("rubric, code, expected", [
+    (DL, "1.1", "chấm điểm (0 nếu không thực hiện)"),  # may not be marked at all
+    (DL, "3.1", "chọn «Không áp dụng» ở dòng ngay dưới mục"),  # marked in the wrong cell
+    (BG, "2.1", "chấm điểm (0 nếu không thực hiện)"),
+])
+def test_not_applicable_typed_into_a_score_cell(rubric, code, expected):
+    found = list(CHECKS["scores"][1](ir_of(rubric, scores={code: "không áp dụng"}), rubric))
+    assert [(f.code, f.item, f.expected) for f in found] == [("na-not-allowed", code, expected)]

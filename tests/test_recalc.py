@@ -116,6 +116,7 @@ AGREEMENT = [
     Case("item-empty", EX, full_fill(EX, self_scores={"1.2": None, "4.1": None})),
     Case("text-in-score", EX, full_fill(EX, self_scores={"1.3": "5 điểm"})),
     Case("text-bac-giang", BG, full_fill(BG, self_scores={"2.1": "5 điểm"})),
+    Case("not-applicable-typed", BG, full_fill(BG, self_scores={"2.1": "Không áp dụng"})),
     Case("over-max", EX, full_fill(EX, self_scores={"1.3": 11})),
     Case("negative", EX, full_fill(EX, self_scores={"1.3": -1})),
     Case("off-step", EX, full_fill(EX, self_scores={"1.2": 4.25})),
@@ -349,7 +350,7 @@ def test_review_change_without_reason_is_flagged(recalculated, engine):
 #: what the status text counts -> the checker's codes for the same thing
 LABELS = {
     "empty": ("mục chưa chấm hoặc chưa trả lời", ("score-missing", "condition-missing")),
-    "type": ("ô nhập sai kiểu", ("score-not-number", "condition-invalid")),
+    "type": ("ô nhập sai kiểu", ("score-not-number", "condition-invalid", "na-not-allowed")),
     "range": ("ô âm hoặc vượt điểm chuẩn", ("score-negative", "score-above-max")),
     "step": ("ô không đúng bước điểm", ("score-step",)),
     "evidence": ("mục thiếu tài liệu kiểm chứng hoặc giải trình", ("evidence-missing",)),
