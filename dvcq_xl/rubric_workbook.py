@@ -58,6 +58,9 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
          "Với «Tỷ lệ thuận»: số chữ số thập phân của điểm, mặc định 2."),
         ("not_applicable", "Khi không áp dụng", False, 20,
          "Để trống: mục luôn áp dụng. «Tính đủ điểm», hoặc «Không tính, quy đổi tổng điểm»."),
+        ("floor", "Mức sàn", False, 10,
+         "Ví dụ 0,5: mục (ở bất kỳ cấp nào) phải đạt ít nhất 50 % số điểm, nếu không thì xếp "
+         "loại tối đa là mức «criterion_floor_class» ở trang Cài đặt."),
     ],
     BANDS: [
         ("name", "Tên xếp loại", True, 30, ""),
@@ -155,14 +158,16 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
 
         rows, parents = [], set()
         for item in rubric.walk():
+            floor = None if item.floor is None else num(item.floor)
             if item.is_leaf:
                 rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
                              KIND_LABELS[item.kind], num(item.step),
-                             YES if item.evidence_required else NO, *_measure_cells(item)])
+                             YES if item.evidence_required else NO, *_measure_cells(item),
+                             floor])
             else:
                 parents.add(len(rows) + 1)
                 rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
-                             None, None, None])
+                             None, None, None] + [None] * 8 + [floor])
         ws = sheet(ITEMS, rows, parents)
         last = max(len(rows), 1) + 200
         ws.data_validation(1, 5, last, 5, {"validate": "list", "source": list(KIND_LABELS.values())})

@@ -1238,3 +1238,12 @@ def test_excel_round_halves_away_from_zero(value):
     from dvcq_xl.rubric import excel_round
 
     assert excel_round(float(value), 2) == float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def test_every_field_round_trips_through_the_workbook(tmp_path):
+    """The rubric that uses every field of the schema (measures, marks, floors at two levels,
+    a block's variant) reads back from its workbook with the same hash."""
+    rubric = build_rubric(VALID)
+    again = load_rubric_workbook(export_rubric_workbook(rubric, tmp_path / "r.xlsx"))
+    assert again.hash == rubric.hash
+    assert again.item("1").floor == 0.4 and again.item("1.1").floor == 0.5
