@@ -44,6 +44,25 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def rubric_features(rubric) -> list[str]:
+    """What a rubric uses beyond typed scores, one Vietnamese line each (for `rubric check`)."""
+    measured = [leaf.code for leaf in rubric.leaves() if leaf.measure is not None]
+    marked = [leaf.code for leaf in rubric.leaves() if leaf.not_applicable]
+    lines = []
+    if measured:
+        lines.append("Mục tính từ số liệu: " + ", ".join(measured))
+    if marked:
+        lines.append("Mục có thể «Không áp dụng»: " + ", ".join(marked))
+    if rubric.floors:
+        lines.append("Mức sàn: " + ", ".join(f"{item.code} ({share * 100:g} %)"
+                                             for item, share in rubric.floors))
+    for block in rubric.blocks:
+        changed = ", ".join(code for code, _ in block.changes) or "không mục nào"
+        lines.append(f"Khối «{block.name}»: mục khác: {changed}"
+                     + ("; thang xếp loại riêng" if block.own_bands else ""))
+    return lines
+
+
 def _t(text: object) -> str:
     """Text from users' files or paths, for the terminal: no markup, no control sequences."""
     return escape(shown(text))
@@ -164,6 +183,8 @@ def rubric_check(file: str, as_json: bool) -> None:
                   f"{len(rubric.leaves())} mục, "
                   f"{rubric.base_max:g} điểm + {rubric.bonus_max:g} điểm thưởng; "
                   f"mã kiểm tra {rubric.hash[:16]}.", soft_wrap=True)
+        for line in rubric_features(rubric):
+            out.print(f"  - {_t(line)}", soft_wrap=True)
     else:
         err.print(f"Không hợp lệ: {len(report)} lỗi.")
         for finding in report:

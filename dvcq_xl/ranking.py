@@ -358,6 +358,8 @@ def _figures_sheet(ws, st: _Styles, c: Consolidation) -> None:
                 style = (st.percent if col == 8 else st.number if col >= 6 else
                          st.text if col in (2, 5) else st.center)
                 _put(ws, row, col, value, style)
+            # neither engine fits a row to wrapped text on opening: give it the lines it needs
+            ws.set_row(row, 16 * max(1, -(-len(label) // 55), -(-len(u.agency) // 28)))
             row += 1
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 8)
@@ -367,6 +369,7 @@ def _figures_sheet(ws, st: _Styles, c: Consolidation) -> None:
     ws.set_column(5, 5, 60)
     ws.set_column(6, 10, 11)
     ws.freeze_panes(top + 1, 3)
+    _print_setup(ws, top)
 
 
 def _matrix_sheet(ws, st: _Styles, c: Consolidation) -> None:

@@ -156,18 +156,7 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             ws.autofilter(0, 0, max(len(rows), 1), len(cols) - 1)
             return ws
 
-        rows, parents = [], set()
-        for item in rubric.walk():
-            floor = None if item.floor is None else num(item.floor)
-            if item.is_leaf:
-                rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
-                             KIND_LABELS[item.kind], num(item.step),
-                             YES if item.evidence_required else NO, *_measure_cells(item),
-                             floor])
-            else:
-                parents.add(len(rows) + 1)
-                rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
-                             None, None, None] + [None] * 8 + [floor])
+        rows, parents = _item_rows(rubric)
         ws = sheet(ITEMS, rows, parents)
         last = max(len(rows), 1) + 200
         ws.data_validation(1, 5, last, 5, {"validate": "list", "source": list(KIND_LABELS.values())})
@@ -208,6 +197,22 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             ws.write(r, 2, meaning, body)
         wb.close()
     return Path(path)
+
+
+def _item_rows(rubric: Rubric) -> tuple[list[list[Any]], set[int]]:
+    """The «Tiêu chí» sheet's rows, and which of them are parents (shown bold)."""
+    rows, parents = [], set()
+    for item in rubric.walk():
+        floor = None if item.floor is None else num(item.floor)
+        if item.is_leaf:
+            rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
+                         KIND_LABELS[item.kind], num(item.step),
+                         YES if item.evidence_required else NO, *_measure_cells(item), floor])
+        else:
+            parents.add(len(rows) + 1)
+            rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
+                         None, None, None] + [None] * 8 + [floor])
+    return rows, parents
 
 
 def _band_rows(bands: Any, block: str | None = None) -> list[list[Any]]:

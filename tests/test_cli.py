@@ -779,3 +779,13 @@ def test_small_mistakes_get_a_clear_word(round_folder, args, words):
     make_filled(builtin_rubric("vi-du-minh-hoa"), round_folder / "trong.xlsx", fill=Fill())
     result = run(*args)
     assert result.exit_code == 2 and words in result.output, result.output
+
+
+def test_rubric_check_says_what_the_rubric_uses():
+    result = run("rubric", "check", "vi-du-do-luong")
+    assert result.exit_code == 0
+    for line in ("Mục tính từ số liệu: 1.2, 2.1, 2.2, 4", "Mục có thể «Không áp dụng»: 3.1",
+                 "Khối «UBND cấp xã»: mục khác: 3.1; thang xếp loại riêng"):
+        assert line in result.output
+    assert "Mức sàn" not in result.output and "Khối" not in run(
+        "rubric", "check", "bac-giang-274-2017").output
