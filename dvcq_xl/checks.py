@@ -19,11 +19,13 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from .contract import (AGENCY_NAME, answer_name, entry_name, figure_name, na_name, result_name,
-                       stamp_name, subtotal_name)
+from .contract import (AGENCY_NAME, REGISTRATION_STAMP, TITLE_REGISTERED, answer_name,
+                       entry_name, figure_name, na_name, result_name, stamp_name, subtotal_name,
+                       target_name)
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
-from .rubric import (BONUS, NO, NOT_APPLICABLE, PENALTY, YES, Item, Rubric, Score,
+from .rubric import (BONUS, NO, NOT_APPLICABLE, NUMBER_UNIT, PENALTY, PERCENT, TARGET, YES,
+                     YESNO, Item, Rubric, Score,
                      is_multiple, nfc, num)
 from .contract import (
     CLASS_ERROR,
@@ -159,6 +161,40 @@ def usable_figure(entry: Entry) -> float | None:
     return entry.number if entry.status == OK and not isinstance(entry.raw, bool) else None
 
 
+def _yes_no(raw: Any) -> float | None:
+    """«Có» 1, «Không» 0, anything else None (compared as Excel compares text: case aside)."""
+    if isinstance(raw, str):
+        text = raw.casefold()
+        return 1.0 if text == YES.casefold() else 0.0 if text == NO.casefold() else None
+    return None
+
+
+def target_value(ir: WorkbookIR, leaf: Item, sheet: bool = False) -> float | None:
+    """A target item's registered target as the sheet compares it: a number (a percentage as
+    a share), or 1/0 for «Có»/«Không»; None when missing or of another kind. ``sheet``: as
+    the formulas see the cell (any number, a date too)."""
+    raw = ir.value(target_name(leaf.key))
+    if leaf.measure.unit == YESNO:
+        return _yes_no(raw)
+    return _excel_number(raw) if sheet else (
+        float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None)
+
+
+def figure_values(ir: WorkbookIR, leaf: Item, column: str, sheet: bool = False
+                  ) -> tuple[float | None, ...]:
+    """A measured item's figures as :meth:`~dvcq_xl.rubric.Measure.points` takes them: the
+    usable figures (``sheet``: any number, as the formulas take a cell); for a target item
+    (achieved, registered target), «Có»/«Không» as 1/0."""
+    if leaf.measure is None:
+        return ()
+    found = figure_entries(ir, leaf, column)
+    if leaf.measure.rule == TARGET:
+        achieved = (_yes_no(found[0].raw) if leaf.measure.unit == YESNO
+                    else _excel_number(found[0].raw) if sheet else usable_figure(found[0]))
+        return achieved, target_value(ir, leaf, sheet)
+    return tuple(_excel_number(e.raw) if sheet else usable_figure(e) for e in found)
+
+
 @dataclass(frozen=True)
 class ColumnPoints:
     """What one column scores, leaf by leaf: usable points (None: not usable or not filled)
@@ -178,8 +214,7 @@ def column_points(ir: WorkbookIR, rubric: Rubric, column: str) -> ColumnPoints:
     by_code = {e.code: e for e in entries(ir, rubric, column)}
     for leaf in rubric.column_leaves(column):
         typed = valid_number(by_code[leaf.code], leaf) if leaf.measure is None else None
-        figures = tuple(usable_figure(e) for e in figure_entries(ir, leaf, column)) \
-            if leaf.measure is not None else ()
+        figures = figure_values(ir, leaf, column)
         points, gone = leaf.points_from(typed, figures, na_mark(ir, leaf, column)[1])
         values[leaf.code] = points
         if gone:
@@ -601,7 +636,81 @@ def check_figures(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                 continue
             if all(e.status == EMPTY for e in figures) and column == REV:
                 continue  # the team left the item: the agency's figures stand
-            yield from _figure_findings(ir, leaf, figures, base)
+            if leaf.measure.rule == TARGET:
+                yield from _achieved_findings(ir, leaf, figures[0], base)
+            else:
+                yield from _figure_findings(ir, leaf, figures, base)
+
+
+_UNIT_NEED = {PERCENT: "một tỷ lệ từ 0 % đến 100 %", NUMBER_UNIT: "một số nguyên từ 0",
+              YESNO: f"«{YES}» hoặc «{NO}»"}
+
+
+def _achieved_findings(ir: WorkbookIR, leaf: Item, entry: Entry, base: dict[str, Any]
+                       ) -> Iterator[Finding]:
+    """What a member reports against its target: a value of the item's unit."""
+    m = leaf.measure
+    where = {**base, **located(ir, entry.name), "expected": m.figures[0]}
+    if entry.status == EMPTY:
+        yield make("figure-missing", **where)
+        return
+    value = (_yes_no(entry.raw) if m.unit == YESNO else usable_figure(entry))
+    if value is None and (m.unit == YESNO or entry.status != OK):
+        yield make("figure-not-number", found=_shown(entry.raw),
+                   detail=f"; cần {_UNIT_NEED[m.unit]}", **where)
+    elif not m.fits(value):
+        shown = f"{num(value * 100)} %" if m.unit == PERCENT else num(value)
+        yield make("figure-invalid", found=shown, **{**where, "expected": _UNIT_NEED[m.unit]})
+
+
+@check("targets", "target-missing", "target-modified")
+def check_targets(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
+    """A member's results are scored against the targets it registered: each target is there,
+    of the item's unit, and as stamped when the workbook was made (a target or the title
+    changed since registration is found, whoever changed it).
+
+    Passes: the results workbook as written from the khối's register. Fails: a target left
+    empty in the register, 15 % changed to 10 % on an unprotected sheet.
+    """
+    leaves = [leaf for leaf in rubric.leaves()
+              if leaf.measure is not None and leaf.measure.rule == TARGET]
+    if not leaves or not ir.has_metadata:
+        return
+    stamp = _registration(ir)
+    for leaf in leaves:
+        name = target_name(leaf.key)
+        raw = ir.value(name)
+        if raw in (None, "") or not leaf.measure.fits(target_value(ir, leaf)):
+            yield make("target-missing", item=leaf.code, found=_shown(raw) if raw else "(trống)",
+                       expected=_UNIT_NEED[leaf.measure.unit], **located(ir, name))
+            continue
+        registered = stamp.get("targets", {}).get(leaf.code) if stamp is not None else raw
+        if not _same(raw, registered):
+            yield make("target-modified", item=leaf.code, found=_shown(raw),
+                       expected=_shown(registered), **located(ir, name))
+    if rubric.titles and stamp is not None and TITLE_REGISTERED in ir.cells:
+        title = ir.value(TITLE_REGISTERED) or ""
+        if nfc(title) != nfc(stamp.get("title", "")):
+            yield make("target-modified", item="danh hiệu", found=_shown(title) or "(trống)",
+                       expected=stamp.get("title") or "(trống)", **located(ir, TITLE_REGISTERED))
+
+
+def _registration(ir: WorkbookIR) -> dict[str, Any] | None:
+    """The registration the results workbook was written with (None: not readable)."""
+    import json
+
+    try:
+        data = json.loads(ir.text(REGISTRATION_STAMP) or "null")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return abs(float(a) - float(b)) < 1e-12
+    return nfc(a).casefold() == nfc(b).casefold()
 
 
 def _figure_findings(ir: WorkbookIR, leaf: Item, figures: list[Entry], base: dict[str, Any]
@@ -835,6 +944,13 @@ def _sheet_state(ir: WorkbookIR, leaf: Item, column: str, typed: Entry) -> str:
         return "error" if any(e.raw not in (None, "") for e in entered) else "ok"
     if status == NOT_NUMBER:
         return "error"
+    if leaf.measure is not None and leaf.measure.rule == TARGET:
+        achieved, target = figure_values(ir, leaf, column, sheet=True)
+        if ir.value(target_name(leaf.key)) in (None, ""):
+            return "error"
+        if figures[0].raw in (None, ""):
+            return "empty"
+        return "ok" if leaf.measure.fits(achieved) and leaf.measure.fits(target) else "error"
     if leaf.measure is not None:
         if any(e.raw in (None, "") for e in figures):
             return "empty"
@@ -861,8 +977,7 @@ def _emulated_points(ir: WorkbookIR, rubric: Rubric, column: str
     for entry in entries(ir, rubric, column):
         leaf = rubric.item(entry.code)
         marked = na_mark(ir, leaf, column)[1]
-        figures = tuple(_excel_number(e.raw) for e in figure_entries(ir, leaf, column)) \
-            if leaf.measure is not None else ()
+        figures = figure_values(ir, leaf, column, sheet=True)
         value, gone = leaf.points_from(_excel_number(entry.raw), figures, marked)
         values[entry.code] = value
         if gone:

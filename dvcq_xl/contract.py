@@ -19,6 +19,9 @@ from .text import points
 from .rubric import (
     BONUS,
     COUNT,
+    PERCENT,
+    TARGET,
+    YESNO,
     DROP,
     FULL,
     NOT_APPLICABLE,
@@ -70,6 +73,34 @@ def figure_name(column: str, key: str, index: int) -> str:
     """A measured item's figure in a scoring column: the first (achieved, or occurrences) or the
     second (the total) (``dvcq_self_in_1_2_1``)."""
     return f"{PREFIX}{column}_in_{key}_{index}"
+
+
+def target_name(key: str) -> str:
+    """A target item's registered target (``dvcq_target_1``): an input of the registration
+    form, a locked cell of the results workbook."""
+    return f"{PREFIX}target_{key}"
+
+
+#: the title a member registered for (giao ước thi đua), chosen from the rubric's titles
+TITLE_REGISTERED = f"{PREFIX}title_registered"
+#: the results workbook's stamp of the member's registration (targets and title, as JSON), on
+#: the hidden metadata sheet: a target changed on the sheet no longer matches it
+REGISTRATION_STAMP = f"{PREFIX}registration"
+REGISTRATION_PLACE = "B8"
+
+
+def registration_json(targets: dict[str, Any], title: str) -> str:
+    """A member's registration as the results workbook stamps it (canonical JSON)."""
+    import json
+
+    return json.dumps({"targets": {code: targets[code] for code in sorted(targets)},
+                       "title": title}, ensure_ascii=False, sort_keys=True)
+
+
+def has_targets(rubric: Rubric) -> bool:
+    """Whether the rubric scores registered targets (giao ước thi đua)."""
+    return any(leaf.measure is not None and leaf.measure.rule == TARGET
+               for leaf in rubric.leaves())
 
 
 def na_name(column: str, key: str) -> str:
@@ -247,6 +278,9 @@ class Layout:
     na_rows: dict[str, Row] = field(default_factory=dict)
     #: «Tổng cộng» brought back to the full scale (a rubric whose items may not apply)
     scaled_row: Row | None = None
+    #: code -> the row of a target item's registered target; the row of the title registered
+    target_rows: dict[str, Row] = field(default_factory=dict)
+    title_row: Row | None = None
 
     def state_range(self, col: str) -> str:
         return f"${col}${self.first}:${col}${self.last}"
@@ -288,9 +322,13 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
 
     figure_rows: dict[tuple[str, int], Row] = {}
     na_rows: dict[str, Row] = {}
+    target_rows: dict[str, Row] = {}
 
     def inputs(item: Item, level: int) -> None:
-        """The rows under a leaf for its figures and its «Không áp dụng» mark."""
+        """The rows under a leaf for its registered target, its figures and its «Không áp
+        dụng» mark."""
+        if item.measure is not None and item.measure.rule == TARGET:
+            target_rows[item.code] = add("target", item=item, level=level + 1)
         if item.measure is not None:
             for i in range(1, item.measure.count + 1):
                 figure_rows[(item.code, i)] = add("figure", item=item, level=level + 1, index=i)
@@ -328,8 +366,9 @@ def plan_layout(rubric: Rubric, _layout: None = None) -> Layout:
     last = n - 1
     total = add("total")
     klass = add("class")
+    title = add("title") if rubric.titles else None
     return Layout(rows, leaf_rows, parent_rows, condition_rows, base, total, klass,
-                  FIRST_BODY_ROW, last, figure_rows, na_rows, scaled)
+                  FIRST_BODY_ROW, last, figure_rows, na_rows, scaled, target_rows, title)
 
 
 @per_rubric
@@ -348,6 +387,12 @@ def contract_names(rubric: Rubric, _layout: None = None) -> list[str]:
                       for i in range(1, leaf.measure.count + 1)]
         if leaf.not_applicable:
             names += [na_name(column, leaf.key) for column in COLUMNS]
+        if leaf.measure is not None and leaf.measure.rule == TARGET:
+            names.append(target_name(leaf.key))
+    if rubric.titles:
+        names.append(TITLE_REGISTERED)
+    if has_targets(rubric):
+        names.append(REGISTRATION_STAMP)
     for item in rubric.walk():
         if not item.is_leaf:
             names += [subtotal_name(column, item.key) for column in COLUMNS]
@@ -397,10 +442,50 @@ def _figures_bad(figures: list[str]) -> tuple[str, str]:
     return f"OR({not_numbers})", f"OR({','.join(wrong)})"
 
 
+def _target_refs(item: Item, lay: Layout, col: str) -> tuple[str, str, str, str]:
+    """(achieved, target, test that both are usable, test of the achieved alone) of a target
+    item in column ``col``: the target is the member's, locked in the Chuẩn column's row. A
+    «Có/Không» target compares as 1/0 (Excel compares text case aside)."""
+    m = item.measure
+    a = f"{col}{lay.figure_rows[(item.code, 1)].number}"
+    t = f"${SELF}${lay.target_rows[item.code].number}"
+
+    def usable(ref: str) -> str:
+        if m.unit == YESNO:
+            return f'OR({ref}="{YES}",{ref}="{NO}")'
+        bound = f"{ref}<=1" if m.unit == PERCENT else f"{ref}=INT({ref})"
+        return f"IF(ISNUMBER({ref}),AND({ref}>=0,{bound}),0)"  # INT never sees text; no FALSE:
+        # LibreOffice writes the constant back as FALSE(), which would read as a changed formula
+
+    if m.unit == YESNO:
+        return (f'IF({a}="{YES}",1,0)', f'IF({t}="{YES}",1,0)',
+                f"AND({usable(a)},{usable(t)})", usable(a))
+    return a, t, f"AND({usable(a)},{usable(t)})", usable(a)
+
+
+def target_points_formula(item: Item, lay: Layout, column: str) -> str:
+    """A target item's points (:meth:`~dvcq_xl.rubric.Measure.points`): full at or above the
+    registered target, else what ``below`` says; "" while the achieved or the target is not a
+    value of the item's unit."""
+    m, top = item.measure, num(item.max_points)
+    a, t, both, _ = _target_refs(item, lay, _col(column))
+    if m.below == ZERO:
+        below = "0"
+    elif m.below == RATIO:
+        below = f"ROUND({top}*{a}/{t},{m.decimals})"
+    else:
+        below = "0"
+        for tier in reversed(m.tiers):
+            below = f"IF({a}*100>={num(tier.min_percent)}*{t},{num(tier.points)},{below})"
+    return f'=IF({both},IF({a}>={t},{top},{below}),"")'
+
+
 def measured_points_formula(item: Item, lay: Layout, column: str) -> str:
     """A measured item's points from its figures (:meth:`~dvcq_xl.rubric.Measure.points`): ""
     while the figures are not usable or when the item does not apply and is dropped."""
     m, col = item.measure, _col(column)
+    if m.rule == TARGET:
+        return target_points_formula(item, lay, column)
     figures, na = _inputs(item, lay, col)
     top = num(item.max_points)
     a = figures[0]
@@ -437,9 +522,25 @@ def _tail(item: Item, r: int, column: str) -> str:
     return str(S_OK)
 
 
+def target_state_formula(item: Item, lay: Layout, column: str) -> str:
+    """The state of a target item: the target missing or not of the unit (7: the member cannot
+    fix it, the khối's register must), the achieved empty, mistyped or not of the unit."""
+    r = lay.leaf_rows[item.code].number
+    m = item.measure
+    a = f"{_col(column)}{lay.figure_rows[(item.code, 1)].number}"
+    _a, _t, both, achieved_ok = _target_refs(item, lay, _col(column))
+    t = f"${SELF}${lay.target_rows[item.code].number}"
+    mistyped = (f'AND({a}<>"{YES}",{a}<>"{NO}")' if m.unit == YESNO else f"NOT(ISNUMBER({a}))")
+    expr = (f'IF({a}="",{S_EMPTY},IF({mistyped},{S_TYPE},IF(NOT({both}),{S_FIGURE},'
+            f"{_tail(item, r, column)})))")
+    return "=" + f'IF({t}="",{S_FIGURE},{expr})'
+
+
 def measured_state_formula(item: Item, lay: Layout, column: str) -> str:
     """The state of a measured item's figures (the S_* codes): empty, mistyped, not whole
     numbers from 0, the first above the second; then evidence or reason as for a typed score."""
+    if item.measure.rule == TARGET:
+        return target_state_formula(item, lay, column)
     r = lay.leaf_rows[item.code].number
     figures, _na = _inputs(item, lay, _col(column))
     not_numbers, wrong = _figures_bad(figures)
@@ -647,7 +748,8 @@ def _entry_parts(rng: str, rubric: Rubric | None = None) -> list[str]:
     ]
     if rubric is not None and has_inputs(rubric):
         parts += [
-            _count_part(rng, S_FIGURE, "mục có số liệu âm hoặc không phải số nguyên"),
+            _count_part(rng, S_FIGURE, "mục có số liệu hoặc chỉ tiêu không hợp lệ (âm, không "
+                                       "phải số nguyên, quá 100 %, hoặc chưa có chỉ tiêu)"),
             _count_part(rng, S_FIGURES, "mục có số liệu 1 lớn hơn số liệu 2 (tổng số)"),
             _count_part(rng, S_NA, f"mục đánh dấu «{NOT_APPLICABLE}» nhưng vẫn nhập điểm hoặc "
                                    "số liệu"),
@@ -794,6 +896,10 @@ def blueprint(rubric: Rubric, layout: Layout | None = None) -> dict[str, Any]:
                     bp[f"{drop}{r}"] = dropped_formula(item, lay, column)
         elif row.role == "figure":
             bp[f"B{r}"] = figure_text(row.item, row.index)
+        elif row.role == "target":
+            bp[f"B{r}"] = "– Chỉ tiêu đã đăng ký"
+        elif row.role == "title":
+            bp[f"B{r}"] = "Danh hiệu đăng ký thi đua"
         elif row.role == "na":
             bp[f"B{r}"] = na_text(row.item)
         elif row.role == "scaled":
@@ -826,6 +932,9 @@ SCALED_TEXT = "Tổng cộng quy đổi (bỏ các mục không áp dụng, quy 
 
 def figure_text(item: Item, index: int) -> str:
     """The text of a figure's row: what the agency reports there."""
+    if item.measure.rule == TARGET:
+        unit = {PERCENT: " (tỷ lệ %)", YESNO: " (Có/Không)"}.get(item.measure.unit, "")
+        return f"– {item.measure.figures[0]}{unit}"
     what = "Số lần" if item.measure.count == 1 else f"Số liệu {index}"
     return f"– {what}: {item.measure.figures[index - 1]}"
 
@@ -840,6 +949,12 @@ def na_text(item: Item) -> str:
 def rule_text(item: Item) -> str:
     """How a measured item's points come from its figures, in one Vietnamese sentence."""
     m = item.measure
+    if m.rule == TARGET:
+        below = {ZERO: "không có điểm", RATIO: f"điểm = {points(item.max_points)} × kết quả / "
+                 f"chỉ tiêu, làm tròn {m.decimals} chữ số thập phân"}.get(
+            m.below, "; ".join(f"từ {points(t.min_percent)} % chỉ tiêu được {points(t.points)} "
+                               f"điểm" for t in m.tiers) + "; thấp hơn: 0 điểm")
+        return f"Đạt hoặc vượt chỉ tiêu đã đăng ký: đủ điểm; chưa đạt: {below}."
     if m.rule == COUNT:
         verb = "trừ" if item.kind == "penalty" else "được"
         return f"Mỗi lần {verb} {points(m.per)} điểm, tối đa {points(item.max_points)} điểm."
@@ -910,6 +1025,10 @@ def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple
     for code, row in lay.na_rows.items():
         for column, col in zip(COLUMNS, (SELF, REV)):
             places[na_name(column, row.item.key)] = (SHEET, f"{col}{row.number}")
+    for code, row in lay.target_rows.items():
+        places[target_name(row.item.key)] = (SHEET, f"{SELF}{row.number}")
+    if lay.title_row is not None:
+        places[TITLE_REGISTERED] = (SHEET, f"{SELF}{lay.title_row.number}")
     for column, col in zip(COLUMNS, (SELF, REV)):
         if lay.scaled_row is not None:
             places[result_name(column, "scaled")] = (SHEET, f"{col}{lay.scaled_row.number}")
@@ -918,4 +1037,6 @@ def name_places(rubric: Rubric, layout: Layout | None = None) -> dict[str, tuple
         places[result_name(column, "class")] = (SHEET, f"{col}{lay.class_row.number}")
     for i, key in enumerate(META_KEYS, start=2):
         places[stamp_name(key)] = (META, f"B{i}")
+    if has_targets(rubric):
+        places[REGISTRATION_STAMP] = (META, REGISTRATION_PLACE)
     return places

@@ -182,6 +182,13 @@ CATALOGUE: dict[str, CodeEntry] = {
             "không có, hoặc làm bộ tiêu chí của khối đó sai (tổng điểm mục cha không khớp, thang "
             "xếp loại hở…). Hãy sửa theo văn bản.",
         ),
+        "rubric-title-invalid": CodeEntry(
+            ERROR, "Danh hiệu «{item}»: {detail}",
+            title="danh hiệu thi đua không hợp lệ",
+            description="Một danh hiệu của giao ước thi đua (ví dụ Cờ thi đua, Bằng khen) thiếu "
+            "tên, trùng tên, có số lượng tối đa không phải số nguyên dương, hoặc điều kiện xếp "
+            "loại không có trong thang xếp loại. Hãy sửa theo quy định của khối thi đua.",
+        ),
         "rubric-step-mismatch": CodeEntry(
             ERROR, "Mục «{item}»: bước điểm {found} không chia hết điểm chuẩn {expected}.",
             title="bước điểm không chia hết điểm chuẩn",
@@ -662,6 +669,22 @@ CATALOGUE: dict[str, CodeEntry] = {
             title="mục «Không áp dụng» vẫn có điểm hoặc số liệu",
             description="Mục đánh dấu «Không áp dụng» thì không chấm điểm, không nhập số liệu: "
             "hai điều mâu thuẫn nhau. Hãy giữ một trong hai.",
+        ),
+        "target-missing": CodeEntry(
+            ERROR, "Mục {item}: chưa có chỉ tiêu đăng ký hợp lệ («{found}»; cần {expected}) "
+            "(ô {cell}).",
+            title="thiếu chỉ tiêu đã đăng ký",
+            description="Bảng kết quả chấm theo chỉ tiêu thành viên đã đăng ký với khối thi đua; "
+            "chỉ tiêu của mục này trống hoặc sai đơn vị nên không chấm được. Khối trưởng bổ sung "
+            "bảng đăng ký của thành viên rồi tạo lại bảng kết quả.",
+        ),
+        "target-modified": CodeEntry(
+            ERROR, "Mục {item}: chỉ tiêu đăng ký đã bị sửa từ «{expected}» thành «{found}» "
+            "(ô {cell}).",
+            title="chỉ tiêu (hoặc danh hiệu) đã đăng ký bị sửa",
+            description="Chỉ tiêu và danh hiệu thành viên đã đăng ký đầu năm được ghi sẵn, khóa "
+            "trong bảng kết quả; giá trị trong ô không còn như lúc đăng ký. Kết quả phải chấm theo "
+            "đúng chỉ tiêu đã đăng ký: hãy dùng lại bảng do khối trưởng gửi.",
         ),
         "condition-missing": CodeEntry(
             ERROR, "Điều kiện «{item}»: chưa trả lời Có/Không (ô {cell}).",

@@ -71,18 +71,24 @@ YES, NO = "Có", "Không"
 MAX_DEPTH = 4  # tiêu chí + three levels below it
 
 # Measured items ("chỉ tiêu có số liệu"): the agency reports figures, the sheet derives the points.
-TIERS, RATIO, COUNT = "tiers", "ratio", "count"
+TIERS, RATIO, COUNT, TARGET = "tiers", "ratio", "count", "target"
 #: how the points come from the figures, as a Sở officer reads and types it
 MEASURE_LABELS = {
     TIERS: "Bậc theo tỷ lệ",  # in_1 / in_2 as a percentage, points by tiers
     RATIO: "Tỷ lệ thuận",  # max × min(in_1 / in_2, 1), rounded
     COUNT: "Theo số lần",  # in_1 × points per occurrence, at most max (a deduction likewise)
+    TARGET: "Theo chỉ tiêu đăng ký",  # in_1 = achieved against the member's registered target
 }
+# Target items (giao ước thi đua): the unit of a target.
+PERCENT, NUMBER_UNIT, YESNO = "percent", "number", "yesno"
+UNIT_LABELS = {PERCENT: "%", NUMBER_UNIT: "Số lượng", YESNO: "Có/Không"}
 FULL, ZERO, DROP = "full", "zero", "drop"
 #: what a measured item scores when its second figure (the total) is 0: «không phát sinh»
 ZERO_LABELS = {FULL: "Tính đủ điểm", ZERO: "Không có điểm", DROP: "Không áp dụng"}
 #: what an item marked «Không áp dụng» counts: its full points, or nothing with the total rescaled
 NA_LABELS = {FULL: "Tính đủ điểm", DROP: "Không tính, quy đổi tổng điểm"}
+#: what a result below its registered target scores (at or above it: the item's full points)
+BELOW_LABELS = {RATIO: "Tỷ lệ thuận", ZERO: "Không có điểm", TIERS: "Bậc theo tỷ lệ"}
 #: the one value of a «Không áp dụng» cell's list
 NOT_APPLICABLE = "Không áp dụng"
 MAX_DECIMALS = 6
@@ -105,6 +111,9 @@ TEXT, NUMBER, FLAG = "text", "number", "flag"
 MEASURE_SCHEMA: dict[str, Any] = {
     "rule": TEXT, "figures": [TEXT], "tiers": [{"min": NUMBER, "points": NUMBER}],
     "per": NUMBER, "when_zero": TEXT, "decimals": NUMBER,
+    # a target item (giao ước thi đua): the unit of the target, the khối's minimum target (a
+    # share for a percentage: 0.15 is 15 %; 1 for «Có»), what a result below the target scores
+    "unit": TEXT, "minimum": NUMBER, "below": TEXT,
 }
 ITEM_SCHEMA: dict[str, Any] = {
     "code": TEXT, "label": TEXT, "title": TEXT, "text": TEXT, "max": NUMBER, "kind": TEXT,
@@ -136,6 +145,9 @@ SCHEMA: dict[str, Any] = {
     "bands": [_BAND_SCHEMA],
     "conditions": [{"id": TEXT, "question": TEXT, "effect": TEXT, "class": TEXT}],
     "items": [ITEM_SCHEMA],
+    # the titles a khối's members compete for (giao ước thi đua), highest first
+    "titles": [{"name": TEXT, "quota": NUMBER, "all_targets": FLAG, "class": TEXT,
+                "min_total": NUMBER}],
     # per-block variants: «địa phương tổ chức ít nhất 2 hoạt động; sở, ngành ít nhất 1»
     "blocks": [{"name": TEXT, "bands": [_BAND_SCHEMA], "items": [BLOCK_ITEM_SCHEMA]}],
 }
@@ -203,15 +215,33 @@ class Measure:
     tiers: tuple[Tier, ...] = ()  # highest first
     per: float = 0.0  # COUNT: points per occurrence
     when_zero: str = FULL  # TIERS, RATIO: what a total of 0 scores
-    decimals: int = 2  # RATIO: the points rounded to this many decimals
+    decimals: int = 2  # RATIO (and TARGET below it, proportional): decimals of the points
+    #: TARGET: the target's unit, the khối's minimum target, what a result below it scores
+    unit: str = ""
+    minimum: float | None = None
+    below: str = RATIO
 
     @property
     def count(self) -> int:
-        """How many figures the agency reports."""
-        return 1 if self.rule == COUNT else 2
+        """How many figures the agency reports (a target item: what it achieved)."""
+        return 1 if self.rule in (COUNT, TARGET) else 2
+
+    def fits(self, value: float | None) -> bool:
+        """Whether a target item's value (achieved or target) is one of its unit: a share from
+        0 to 1 (a percentage as Excel stores it), a whole number from 0, or 1/0 («Có»/«Không»)."""
+        if value is None or value < 0:
+            return False
+        if self.unit == PERCENT:
+            return value <= 1
+        if self.unit == YESNO:
+            return value in (0, 1)
+        return value == int(value)
 
     def valid(self, figures: tuple[float | None, ...]) -> bool:
-        """Whether ``figures`` are usable: whole numbers from 0, the first at most the second."""
+        """Whether ``figures`` are usable: whole numbers from 0, the first at most the second;
+        a target item's (achieved, target) both of its unit."""
+        if self.rule == TARGET:
+            return len(figures) >= 2 and self.fits(figures[0]) and self.fits(figures[1])
         values = tuple(figures[:self.count]) + (None,) * (self.count - len(figures))
         if any(v is None or v < 0 or v != int(v) for v in values):
             return False
@@ -220,12 +250,15 @@ class Measure:
     def points(self, max_points: float, figures: tuple[float | None, ...]
                ) -> tuple[float | None, bool]:
         """(points, does not apply) from the figures, as the sheet's formula computes them;
-        (None, False) when the figures are not usable (:meth:`valid`)."""
+        (None, False) when the figures are not usable (:meth:`valid`). A target item's
+        figures are (achieved, registered target): full points at or above the target."""
         if not self.valid(figures):
             return None, False
         a = float(figures[0])  # type: ignore[arg-type]
         if self.rule == COUNT:
             return min(a * self.per, max_points), False
+        if self.rule == TARGET:
+            return self._against_target(max_points, a, float(figures[1])), False
         b = float(figures[1])  # type: ignore[arg-type]
         if b == 0:
             return {FULL: (max_points, False), ZERO: (0.0, False),
@@ -237,8 +270,29 @@ class Measure:
                 return tier.points, False
         return 0.0, False
 
+    def _against_target(self, max_points: float, achieved: float, target: float) -> float:
+        if achieved >= target:
+            return max_points
+        if self.below == ZERO:
+            return 0.0
+        if self.below == RATIO:  # the target is above 0 here
+            return excel_round(max_points * achieved / target, self.decimals)
+        for tier in self.tiers:
+            if achieved * 100 >= tier.min_percent * target:
+                return tier.points
+        return 0.0
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"rule": self.rule, "figures": list(self.figures)}
+        if self.rule == TARGET:
+            d.update(unit=self.unit, below=self.below)
+            if self.minimum is not None:
+                d["minimum"] = num(self.minimum)
+            if self.below == TIERS:
+                d["tiers"] = [t.to_dict() for t in self.tiers]
+            if self.below == RATIO:
+                d["decimals"] = self.decimals
+            return d
         if self.rule == TIERS:
             d["tiers"] = [t.to_dict() for t in self.tiers]
         if self.rule == COUNT:
@@ -418,6 +472,29 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Title:
+    """A title the members of a khối thi đua compete for («Cờ thi đua của UBND tỉnh»), and who
+    may be proposed for it: a member that registered for it (or for a title above it), meeting
+    every condition given, within the quota per khối (a tie at the quota is never split)."""
+
+    name: str
+    quota: int | None = None
+    all_targets: bool = False  # every registered target achieved
+    class_name: str = ""  # at least this class
+    min_total: float | None = None  # at least this total
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "all_targets": self.all_targets}
+        if self.quota is not None:
+            d["quota"] = self.quota
+        if self.class_name:
+            d["class"] = self.class_name
+        if self.min_total is not None:
+            d["min_total"] = num(self.min_total)
+        return d
+
+
+@dataclass(frozen=True)
 class Block:
     """A block's variant of the rubric: the items it words or scores otherwise, its own class
     bands. ``rubric`` is the whole rubric as that block's agencies use it."""
@@ -466,6 +543,8 @@ class Rubric:
     legal_basis: str = ""
     #: per-block variants (:meth:`for_block`)
     blocks: tuple[Block, ...] = ()
+    #: the titles of a giao ước thi đua, highest first (empty for DVCQ scoring)
+    titles: tuple[Title, ...] = ()
     #: a variant: the block it is for, and the hash of the whole rubric (what templates stamp)
     block: str = ""
     parent_hash: str = field(default="", compare=False)
@@ -614,6 +693,7 @@ class Rubric:
             # only when set, so that the hash of every real rubric stays what it was
             **({"example": True} if self.example else {}),
             **({"blocks": [b.to_dict() for b in self.blocks]} if self.blocks else {}),
+            **({"titles": [t.to_dict() for t in self.titles]} if self.titles else {}),
         }
 
     @cached_property
@@ -1195,8 +1275,10 @@ def _build_measure(p: _Problems, raw: Mapping, code: str, max_points: float, kin
             bad(None, "thiếu cách tính (rule): " + ", ".join(
                 f"{label} ({key})" for key, label in MEASURE_LABELS.items()))
         return None
-    count = 1 if rule == COUNT else 2
+    count = 1 if rule in (COUNT, TARGET) else 2
     figures = tuple(nfc(f) for f in (raw.get("figures") or []))
+    if rule == TARGET and not figures:
+        figures = ("Kết quả đạt được",)
     if len(figures) != count or not all(figures):
         bad("figures", f"cách tính «{MEASURE_LABELS[rule]}» cần tên của {count} số liệu "
                        f"(có {sum(1 for f in figures if f)})")
@@ -1209,20 +1291,39 @@ def _build_measure(p: _Problems, raw: Mapping, code: str, max_points: float, kin
         bad("when_zero", "chỉ cách tính theo tỷ lệ mới có số liệu 2 (tổng số)")
     number = functools.partial(_number, p, raw, code="rubric-measure-invalid", item=code)
     per, decimals, tiers = 0.0, 2, []
+    unit, minimum, below = "", None, RATIO
+    if rule == TARGET:
+        unit = _choice(p, raw, "unit", UNIT_LABELS, code) or ""
+        if not unit and not _present(raw, "unit"):
+            bad("unit", "chỉ tiêu đăng ký cần đơn vị (unit): " + ", ".join(
+                f"{label} ({key})" for key, label in UNIT_LABELS.items()))
+        below = _choice(p, raw, "below", BELOW_LABELS, code) or RATIO
+        minimum = number("minimum", None, field="minimum")
+        probe = Measure(TARGET, figures, unit=unit)
+        if minimum is not None and unit and not probe.fits(minimum):
+            bad("minimum", f"mức tối thiểu {num(minimum)} không phải một giá trị của đơn vị "
+                           f"«{UNIT_LABELS[unit]}» (tỷ lệ viết từ 0 đến 1, ví dụ 0,15 là 15 %; "
+                           "Có/Không viết 1 hoặc 0; số lượng là số nguyên)")
     if rule == COUNT:
         per = number("per", None, above=True, field="per")
         if per is None and not _present(raw, "per"):
             bad("per", "thiếu số điểm cho mỗi lần (per)")
         per = per or 0.0
-    if rule == RATIO:
+    if rule == RATIO or (rule == TARGET and below == RATIO):
         decimals = number("decimals", 2, high=MAX_DECIMALS, field="decimals")
         if decimals is not None and decimals != int(decimals):
             bad("decimals", "số chữ số thập phân phải là số nguyên")
         decimals = int(decimals or 0)
-    for key, wanted in (("per", COUNT), ("decimals", RATIO), ("tiers", TIERS)):
-        if rule != wanted and _present(raw, key) and raw.get(key) != []:
-            bad(key, f"«{key}» chỉ dùng với cách tính «{MEASURE_LABELS[wanted]}»")
-    if rule == TIERS:
+    allowed = {"per": rule == COUNT,
+               "decimals": rule == RATIO or (rule == TARGET and below == RATIO),
+               "tiers": rule == TIERS or (rule == TARGET and below == TIERS),
+               "unit": rule == TARGET, "minimum": rule == TARGET, "below": rule == TARGET}
+    wanted = {"per": COUNT, "decimals": RATIO, "tiers": TIERS, "unit": TARGET,
+              "minimum": TARGET, "below": TARGET}
+    for key, ok in allowed.items():
+        if not ok and _present(raw, key) and raw.get(key) != []:
+            bad(key, f"«{key}» chỉ dùng với cách tính «{MEASURE_LABELS[wanted[key]]}»")
+    if rule == TIERS or (rule == TARGET and below == TIERS):
         for tier_raw in raw.get("tiers") or []:
             low = _number(p, tier_raw, "min", None, item=code, code="rubric-measure-invalid",
                           field="tiers.min", high=MAX_POINTS)
@@ -1244,7 +1345,8 @@ def _build_measure(p: _Problems, raw: Mapping, code: str, max_points: float, kin
                 bad("tiers", f"bậc từ {num(hi.min_percent)} % được {num(hi.points)} điểm, ít hơn "
                              f"bậc thấp hơn từ {num(lo.min_percent)} % ({num(lo.points)} điểm)")
     return Measure(rule=rule, figures=figures, tiers=tuple(tiers), per=per,
-                   when_zero=when_zero, decimals=decimals)
+                   when_zero=when_zero, decimals=decimals, unit=unit, minimum=minimum,
+                   below=below)
 
 
 def _raise(p: _Problems, name: str) -> None:
@@ -1353,6 +1455,7 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
               field="criterion_floor_class",
               detail=f"«{rules.criterion_floor_class}» không phải một mức xếp loại")
     conditions = _build_conditions(p, raw.get("conditions") or [], names)
+    titles = _build_titles(p, raw.get("titles") or [], names)
 
     rubric = Rubric(
         id=rubric_id,
@@ -1369,6 +1472,7 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
         sheet_title=nfc(raw.get("sheet_title")),
         content_heading=nfc(raw.get("content_heading")),
         legal_basis=nfc(raw.get("legal_basis")),
+        titles=titles,
         source=source,
     )
     if bands and items and not p.findings:
@@ -1632,6 +1736,31 @@ def _build_conditions(p: _Problems, raws: list, class_names: list[str]) -> tuple
     return tuple(out)
 
 
+def _build_titles(p: _Problems, raws: list, class_names: list[str]) -> tuple[Title, ...]:
+    out, seen = [], set()
+    for raw in raws:
+        name = nfc(raw.get("name"))
+        if not name or name.casefold() in seen:
+            p.add("rubric-title-invalid", raw, "name", item=name or "(trống)",
+                  detail="danh hiệu trùng tên" if name else "thiếu tên danh hiệu")
+            continue
+        seen.add(name.casefold())
+        quota = _number(p, raw, "quota", None, item=name, code="rubric-title-invalid",
+                        field="quota", above=True)
+        if quota is not None and quota != int(quota):
+            p.add("rubric-title-invalid", raw, "quota", item=name,
+                  detail=f"số lượng tối đa {num(quota)} phải là số nguyên")
+        class_name = nfc(raw.get("class"))
+        if class_name and class_name not in class_names:
+            p.add("rubric-title-invalid", raw, "class", item=name,
+                  detail=f"«{_shown(class_name)}» không phải một mức xếp loại của bộ tiêu chí")
+        out.append(Title(name=name, quota=int(quota) if quota else None,
+                         all_targets=_flag(p, raw, "all_targets", False), class_name=class_name,
+                         min_total=_number(p, raw, "min_total", None, item=name,
+                                           code="rubric-title-invalid", field="min_total")))
+    return tuple(out)
+
+
 def contradictions(rubric: Rubric) -> list[str]:
     """Settings no agency can meet or that can never act (Vietnamese, one line each): a class
     above the highest total, a cap without items, a quota on the lowest class, a per-criterion
@@ -1651,7 +1780,12 @@ def contradictions(rubric: Rubric) -> list[str]:
                    f"mức nào thấp hơn để chuyển xuống")
     for leaf in rubric.leaves():
         measure = leaf.measure
-        if measure is None or measure.rule != TIERS or not measure.tiers:
+        if measure is None or not measure.tiers:
+            continue
+        if measure.rule == TARGET:  # tiers below the target; at it: full points
+            out += [f"mục {leaf.code}: bậc từ {num(t.min_percent)} % chỉ tiêu không bao giờ dùng "
+                    f"(đạt chỉ tiêu là được đủ điểm)" for t in measure.tiers
+                    if t.min_percent >= 100 - _EPS]
             continue
         if measure.tiers[0].points < leaf.max_points - _EPS:
             out.append(f"mục {leaf.code}: bậc cao nhất được {num(measure.tiers[0].points)} điểm, "
@@ -1660,6 +1794,15 @@ def contradictions(rubric: Rubric) -> list[str]:
             if tier.min_percent > 100 + _EPS:
                 out.append(f"mục {leaf.code}: bậc từ {num(tier.min_percent)} % không đạt được "
                            f"(số liệu 1 không vượt số liệu 2, tỷ lệ tối đa 100 %)")
+    targets = [leaf for leaf in rubric.leaves()
+               if leaf.measure is not None and leaf.measure.rule == TARGET]
+    for title in rubric.titles:
+        if title.min_total is not None and title.min_total > rubric.total_max + _EPS:
+            out.append(f"danh hiệu «{title.name}» cần tổng điểm từ {num(title.min_total)} nhưng "
+                       f"tổng điểm cao nhất có thể đạt là {num(rubric.total_max)}")
+        if title.all_targets and not targets:
+            out.append(f"danh hiệu «{title.name}» cần đạt mọi chỉ tiêu đăng ký nhưng bộ tiêu "
+                       f"chí không có chỉ tiêu đăng ký nào")
     if (rubric.floors and rubric.bands
             and rules.criterion_floor_class == rubric.bands[0].name):
         out.append(f"tiêu chí dưới ngưỡng bị giới hạn ở mức cao nhất «{rubric.bands[0].name}»: "

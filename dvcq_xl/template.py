@@ -52,6 +52,10 @@ from .contract import (  # noqa: F401 - also importable from here, as before the
     RDROP,
     figure_text,
     has_inputs,
+    has_targets,
+    registration_json,
+    REGISTRATION_PLACE,
+    REGISTRATION_STAMP,
     S_OK,
     S_RANGE,
     S_REASON,
@@ -93,7 +97,7 @@ from .contract import (  # noqa: F401 - also importable from here, as before the
 )
 from .errors import OutputError
 from .output import atomic_path, cell_text
-from .rubric import NO, NOT_APPLICABLE, YES, Item, Rubric, num
+from .rubric import NO, NOT_APPLICABLE, PERCENT, TARGET, YES, YESNO, Item, Rubric, num
 from .vba import TEMPLATE_MODULES, attach, insert_button
 
 DEFAULT_PASSWORD = "dvcq"
@@ -127,6 +131,10 @@ class Fill:
     review_figures: dict[str, tuple] = field(default_factory=dict)
     self_na: dict[str, Any] = field(default_factory=dict)
     review_na: dict[str, Any] = field(default_factory=dict)
+    #: a member's registered targets (code -> value as stored: 0.15 for 15 %, «Có») and the
+    #: title it registered for (giao ước thi đua): written locked
+    targets: dict[str, Any] = field(default_factory=dict)
+    title_registered: str = ""
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -365,10 +373,18 @@ def _row_input(ctx: _Ctx, row) -> None:
     ws.write_blank(f"A{r}", None, f.cell())
     ws.write(f"B{r}", text, f.cell(italic=True, align="left", size=11))
     ws.write_blank(f"C{r}", None, f.cell())
+    if row.role == "target":  # the member's own registered target, locked
+        _write_value(ws, f"{SELF}{r}", fill.targets.get(item.code),
+                     f.cell(align="center", num_format=_unit_format(item), fill=GREY))
+        ws.write_blank(f"{REV}{r}", None, f.cell(fill=GREY))
+        for col in (EVID, REASON, NOTE):
+            ws.write_blank(f"{col}{r}", None, f.cell())
+        ws.set_row(r - 1, _height((text, ctx.widths[CONTENT] * 1.1)))
+        return
     if row.role == "figure":
         own = (fill.self_figures.get(item.code) or ())[row.index - 1:row.index]
         theirs = (fill.review_figures.get(item.code) or ())[row.index - 1:row.index]
-        number = "0"
+        number = _unit_format(item) if item.measure.rule == TARGET else "0"
     else:
         own = (fill.self_na.get(item.code),)
         theirs = (fill.review_na.get(item.code),)
@@ -380,6 +396,23 @@ def _row_input(ctx: _Ctx, row) -> None:
     for col in (EVID, REASON, NOTE):
         ws.write_blank(f"{col}{r}", None, f.cell())
     ws.set_row(r - 1, _height((text, ctx.widths[CONTENT] * 1.1)))
+
+
+def _unit_format(item: Item) -> str | None:
+    """How a target item's values show: a percentage as one (0.15 shows 15 %)."""
+    unit = item.measure.unit if item.measure is not None else ""
+    return "0%" if unit == PERCENT else None if unit == YESNO else "0"
+
+
+def _row_title(ctx: _Ctx, row) -> None:
+    """The title the member registered for (giao ước thi đua), locked."""
+    ws, f, r = ctx.ws, ctx.f, row.number
+    ws.write_blank(f"A{r}", None, f.cell())
+    ws.write(f"B{r}", ctx.bp[f"B{r}"], f.cell(bold=True))
+    ws.write_blank(f"C{r}", None, f.cell())
+    ws.merge_range(f"D{r}:H{r}", "", f.cell(align="left", fill=GREY))
+    _write_value(ws, f"D{r}", ctx.fill.title_registered or None,
+                 f.cell(align="left", fill=GREY))
 
 
 def _row_base(ctx: _Ctx, row) -> None:
@@ -434,7 +467,7 @@ def _row_condition(ctx: _Ctx, row) -> None:
 
 #: how each role of a planned row is written (the totals and the class: :func:`_step_totals`)
 ROW_WRITERS = {"heading": _row_parent, "parent": _row_parent, "item": _row_item,
-               "figure": _row_input, "na": _row_input, "base": _row_base,
+               "figure": _row_input, "na": _row_input, "target": _row_input, "base": _row_base,
                "scaled": _row_scaled, "section": _row_section, "condition": _row_condition}
 
 
@@ -469,6 +502,8 @@ def _step_totals(ctx: _Ctx) -> None:
     ws.write(f"{NOTE}{r}", "" if rubric.bands_verified else "Ngưỡng chưa xác minh",
              f.cell(italic=True, size=10, fill=TOTAL_FILL))
     ws.set_row(r - 1, LINE_PT * 3 + 3)  # "Không đủ điều kiện xếp loại" takes three lines
+    if lay.title_row is not None:
+        _row_title(ctx, lay.title_row)
 
     # Below the table: the rule, the bands, the signatures.
     notes = []
@@ -524,6 +559,25 @@ def _score_validation(item: Item, column_label: str, ref: str) -> dict[str, Any]
     return opts
 
 
+def _achieved_validation(item: Item, what: str) -> dict[str, Any]:
+    """What a target item's cells accept: a percentage from 0 to 100 %, a whole number from 0,
+    or «Có»/«Không» (a target of the registration form likewise)."""
+    unit = item.measure.unit
+    common = {"ignore_blank": True, "error_type": "stop",
+              "input_title": f"Mục {item.code}"[:32], "error_title": "Giá trị không hợp lệ"}
+    if unit == YESNO:
+        return {**common, "validate": "list", "source": [YES, NO],
+                "input_message": f"{what}: chọn «{YES}» hoặc «{NO}»."[:255],
+                "error_message": f"Ô này chỉ nhận «{YES}» hoặc «{NO}»."}
+    if unit == PERCENT:
+        return {**common, "validate": "decimal", "criteria": "between", "minimum": 0,
+                "maximum": 1, "input_message": f"{what}: nhập tỷ lệ, ví dụ 15 %."[:255],
+                "error_message": "Nhập một tỷ lệ từ 0 % đến 100 % (ví dụ 15 %)."}
+    return {**common, "validate": "integer", "criteria": ">=", "value": 0,
+            "input_message": f"{what}: nhập số nguyên từ 0."[:255],
+            "error_message": "Nhập một số nguyên từ 0 trở lên (ví dụ 12)."}
+
+
 def _step_validation(ctx: _Ctx) -> None:
     ws, lay = ctx.ws, ctx.layout
     yes_no = {"validate": "list", "source": [YES, NO], "input_title": "Trả lời Có hoặc Không",
@@ -533,6 +587,10 @@ def _step_validation(ctx: _Ctx) -> None:
     for (code, i), row in lay.figure_rows.items():
         item = row.item
         what = figure_text(item, i).lstrip("– ")
+        if item.measure.rule == TARGET:
+            for col in (SELF, REV):
+                ws.data_validation(f"{col}{row.number}", _achieved_validation(item, what))
+            continue
         for col in (SELF, REV):
             ws.data_validation(f"{col}{row.number}", {
                 "validate": "integer", "criteria": ">=", "value": 0, "ignore_blank": True,
@@ -700,6 +758,11 @@ def _step_meta(ctx: _Ctx) -> None:
         m.write(i, 0, key)
         _write_value(m, f"B{i + 1}", values[key], None)
         ctx.wb.define_name(stamp_name(key), ctx.cell_ref("B", i + 1, META))
+    if has_targets(ctx.rubric):  # the registration as written, to tell a target changed since
+        row = int(REGISTRATION_PLACE[1:])
+        m.write(row - 1, 0, "registration")
+        m.write_string(row - 1, 1, registration_json(ctx.fill.targets, ctx.fill.title_registered))
+        ctx.wb.define_name(REGISTRATION_STAMP, ctx.cell_ref("B", row, META))
     m.protect(ctx.password)
     m.hide()
 
