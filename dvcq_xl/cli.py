@@ -26,13 +26,13 @@ from .errors import DvcqError
 from .findings import ERROR, Report, comma
 from .generate import review_copy
 from .intake import CheckReport, check_paths
-from .output import (check_folder_name, os_message, refuse_inside,
-                     shown)
+from .output import (check_folder_name, check_suffix, os_message, refuse_inputs, refuse_inside, require_name, shown)
 from .reports import load_settings, write_agency_report, write_reports
 from .roster import read_roster
 from .rubric import builtin_rubrics, load_rubric
 from .rubric_workbook import export_rubric_workbook
-from .contract import Agency
+from .contract import Agency, has_targets
+from .registration import collect, read_register, registration_forms, write_register
 from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, render_template
 from .text import INTERRUPTED, json_text
 from .workflow import make_templates, rank
@@ -213,23 +213,38 @@ def _progress() -> Progress:
               help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
 @click.option("--xlsm", "macros", is_flag=True,
               help="Tệp .xlsm có nút «Kiểm tra» (chạy trong Excel qua xlwings, xem README).")
+@click.option("--register", "register_path", type=click.Path(dir_okay=False), default=None,
+              metavar="SỔ.xlsx", help="Giao ước thi đua: sổ đăng ký của khối (dvcq registration "
+                                      "collect); chỉ tiêu đã đăng ký được ghi khóa vào bảng.")
 @handles_errors
 def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, password,
-                 macros) -> None:
+                 macros, register_path) -> None:
     """Tạo Bảng chấm điểm đã khóa, cho một cơ quan hoặc cho cả danh sách."""
     if roster and (agency or agency_code or block):
         raise click.UsageError("--agency, --agency-code, --block là cho một cơ quan; với --roster "
                                "tên, mã và khối lấy từ danh sách.")
     rubric = load_rubric(rubric_ref)
+    register = read_register(register_path) if register_path else None
+    if has_targets(rubric) and register is None:
+        raise click.UsageError(f"Bộ tiêu chí «{rubric.id}» chấm theo chỉ tiêu đã đăng ký: cần "
+                               "--register SỔ.xlsx (dvcq registration collect).")
+    if register is not None and not roster:
+        raise click.UsageError("--register đi cùng --roster (mỗi thành viên một bảng kết quả).")
     if roster:
         check_folder_name(output, "Với --roster, -o", "mau/")
         agencies = _roster(roster)
         with _progress() as progress:
             task = progress.add_task("Đang tạo mẫu", total=len(agencies))
             written = make_templates(rubric, agencies, year, output, password=password,
-                                     macros=macros, roster_source=roster,
+                                     macros=macros, roster_source=roster, register=register,
+                                     register_source=register_path,
                                      progress=lambda a: progress.advance(task))
         out.print(f"Đã tạo {len(written)} bảng chấm điểm trong {_t(output)}", soft_wrap=True)
+        if register is not None:
+            for w in written:
+                if register.find(w.agency) is None:
+                    err.print(f"[yellow]Lưu ý:[/] {_t(w.agency.name)} chưa có bảng đăng ký "
+                              "hợp lệ: bảng kết quả thiếu chỉ tiêu.", soft_wrap=True)
         return
     path = render_template(rubric, output, year, Agency(agency, agency_code, block),
                            password=password, macros=macros)
@@ -265,6 +280,97 @@ def review_copy_cmd(filled, output, rubric_ref, password) -> None:
             err.print(f"  - {_t(where)}[dim]{f.code}[/] {_t(f.message)}", soft_wrap=True)
         if len(made.findings) > MAX_LISTED:
             err.print(f"  … và {len(made.findings) - MAX_LISTED} mục khác.", markup=False)
+
+
+@main.group("registration", invoke_without_command=True)
+@click.option("--rubric", "rubric_ref", default=None, metavar="BỘ_TIÊU_CHÍ",
+              help="Bộ tiêu chí giao ước thi đua của khối (có sẵn hoặc tệp .yaml/.xlsx).")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="NĂM",
+              help="Năm thi đua.")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None, metavar="TỆP",
+              help="Danh sách thành viên của khối (.xlsx: Mã | Tên cơ quan | Khối).")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              metavar="THƯ_MỤC", help="Thư mục ghi các bảng đăng ký.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
+              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@click.pass_context
+@handles_errors
+def registration_cmd(ctx, rubric_ref, year, roster, output, password) -> None:
+    """Giao ước thi đua: tạo bảng đăng ký cho mỗi thành viên của khối.
+
+    «dvcq registration collect THƯ_MỤC... -o SỔ.xlsx» thu các bảng đã điền thành sổ đăng ký.
+    """
+    if ctx.invoked_subcommand is not None:
+        if any((rubric_ref, year, roster, output)):
+            raise click.UsageError("Các tùy chọn --rubric, --year, --roster, -o đặt sau "
+                                   f"«{ctx.invoked_subcommand}».")
+        return
+    missing = [name for name, value in (("--rubric", rubric_ref), ("--year", year),
+                                        ("--roster", roster), ("-o", output)) if not value]
+    if missing:
+        raise click.UsageError("Thiếu " + ", ".join(missing) + ", ví dụ: dvcq registration "
+                               "--rubric vi-du-giao-uoc-thi-dua --year 2025 --roster "
+                               "khoi.xlsx -o dang-ky/")
+    rubric = load_rubric(rubric_ref)
+    agencies = _roster(roster)
+    check_folder_name(output, "-o", "dang-ky/")
+    written = registration_forms(rubric, agencies, year, output, password=password,
+                                 inputs=[roster])
+    out.print(f"Đã tạo {len(written)} bảng đăng ký giao ước thi đua trong {_t(output)}",
+              soft_wrap=True)
+
+
+@registration_cmd.command("collect")
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="ĐƯỜNG_DẪN...")
+@click.option("-o", "--output", "output", required=True, type=click.Path(), metavar="TỆP",
+              help="Sổ đăng ký của khối (.xlsx).")
+@click.option("--rubric", "rubric_ref", default=None, metavar="BỘ_TIÊU_CHÍ",
+              help="Bộ tiêu chí (mặc định: theo các bảng đăng ký).")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="NĂM",
+              help="Năm thi đua: bảng của năm khác bị báo lỗi.")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None, metavar="TỆP",
+              help="Danh sách thành viên: bảng của đơn vị ngoài danh sách bị báo, thành viên "
+                   "chưa đăng ký được liệt kê.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@handles_errors
+def registration_collect_cmd(paths, output, rubric_ref, year, roster, as_json) -> None:
+    """Thu các bảng đăng ký đã điền thành sổ đăng ký của khối.
+
+    Thoát 0 khi không bảng nào có lỗi, 1 khi có, 2 khi dùng sai lệnh.
+    """
+    if not paths:
+        raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bảng đăng ký, ví dụ: "
+                               "dvcq registration collect dang-ky/ -o so-dang-ky.xlsx")
+    require_name(output)
+    refuse_inputs(output, [*paths, roster])
+    refuse_inside(Path(output).parent, paths, "ghi sổ đăng ký")
+    check_suffix(output, (".xlsx",), "sổ đăng ký")
+    rubric = load_rubric(rubric_ref) if rubric_ref else None
+    agencies = _roster(roster) if roster else None
+    register = collect(paths, rubric=rubric, year=year, roster=agencies)
+    if not register.registrations:
+        for path, why in register.skipped:
+            err.print(f"  bỏ qua {_t(_shown_path(path))}: {_t(why)}", soft_wrap=True)
+        raise click.UsageError("Không có bảng đăng ký nào trong "
+                               + ", ".join(_t(p) for p in paths) + ".")
+    if rubric is None:
+        from .intake import find_rubric
+
+        rubric = find_rubric(register.rubric_id)
+        if rubric is None:
+            raise click.UsageError("Không xác định được bộ tiêu chí của các bảng đăng ký: "
+                                   "hãy chỉ rõ --rubric.")
+    path = write_register(register, rubric, output, inputs=[roster] if roster else [])
+    if as_json:
+        click.echo(json_text(register.to_dict(), indent=2))
+    else:
+        for finding in register.findings:
+            style = "red" if finding.severity == "error" else "yellow"
+            err.print(f"[{style}]-[/] {_t(finding)}", soft_wrap=True)
+        out.print(f"Sổ đăng ký {_t(path)}: {len(register.registered)} thành viên đã đăng ký"
+                  + (f", {len(register.missing)} chưa đăng ký" if register.missing else "")
+                  + f"; {len(register.errors)} lỗi.", soft_wrap=True)
+    sys.exit(0 if not register.errors else 1)
 
 
 @main.command("check")

@@ -97,6 +97,25 @@ def registration_json(targets: dict[str, Any], title: str) -> str:
                        "title": title}, ensure_ascii=False, sort_keys=True)
 
 
+#: the registration form (giao ước thi đua): its sheet, its copy stamp, and where its parts are
+REG_SHEET = "Đăng ký giao ước"
+REGISTRATION = "registration"
+REG_FIRST_ROW = 10
+#: the khối's register: its facts on its hidden sheet (the data, as JSON), its visible sheet
+REGISTER_SHEET = "Sổ đăng ký"
+
+
+def register_name(key: str) -> str:
+    """A name of the khối's register workbook (``dvcq_register_data``)."""
+    return f"{PREFIX}register_{key}"
+
+
+def target_items(rubric: Rubric) -> list[Item]:
+    """The leaves whose points come from a registered target, in the rubric's order."""
+    return [leaf for leaf in rubric.leaves()
+            if leaf.measure is not None and leaf.measure.rule == TARGET]
+
+
 def has_targets(rubric: Rubric) -> bool:
     """Whether the rubric scores registered targets (giao ước thi đua)."""
     return any(leaf.measure is not None and leaf.measure.rule == TARGET

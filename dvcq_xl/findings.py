@@ -670,6 +670,65 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="Mục đánh dấu «Không áp dụng» thì không chấm điểm, không nhập số liệu: "
             "hai điều mâu thuẫn nhau. Hãy giữ một trong hai.",
         ),
+        "registration-not-a-form": CodeEntry(
+            ERROR, "Tệp không phải bảng đăng ký giao ước thi đua do bộ công cụ tạo.",
+            title="không phải bảng đăng ký giao ước thi đua",
+            description="Lệnh thu bảng đăng ký chỉ đọc các «Bảng đăng ký giao ước thi đua» tạo "
+            "bằng «dvcq registration». Tệp này là bảng chấm điểm, bảng tính khác, hoặc đã mất "
+            "phần thông tin ẩn. Hãy dùng bảng đăng ký khối trưởng gửi.",
+        ),
+        "registration-target-missing": CodeEntry(
+            ERROR, "Chỉ tiêu {item}: chưa đăng ký (ô {cell}).",
+            title="chỉ tiêu chưa đăng ký",
+            description="Mỗi chỉ tiêu của khối thi đua phải có mức đăng ký của thành viên. Hãy "
+            "nhập chỉ tiêu vào ô màu vàng (tỷ lệ dạng phần trăm, ví dụ 100 %).",
+        ),
+        "registration-target-invalid": CodeEntry(
+            ERROR, "Chỉ tiêu {item}: «{found}» không phải giá trị đơn vị «{expected}» (ô {cell}).",
+            title="chỉ tiêu đăng ký sai kiểu hoặc sai đơn vị",
+            description="Chỉ tiêu tỷ lệ nhập từ 0 % đến 100 %, chỉ tiêu số lượng là số nguyên từ "
+            "0, chỉ tiêu Có/Không chọn trong danh sách. Hãy nhập lại.",
+        ),
+        "registration-target-below-minimum": CodeEntry(
+            ERROR, "Chỉ tiêu {item}: đăng ký {found}, thấp hơn mức tối thiểu của khối {expected} "
+            "(ô {cell}).",
+            title="chỉ tiêu đăng ký thấp hơn mức tối thiểu của khối",
+            description="Khối thi đua đặt mức tối thiểu cho chỉ tiêu này; thành viên phải đăng "
+            "ký từ mức đó trở lên.",
+        ),
+        "registration-title-unknown": CodeEntry(
+            ERROR, "Danh hiệu đăng ký «{found}» không có trong danh sách của khối ({expected}) "
+            "(ô {cell}).",
+            title="danh hiệu đăng ký không có trong danh sách",
+            description="Chỉ đăng ký một danh hiệu trong danh sách của khối thi đua (chọn trong ô), "
+            "hoặc để trống nếu không đăng ký danh hiệu nào.",
+        ),
+        "registration-not-on-roster": CodeEntry(
+            ERROR, "Bảng đăng ký của «{found}» không có trong danh sách thành viên của khối "
+            "(gần nhất: {expected}).",
+            title="bảng đăng ký của đơn vị không có trong danh sách",
+            description="Tên và mã trong bảng đăng ký không khớp thành viên nào của khối. Kiểm tra "
+            "danh sách thành viên, hoặc tên, mã trong bảng đăng ký.",
+        ),
+        "registration-duplicate": CodeEntry(
+            WARNING, "Thành viên «{found}» có nhiều bảng đăng ký; dùng bảng gửi sau ({expected}).",
+            title="một thành viên có nhiều bảng đăng ký",
+            description="Hai bảng đăng ký của cùng một thành viên: sổ đăng ký dùng bảng lưu sau "
+            "cùng, bảng kia được liệt kê để khối trưởng biết.",
+        ),
+        "registration-missing": CodeEntry(
+            WARNING, "Thành viên «{found}» ({item}) chưa có bảng đăng ký hợp lệ.",
+            title="thành viên chưa có bảng đăng ký hợp lệ",
+            description="Thành viên trong danh sách của khối chưa gửi bảng đăng ký, hoặc bảng gửi "
+            "có lỗi. Bảng kết quả của thành viên này sẽ thiếu chỉ tiêu.",
+        ),
+        "register-unreadable": CodeEntry(
+            ERROR, "Tệp không phải sổ đăng ký giao ước thi đua do bộ công cụ tạo (dvcq "
+            "registration collect).",
+            title="không phải sổ đăng ký giao ước thi đua",
+            description="--register cần sổ đăng ký do «dvcq registration collect» ghi; tệp này "
+            "không có phần dữ liệu ẩn của sổ (hoặc đã bị sửa mất).",
+        ),
         "target-missing": CodeEntry(
             ERROR, "Mục {item}: chưa có chỉ tiêu đăng ký hợp lệ («{found}»; cần {expected}) "
             "(ô {cell}).",

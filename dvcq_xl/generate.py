@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK, figure_name, na_name
 from .errors import WorkbookError
@@ -13,6 +13,9 @@ from .output import check_folder_name, ensure_dir, refuse_inputs, safe_filename
 from .intake import check_workbook, identify
 from .reader import WorkbookIR, read_workbook
 from .rubric import Rubric
+
+if TYPE_CHECKING:
+    from .registration import Register
 from .contract import AGENCY, REVIEW, Agency
 from .template import DEFAULT_PASSWORD, Fill, render_template
 
@@ -35,6 +38,7 @@ def templates_for_roster(
     progress: Callable[[Agency], None] | None = None,
     macros: bool = False,
     inputs: Iterable[str | Path] = (),
+    register: "Register | None" = None,
 ) -> list[Written]:
     """Write one personalised template per agency into ``out_dir``.
 
@@ -51,8 +55,13 @@ def templates_for_roster(
     suffix = ".xlsm" if macros else ".xlsx"
     for agency in agencies:
         name = safe_filename(f"{agency.code or agency.name}-{year}", suffix, taken)
+        fill = None
+        if register is not None:  # giao ước thi đua: the member's own registration, locked
+            entry = register.find(agency)
+            fill = Fill(targets=dict(entry.targets) if entry else {},
+                        title_registered=entry.title if entry else "")
         path = render_template(rubric, folder / name, year, agency, password=password,
-                               macros=macros, inputs=inputs)
+                               macros=macros, inputs=inputs, fill=fill)
         written.append(Written(agency, path))
         if progress:
             progress(agency)

@@ -146,19 +146,26 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path | None]) -> No
 #: what the toolkit writes, as a user would name it (for a refusal to replace one by another)
 KINDS = {"score-sheet": "một bảng chấm điểm", "ranking": "một bảng xếp hạng",
          "roster": "một danh sách cơ quan", "control": "một sổ điều khiển",
-         "rubric": "một bộ tiêu chí", "marked": "một bản đánh dấu lỗi"}
+         "rubric": "một bộ tiêu chí", "marked": "một bản đánh dấu lỗi",
+         "registration": "một bảng đăng ký giao ước thi đua",
+         "register": "một sổ đăng ký giao ước thi đua"}
 
 
 def workbook_kind(ir) -> str:
     """Which of the toolkit's workbooks a read workbook is (a key of :data:`KINDS`), or "" for
     any other."""
-    from .contract import RESULT_SHEET, RUBRIC_ID, ranking_facts
+    from .contract import (COPY, REGISTRATION, RESULT_SHEET, RUBRIC_ID, ranking_facts,
+                           register_name)
 
     sheets = set(ir.sheetnames)
     if ir.sheetnames and ir.sheetnames[0] == RESULT_SHEET:
         return "marked"
+    if RUBRIC_ID in ir.cells and ir.text(COPY) == REGISTRATION:
+        return "registration"
     if RUBRIC_ID in ir.cells:
         return "score-sheet"
+    if register_name("data") in ir.cells:
+        return "register"
     if ranking_facts(ir.cells):
         return "ranking"
     if {"Tiêu chí", "Xếp loại"} <= sheets:

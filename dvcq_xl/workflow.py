@@ -26,6 +26,7 @@ from .output import check_suffix, refuse_inputs, refuse_inside, require_name, sh
 from .ranking import write_ranking
 from .rubric import Rubric
 from .contract import Agency
+from .registration import Register
 from .template import DEFAULT_PASSWORD
 
 #: where a round folder keeps its results (the control workbook and the demo use them)
@@ -48,12 +49,15 @@ class Ranked:
 
 def make_templates(rubric: Rubric, agencies: Sequence[Agency], year: int, folder: str | Path,
                    *, password: str = DEFAULT_PASSWORD, macros: bool = False,
-                   roster_source: str | Path | None = None,
+                   roster_source: str | Path | None = None, register: Register | None = None,
+                   register_source: str | Path | None = None,
                    progress: Callable[[Agency], None] | None = None) -> list[Written]:
-    """Step 1: one locked score workbook per agency of the roster, into ``folder``."""
+    """Step 1: one locked score workbook per agency of the roster, into ``folder`` — for a
+    giao ước thi đua, each member's results workbook with its registered targets and title
+    (from the khối's ``register``) locked in place."""
     return templates_for_roster(rubric, agencies, year, folder, password=password,
-                                progress=progress, macros=macros,
-                                inputs=[roster_source] if roster_source else [])
+                                progress=progress, macros=macros, register=register,
+                                inputs=[p for p in (roster_source, register_source) if p])
 
 
 def check_ranking_output(output: str | Path, paths: Iterable[str | Path],
