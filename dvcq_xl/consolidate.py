@@ -77,6 +77,9 @@ class Unit:
     #: items that do not apply (dropped, the total rescaled) and a measured item's figures
     not_applicable: list[str] = field(default_factory=list)
     figures: dict[str, tuple[float | None, ...]] = field(default_factory=dict, repr=False)
+    #: giao ước thi đua: the title registered for, the title proposed (by :func:`propose_titles`)
+    title_registered: str = ""
+    title_proposed: str = ""
 
     @property
     def delta(self) -> float | None:
@@ -110,7 +113,11 @@ class Unit:
             **({"figures": {code: [num(f) if f is not None else None for f in figures]
                             for code, figures in self.figures.items()}}
                if self.figures else {}),
+            **({"title_registered": self.title_registered or None,
+                "title_proposed": self.title_proposed or None} if self.has_titles else {}),
         }
+
+    has_titles: bool = field(default=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -503,10 +510,94 @@ def _rank(out: Consolidation) -> None:
         units = out.block_units(block)
         if units:
             out.notes += apply_quotas(out.rubric.for_block(block), units)
-            ordered += rank_block(units)
+            ranked = rank_block(units)
+            ordered += ranked
+            out.notes += propose_titles(out.rubric.for_block(block), ranked)
     out.units = ordered
     order = {u.source: i for i, u in enumerate(out.units)}
     out.changes.sort(key=lambda c: (order.get(c.source, 0), _code_key(c.item)))
+
+
+def targets_met(rubric: Rubric, unit: Unit) -> list[str]:
+    """The target items a unit did not reach (achieved below its registered target, or not
+    known), by code: none means every target achieved."""
+    from .rubric import TARGET
+
+    missed = []
+    for leaf in rubric.leaves():
+        if leaf.measure is None or leaf.measure.rule != TARGET:
+            continue
+        figures = unit.figures.get(leaf.code) or ()
+        achieved, target = (tuple(figures) + (None, None))[:2]
+        if achieved is None or target is None or achieved < target:
+            missed.append(leaf.code)
+    return missed
+
+
+def _title_reasons(rubric: Rubric, unit: Unit, index: int) -> list[str]:
+    """Why ``unit`` may not be proposed for the rubric's title ``index`` (none: it may)."""
+    title = rubric.titles[index]
+    names = [t.name.casefold() for t in rubric.titles]
+    registered = unit.title_registered.casefold()
+    reasons = []
+    if registered not in names or names.index(registered) > index:
+        reasons.append("không đăng ký danh hiệu này" if registered else "không đăng ký danh hiệu")
+    if not unit.eligible:
+        reasons.append("không đủ điều kiện xếp loại")
+    if title.all_targets:
+        missed = targets_met(rubric, unit)
+        if missed:
+            reasons.append("chưa đạt chỉ tiêu " + ", ".join(missed))
+    if title.class_name and unit.eligible and title.class_name in rubric.class_names and (
+            unit.class_name not in rubric.class_names
+            or rubric.band_index(unit.class_name) > rubric.band_index(title.class_name)):
+        reasons.append(f"xếp loại «{unit.class_name}», cần «{title.class_name}»")
+    if title.min_total is not None and unit.final_score < title.min_total - _EPS:
+        reasons.append(f"{points_text(unit.final_score)} điểm, cần từ "
+                       f"{points_text(title.min_total)}")
+    return reasons
+
+
+def propose_titles(rubric: Rubric, units: list[Unit]) -> list[str]:
+    """Propose the rubric's titles within one khối (giao ước thi đua), highest title first,
+    each member at most one: a member that registered for a title (or for one above it) and
+    meets its conditions, the best scores first, within the title's quota. A tie at the quota
+    is never split — the whole tie is left out and a note tells the council, as for class
+    quotas. Each member that registered and is not proposed gets a note saying why; return the
+    round's notes."""
+    notes: list[str] = []
+    proposed: set[int] = set()
+    for index, title in enumerate(rubric.titles):
+        candidates = []
+        for unit in units:
+            if id(unit) in proposed:
+                continue
+            reasons = _title_reasons(rubric, unit, index)
+            if not reasons:
+                candidates.append(unit)
+            elif "không đăng ký" not in reasons[0]:
+                unit.notes.append(f"Không đề nghị «{title.name}»: " + "; ".join(reasons))
+        candidates.sort(key=lambda u: -u.final_score)
+        chosen = candidates
+        if title.quota is not None and len(candidates) > title.quota:
+            cut = candidates[title.quota - 1].final_score
+            tied = candidates[title.quota].final_score >= cut - _EPS
+            chosen = [u for u in candidates if u.final_score > cut + _EPS] if tied \
+                else candidates[:title.quota]
+            if tied:
+                names = ", ".join(u.agency for u in candidates if abs(u.final_score - cut) < _EPS)
+                notes.append(f"«{title.name}» (tối đa {title.quota}): {names} bằng điểm "
+                             f"({points_text(cut)}) tại giới hạn số lượng; không tách, chưa đề "
+                             f"nghị ai trong số này — Hội đồng xem xét.")
+            for unit in candidates[len(chosen):]:
+                unit.notes.append(f"Không đề nghị «{title.name}»: ngoài số lượng tối đa "
+                                  f"{title.quota} của khối" + (" (bằng điểm tại giới hạn)"
+                                                              if tied else ""))
+        for unit in chosen:
+            unit.title_proposed = title.name
+            unit.notes.append(f"Đề nghị «{title.name}»")
+            proposed.add(id(unit))
+    return notes
 
 
 def _files_by_agency(index: RosterIndex, out: Consolidation, by_path: dict[str, FileResult]
@@ -599,6 +690,7 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
         review_total=r.review_total, final_score=score.total, class_name=class_name,
         values=values, self_values=dict(marks.self), notes=notes,
         not_applicable=sorted(dropped), figures=final_figures(marks),
+        title_registered=marks.title, has_titles=bool(rubric.titles),
     )
     if dropped:
         unit.notes.append("Không áp dụng: mục " + ", ".join(sorted(dropped)) +
@@ -780,7 +872,7 @@ def file_digest(path: str | Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-__all__ = ["Consolidation", "ConsolidationError", "Unit", "Change", "Rejected", "Missing",
+__all__ = ["propose_titles", "targets_met", "Consolidation", "ConsolidationError", "Unit", "Change", "Rejected", "Missing",
            "Unknown", "Duplicate", "PriorUnit", "RosterIndex", "consolidate", "final_values",
            "criterion_floor", "apply_quotas", "leaf_label", "points_text", "rank_block", "name_key", "sort_key",
            "read_previous", "PriorRound", "file_digest", "NO_BLOCK"]

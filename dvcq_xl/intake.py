@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK, RUBRIC_HASH, RUBRIC_ID, YEAR, entry_name
+from .contract import (AGENCY_CODE, AGENCY_NAME, BLOCK, RUBRIC_HASH, RUBRIC_ID, TITLE_REGISTERED,
+                       YEAR, entry_name)
 from .checks import (
     REV,
     SELF,
     answers,
     column_points,
-    figure_entries,
+    figure_values,
     located,
     recompute,
     run_checks,
-    usable_figure,
 )
 from .errors import DvcqError, InputError
 from .findings import ERROR, Finding, HasFindings, make
@@ -65,6 +65,8 @@ class Marks:
     #: a measured item's figures as the sheet computes with them, per column (None: unusable)
     self_figures: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
     review_figures: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    #: giao ước thi đua: the title the member registered for (locked in its results workbook)
+    title: str = ""
 
 
 @dataclass
@@ -355,8 +357,7 @@ def _totals(result: FileResult, ir: WorkbookIR, rubric: Rubric) -> None:
 def marks_of(ir: WorkbookIR, rubric: Rubric) -> Marks:
     """What a file scores, item by item; the review column only in the team's copy."""
     columns = {column: column_points(ir, rubric, column) for column in (SELF, REV)}
-    figures = {column: {leaf.code: tuple(usable_figure(e)
-                                         for e in figure_entries(ir, leaf, column))
+    figures = {column: {leaf.code: figure_values(ir, leaf, column)
                         for leaf in rubric.leaves() if leaf.measure is not None}
                for column in (SELF, REV)}
     review = ir.copy == REVIEW
@@ -370,6 +371,7 @@ def marks_of(ir: WorkbookIR, rubric: Rubric) -> Marks:
         review_dropped=columns[REV].dropped if review else frozenset(),
         self_figures=figures[SELF],
         review_figures=figures[REV] if review else {},
+        title=ir.text(TITLE_REGISTERED) if rubric.titles else "",
         reasons={code: text for code, text in
                  ((leaf.code, ir.text(entry_name("reason", leaf.key))) for leaf in rubric.leaves())
                  if text} if review else {},

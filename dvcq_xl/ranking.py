@@ -27,7 +27,7 @@ from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
 from .findings import comma
 from .output import atomic_path, cell_text, refuse_inputs, refuse_inside, sheet_name
-from .rubric import NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, SUPERIOR
+from .rubric import NO, NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, PERCENT, SUPERIOR, TARGET, YES, YESNO
 
 FONT = "Times New Roman"
 RANKING_PREFIX = "Xếp hạng"
@@ -38,6 +38,8 @@ STATS, MATRIX, CHANGES, GAPS, SOURCES, META = ("Thống kê", "Ma trận điểm
 #: the figures of measured items and the items that do not apply, beside their points (only for
 #: a rubric that has them)
 FIGURES = "Số liệu"
+#: giao ước thi đua: the title proposals of every khối, and why a member was not proposed
+PROPOSALS = "Đề nghị khen thưởng"
 #: defined-name key -> sheet, for readers of the workbook (``dvcq report``)
 SHEET_NAMES = {"stats": STATS, "matrix": MATRIX, "changes": CHANGES, "gaps": GAPS,
                "sources": SOURCES}
@@ -172,7 +174,7 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
                            "author": "dvcq_xl", "comments": f"dvcq_xl {__version__}"})
         st = _Styles(wb)
         taken: set[str] = {s.casefold() for s in (STATS, MATRIX, CHANGES, GAPS, SOURCES, META,
-                                                   FIGURES)}
+                                                   FIGURES, PROPOSALS)}
         ranking_sheets = []
         for block in c.blocks:
             units = c.block_units(block)
@@ -187,6 +189,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
         _matrix_sheet(wb.add_worksheet(MATRIX), st, c)
         if any(leaf.measure is not None or leaf.not_applicable for leaf in c.rubric.leaves()):
             _figures_sheet(wb.add_worksheet(FIGURES), st, c)
+        if c.rubric.titles:
+            _proposals_sheet(wb.add_worksheet(PROPOSALS), st, c)
         _changes_sheet(wb.add_worksheet(CHANGES), st, c)
         _gaps_sheet(wb.add_worksheet(GAPS), st, c)
         _sources_sheet(wb.add_worksheet(SOURCES), st, c)
@@ -324,12 +328,50 @@ def weakest_items(c: Consolidation) -> list[tuple[str, str, float, float, float]
     return sorted(out, key=lambda t: (t[4], t[0]))
 
 
+def _proposals_sheet(ws, st: _Styles, c: Consolidation) -> None:
+    """Per khối: each member's registered title, the title proposed, and why not (the rubric's
+    rules: registration, targets, class, total, quota), then the notes for the council."""
+    head = ["STT", "Mã", "Tên cơ quan", "Khối", "Điểm", "Xếp loại", "Hạng",
+            "Danh hiệu đăng ký", "Danh hiệu đề nghị", "Lý do, ghi chú"]
+    top = _titles(ws, st, c, "ĐỀ NGHỊ KHEN THƯỞNG THEO GIAO ƯỚC THI ĐUA", len(head),
+                  "; ".join(f"«{t.name}»" + (f" tối đa {t.quota}/khối" if t.quota else "")
+                            for t in c.rubric.titles))
+    for col, text in enumerate(head):
+        ws.write_string(top, col, text, st.head)
+    row = top + 1
+    for i, u in enumerate(c.units, start=1):
+        why = "; ".join(n for n in u.notes if "đề nghị «" in n.casefold())
+        values = [i, u.agency_code, u.agency, u.block, _score(u.final_score), u.class_name,
+                  u.rank, u.title_registered or "—", u.title_proposed or "—", why]
+        for col, value in enumerate(values):
+            _put(ws, row, col, value, st.text if col in (2, 3, 5, 7, 8, 9) else
+                 st.number if col == 4 else st.center)
+        widths = {2: 28, 3: 16, 5: 10, 7: 22, 8: 22, 9: 48}
+        ws.set_row(row, 16 * max(1, *(-(-len(str(values[k])) // w) for k, w in widths.items())))
+        row += 1
+    for note in c.notes:
+        if "Hội đồng" in note:
+            ws.merge_range(row + 1, 0, row + 1, len(head) - 1, note, st.warning)
+            row += 1
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, 3, 18)
+    ws.set_column(4, 6, 11)
+    ws.set_column(7, 8, 24)
+    ws.set_column(9, 9, 50)
+    _print_setup(ws, top)
+
+
 def _figures_sheet(ws, st: _Styles, c: Consolidation) -> None:
     """Per agency and per measured item or item that may not apply: the figures that count
     (the team's where it gave them, else the agency's), the points, or «Không áp dụng»."""
     leaves = [leaf for leaf in c.rubric.leaves() if leaf.measure is not None
               or leaf.not_applicable]
-    head = ["STT", "Mã", "Tên cơ quan", "Khối", "Mục", "Nội dung", "Số liệu 1", "Số liệu 2",
+    targets = any(leaf.measure is not None and leaf.measure.rule == TARGET for leaf in leaves)
+    head = ["STT", "Mã", "Tên cơ quan", "Khối", "Mục", "Nội dung",
+            "Kết quả đạt được" if targets else "Số liệu 1",
+            "Chỉ tiêu đăng ký" if targets else "Số liệu 2",
             "Tỷ lệ", "Điểm xếp loại", "Điểm chuẩn"]
     top = _titles(ws, st, c, "SỐ LIỆU CỦA CÁC CHỈ TIÊU VÀ CÁC MỤC KHÔNG ÁP DỤNG", len(head),
                   "Điểm tính từ số liệu theo bộ tiêu chí; số liệu của Tổ kiểm tra nếu có")
@@ -349,17 +391,22 @@ def _figures_sheet(ws, st: _Styles, c: Consolidation) -> None:
             a = figures[0] if figures else None
             b = figures[1] if len(figures) > 1 else None
             share = a / b if a is not None and b else None
+            unit = item.measure.unit if item.measure is not None else ""
+            if unit == YESNO:  # «Có»/«Không» as they were typed
+                a, b, share = (None if v is None else YES if v else NO for v in (a, b, None))
             label = (f"{item.text or item.title} — " + "; ".join(item.measure.figures)
                      if item.measure is not None else item.text or item.title)
             values = [n, u.agency_code, u.agency, u.block, leaf.code, label, a, b, share,
                       NOT_APPLICABLE if dropped else _score(u.values.get(leaf.code)),
                       item.max_points]
             for col, value in enumerate(values):
-                style = (st.percent if col == 8 else st.number if col >= 6 else
-                         st.text if col in (2, 5) else st.center)
+                style = (st.percent if col == 8 or (col in (6, 7) and unit == PERCENT)
+                         else st.number if col >= 6 else st.text if col in (2, 3, 5)
+                         else st.center)
                 _put(ws, row, col, value, style)
             # neither engine fits a row to wrapped text on opening: give it the lines it needs
-            ws.set_row(row, 16 * max(1, -(-len(label) // 55), -(-len(u.agency) // 28)))
+            ws.set_row(row, 16 * max(1, -(-len(label) // 55), -(-len(u.agency) // 28),
+                                     -(-len(u.block) // 14)))
             row += 1
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 8)
