@@ -1260,6 +1260,25 @@ def _choice(p: _Problems, raw: Mapping, key: str, labels: Mapping[str, str], ite
     return None
 
 
+def _target_fields(p: _Problems, raw: Mapping, code: str, figures: tuple[str, ...]
+                   ) -> tuple[str, float | None, str]:
+    """A target item's unit, the khối's minimum target and what scores below the target."""
+    unit = _choice(p, raw, "unit", UNIT_LABELS, code) or ""
+    if not unit and not _present(raw, "unit"):
+        p.add("rubric-measure-invalid", raw, "unit", item=code,
+              detail="chỉ tiêu đăng ký cần đơn vị (unit): " + ", ".join(
+                  f"{label} ({key})" for key, label in UNIT_LABELS.items()))
+    below = _choice(p, raw, "below", BELOW_LABELS, code) or RATIO
+    minimum = _number(p, raw, "minimum", None, item=code, code="rubric-measure-invalid",
+                      field="minimum")
+    if minimum is not None and unit and not Measure(TARGET, figures, unit=unit).fits(minimum):
+        p.add("rubric-measure-invalid", raw, "minimum", item=code,
+              detail=f"mức tối thiểu {num(minimum)} không phải một giá trị của đơn vị "
+                     f"«{UNIT_LABELS[unit]}» (tỷ lệ viết từ 0 đến 1, ví dụ 0,15 là 15 %; "
+                     "Có/Không viết 1 hoặc 0; số lượng là số nguyên)")
+    return unit, minimum, below
+
+
 def _build_measure(p: _Problems, raw: Mapping, code: str, max_points: float, kind: str
                    ) -> Measure | None:
     """A measured item's rule, every problem reported (rubric-measure-invalid)."""
@@ -1291,19 +1310,8 @@ def _build_measure(p: _Problems, raw: Mapping, code: str, max_points: float, kin
         bad("when_zero", "chỉ cách tính theo tỷ lệ mới có số liệu 2 (tổng số)")
     number = functools.partial(_number, p, raw, code="rubric-measure-invalid", item=code)
     per, decimals, tiers = 0.0, 2, []
-    unit, minimum, below = "", None, RATIO
-    if rule == TARGET:
-        unit = _choice(p, raw, "unit", UNIT_LABELS, code) or ""
-        if not unit and not _present(raw, "unit"):
-            bad("unit", "chỉ tiêu đăng ký cần đơn vị (unit): " + ", ".join(
-                f"{label} ({key})" for key, label in UNIT_LABELS.items()))
-        below = _choice(p, raw, "below", BELOW_LABELS, code) or RATIO
-        minimum = number("minimum", None, field="minimum")
-        probe = Measure(TARGET, figures, unit=unit)
-        if minimum is not None and unit and not probe.fits(minimum):
-            bad("minimum", f"mức tối thiểu {num(minimum)} không phải một giá trị của đơn vị "
-                           f"«{UNIT_LABELS[unit]}» (tỷ lệ viết từ 0 đến 1, ví dụ 0,15 là 15 %; "
-                           "Có/Không viết 1 hoặc 0; số lượng là số nguyên)")
+    unit, minimum, below = (_target_fields(p, raw, code, figures) if rule == TARGET
+                            else ("", None, RATIO))
     if rule == COUNT:
         per = number("per", None, above=True, field="per")
         if per is None and not _present(raw, "per"):

@@ -22,7 +22,7 @@ from .findings import Finding, make
 from .output import atomic_path
 from .reader import col_index, col_letter
 from .rubric import (
-    COUNT, EFFECT_LABELS, KEYS, KIND_LABELS, LOC, MAX_SHEET_ROWS, MAX_TEXT, MEASURE_LABELS,
+    BELOW_LABELS, TARGET, UNIT_LABELS, COUNT, EFFECT_LABELS, KEYS, KIND_LABELS, LOC, MAX_SHEET_ROWS, MAX_TEXT, MEASURE_LABELS,
     NA_LABELS, NO, RATIO, YES, ZERO_LABELS, Placed, Rubric, _shown, build_rubric, nfc, num,
 )
 from .text import points
@@ -30,6 +30,8 @@ from .text import points
 ITEMS, BANDS, CONDITIONS, SETTINGS = "Tiêu chí", "Xếp loại", "Điều kiện", "Cài đặt"
 #: per-block variants: one row per item a block words or scores otherwise
 BLOCKS = "Theo khối"
+#: giao ước thi đua: the titles a khối's members compete for, highest first
+TITLES = "Danh hiệu"
 
 #: sheet -> [(field, header, required, width, note)]
 COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
@@ -56,6 +58,12 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
          "Tính đủ điểm (mặc định), Không có điểm hoặc Không áp dụng."),
         ("measure.decimals", "Làm tròn (chữ số)", False, 10,
          "Với «Tỷ lệ thuận»: số chữ số thập phân của điểm, mặc định 2."),
+        ("measure.unit", "Đơn vị chỉ tiêu", False, 12,
+         "Với «Theo chỉ tiêu đăng ký» (giao ước thi đua): %, Số lượng hoặc Có/Không."),
+        ("measure.minimum", "Mức tối thiểu của khối", False, 12,
+         "Chỉ tiêu thấp nhất thành viên được đăng ký: tỷ lệ viết 0,9 (90 %); Có/Không viết 1."),
+        ("measure.below", "Chưa đạt chỉ tiêu", False, 14,
+         "Tỷ lệ thuận (mặc định), Không có điểm, hoặc Bậc theo tỷ lệ (% của chỉ tiêu)."),
         ("not_applicable", "Khi không áp dụng", False, 20,
          "Để trống: mục luôn áp dụng. «Tính đủ điểm», hoặc «Không tính, quy đổi tổng điểm»."),
         ("floor", "Mức sàn", False, 10,
@@ -80,6 +88,13 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
         ("step", "Bước điểm", False, 10, ""),
         ("evidence_required", "Bắt buộc kiểm chứng", False, 12, ""),
     ],
+    TITLES: [
+        ("name", "Danh hiệu", True, 36, "Danh hiệu thi đua, cao nhất trước (ví dụ Cờ thi đua)."),
+        ("quota", "Số lượng tối đa mỗi khối", False, 12, "Để trống: không giới hạn."),
+        ("all_targets", "Đạt mọi chỉ tiêu đăng ký", False, 12, "Có / Không."),
+        ("class", "Xếp loại tối thiểu", False, 26, "Một mức của trang «Xếp loại»."),
+        ("min_total", "Tổng điểm tối thiểu", False, 12, ""),
+    ],
     CONDITIONS: [
         ("id", "Mã", True, 14, "Chữ không dấu, số, gạch dưới."),
         ("question", "Câu hỏi (trả lời Có/Không)", True, 70, ""),
@@ -89,6 +104,8 @@ COLUMNS: dict[str, list[tuple[str, str, bool, int, str]]] = {
 }
 
 COLUMNS[BLOCKS] += [c for c in COLUMNS[ITEMS] if c[0].startswith("measure.")]
+#: how many columns of «Tiêu chí» describe a measured item's rule
+MEASURE_COLUMNS = sum(1 for c in COLUMNS[ITEMS] if c[0].startswith("measure."))
 
 #: key -> (Vietnamese meaning, where it goes in the raw mapping)
 SETTINGS_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -162,6 +179,7 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
         ws.data_validation(1, 5, last, 5, {"validate": "list", "source": list(KIND_LABELS.values())})
         ws.data_validation(1, 7, last, 7, {"validate": "list", "source": [YES, NO]})
         for field, labels in (("measure.rule", MEASURE_LABELS), ("measure.when_zero", ZERO_LABELS),
+                              ("measure.unit", UNIT_LABELS), ("measure.below", BELOW_LABELS),
                               ("not_applicable", NA_LABELS)):
             col = [f for f, *_ in COLUMNS[ITEMS]].index(field)
             ws.data_validation(1, col, last, col, {"validate": "list",
@@ -171,6 +189,10 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             row for block in rubric.blocks if block.own_bands
             for row in _band_rows(block.rubric.bands, block.name)])
         sheet(BLOCKS, _block_rows(rubric))
+        if rubric.titles:
+            sheet(TITLES, [[t.name, t.quota, YES if t.all_targets else NO, t.class_name or None,
+                            None if t.min_total is None else num(t.min_total)]
+                           for t in rubric.titles])
         pct = wb.add_format({"num_format": "0%", "font_name": "Times New Roman"})
         wb.get_worksheet_by_name(BANDS).set_column(3, 3, 12, pct)
 
@@ -211,7 +233,7 @@ def _item_rows(rubric: Rubric) -> tuple[list[list[Any]], set[int]]:
         else:
             parents.add(len(rows) + 1)
             rows.append([item.code, item.label, item.title, item.text, num(item.max_points),
-                         None, None, None] + [None] * 8 + [floor])
+                         None, None, None] + [None] * (MEASURE_COLUMNS + 1) + [floor])
     return rows, parents
 
 
@@ -230,7 +252,8 @@ def _block_rows(rubric: Rubric) -> list[list[Any]]:
             values = {"label": item.label, "title": item.title, "text": item.text,
                       "max": num(item.max_points), "step": num(item.step),
                       "evidence_required": YES if item.evidence_required else NO}
-            measure = _measure_cells(item)[:7] if "measure" in fields else [None] * 7
+            measure = (_measure_cells(item)[:MEASURE_COLUMNS] if "measure" in fields
+                       else [None] * MEASURE_COLUMNS)
             rows.append([block.name, code] + [
                 values[f] if f in fields else None for f in
                 ("label", "title", "text", "max", "step", "evidence_required")] + measure)
@@ -242,12 +265,16 @@ def _measure_cells(item: Any) -> list[Any]:
     m = item.measure
     na = NA_LABELS[item.not_applicable] if item.not_applicable else None
     if m is None:
-        return [None] * 7 + [na]
+        return [None] * MEASURE_COLUMNS + [na]
     tiers = "; ".join(f"{points(t.min_percent)}: {points(t.points)}" for t in m.tiers) or None
+    target = m.rule == TARGET
     return [MEASURE_LABELS[m.rule], m.figures[0], m.figures[1] if len(m.figures) > 1 else None,
             tiers, num(m.per) if m.rule == COUNT else None,
             ZERO_LABELS[m.when_zero] if m.count == 2 else None,
-            m.decimals if m.rule == RATIO else None, na]
+            m.decimals if m.rule == RATIO or (target and m.below == RATIO) else None,
+            UNIT_LABELS[m.unit] if target else None,
+            num(m.minimum) if target and m.minimum is not None else None,
+            BELOW_LABELS[m.below] if target else None, na]
 
 
 def _nest_measure(values: dict) -> None:
@@ -261,7 +288,7 @@ def _nest_measure(values: dict) -> None:
     if all(v is None or v == "" for v in given.values()):
         return
     measure: dict[Any, Any] = {LOC: places.get("rule", values[LOC]), KEYS: {}}
-    for part in ("rule", "per", "when_zero", "decimals"):
+    for part in ("rule", "per", "when_zero", "decimals", "unit", "minimum", "below"):
         if part in given and given[part] not in (None, ""):
             measure[part] = given[part]
             measure[KEYS][part] = places[part]
@@ -332,8 +359,9 @@ def load_rubric_workbook(path: str | Path) -> Rubric:
                            detail=reason[:1].lower() + reason[1:]) from None
     problems: list[Finding] = []
     tables: dict[str, list[dict]] = {}
-    for name in (ITEMS, BANDS, CONDITIONS, BLOCKS):
-        rows = _sheet_cells(ir, name, source, problems, optional=name in (CONDITIONS, BLOCKS))
+    for name in (ITEMS, BANDS, CONDITIONS, BLOCKS, TITLES):
+        rows = _sheet_cells(ir, name, source, problems,
+                            optional=name in (CONDITIONS, BLOCKS, TITLES))
         if rows is not None:
             tables[name] = _read_table(rows, name, source, problems)
     for name in (BANDS, BLOCKS):  # a block is named by text; anything else is a mistake
@@ -365,6 +393,8 @@ def load_rubric_workbook(path: str | Path) -> Rubric:
     for band in raw["bands"]:
         _block_of(band)
     raw["conditions"] = tables.get(CONDITIONS, [])
+    if tables.get(TITLES):
+        raw["titles"] = tables[TITLES]
     blocks = _blocks([b for b in tables[BANDS] if b.get("block") not in (None, "")],
                      tables.get(BLOCKS, []))
     if blocks:

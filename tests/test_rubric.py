@@ -29,7 +29,7 @@ from dvcq_xl.rubric import (
     load_yaml_rubric, nfc, sheet_rows,
 )
 from dvcq_xl.rubric_workbook import (
-    BANDS, BLOCKS, COLUMNS, CONDITIONS, ITEMS, SETTINGS, SETTINGS_KEYS, export_rubric_workbook,
+    BANDS, BLOCKS, TITLES, COLUMNS, CONDITIONS, ITEMS, SETTINGS, SETTINGS_KEYS, export_rubric_workbook,
     load_rubric_workbook,
 )
 from dvcq_xl.template import Agency, blueprint, render_template
@@ -57,7 +57,8 @@ def seed_table_texts() -> list[str]:
 
 
 def test_builtins_are_listed():
-    assert builtin_ids() == ["bac-giang-274-2017", "vi-du-do-luong", "vi-du-minh-hoa"]
+    assert builtin_ids() == ["bac-giang-274-2017", "vi-du-do-luong", "vi-du-giao-uoc-thi-dua",
+                             "vi-du-minh-hoa"]
 
 
 def test_bac_giang_is_the_sheet_of_seed_001(bac_giang):
@@ -299,7 +300,11 @@ VALID: dict = {
                                        "tiers": [{"min": 100, "points": 85},
                                                  {"min": 40, "points": 30}],
                                        "when_zero": "zero"}},
-                          {"code": "2", "text": "Thưởng của khối A"}]}],
+                          {"code": "2", "text": "Thưởng của khối A",
+                           "measure": {"rule": "target", "unit": "number", "minimum": 1,
+                                       "below": "ratio", "decimals": 1}}]}],
+    "titles": [{"name": "Cờ thi đua", "quota": 1, "all_targets": False, "class": "Tốt",
+                "min_total": 80}],
     "items": [
         {"code": "1", "label": "I", "title": "Tiêu chí 1", "text": "Một", "max": 95,
          "floor": 0.4,
@@ -769,6 +774,15 @@ def example_sheets(tmp_path_factory) -> dict[str, list[list]]:
 
 
 @pytest.fixture(scope="module")
+def sheets_with_titles(tmp_path_factory) -> dict[str, list[list]]:
+    """The giao ước example's workbook (its titles), as rows of values."""
+    path = export_rubric_workbook(load_rubric("vi-du-giao-uoc-thi-dua"),
+                                  tmp_path_factory.mktemp("wb") / "r.xlsx")
+    wb = load_workbook(path)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+@pytest.fixture(scope="module")
 def sheets_with_blocks(tmp_path_factory) -> dict[str, list[list]]:
     """The measured example's workbook (a block's variant included), as rows of values."""
     path = export_rubric_workbook(load_rubric("vi-du-do-luong"),
@@ -803,7 +817,7 @@ def write_book(path: Path, sheets: dict[str, list[list]], chart: str = "") -> Pa
 
 def cell_kinds() -> dict[str, dict]:
     return {ITEMS: ITEM_SCHEMA, BANDS: SCHEMA["bands"][0], CONDITIONS: SCHEMA["conditions"][0],
-            BLOCKS: SCHEMA["blocks"][0]["items"][0]}
+            BLOCKS: SCHEMA["blocks"][0]["items"][0], TITLES: SCHEMA["titles"][0]}
 
 
 WRONG_CELLS = {TEXT: [True], NUMBER: ["abc", True, dt.datetime(2025, 5, 26)],
@@ -828,7 +842,8 @@ CELL_SWEEP = [(sheet, c, title, wrong)
 def test_a_wrong_cell_anywhere_is_a_finding_with_its_cell(tmp_path, request, sheet, c,
                                                           title, wrong):
     # the sheet of per-block variants has rows only in a rubric with blocks
-    source = "sheets_with_blocks" if sheet == BLOCKS else "example_sheets"
+    source = {BLOCKS: "sheets_with_blocks", TITLES: "sheets_with_titles"}.get(sheet,
+                                                                          "example_sheets")
     sheets = copy.deepcopy(request.getfixturevalue(source))
     assert sheets[sheet][0][c] == title
     sheets[sheet][1][c] = wrong
