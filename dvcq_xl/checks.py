@@ -77,9 +77,13 @@ def parse_score(raw: Any) -> tuple[str, float | None, str]:
     if isinstance(raw, bool):
         return NOT_NUMBER, None, ""
     if isinstance(raw, (int, float)):
-        if math.isnan(raw) or math.isinf(raw):
+        try:
+            number = float(raw)  # an integer of hundreds of digits does not fit
+        except OverflowError:
             return NOT_NUMBER, None, ""
-        return OK, float(raw), ""
+        if math.isnan(number) or math.isinf(number):
+            return NOT_NUMBER, None, ""
+        return OK, number, ""
     if isinstance(raw, (datetime, date, time, timedelta)):
         return NOT_NUMBER, None, " (Excel đã tự đổi thành ngày tháng; nhập lại dạng số)"
     text = nfc(raw)
@@ -628,13 +632,13 @@ def check_figures(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                 typed = [] if leaf.measure is not None else [
                     e for e in entries(ir, rubric, column) if e.code == leaf.code]
                 for entry in figures + typed:
-                    if entry.status != EMPTY:
+                    if entry.raw not in (None, ""):  # a space too, as the sheet sees it
                         yield make("na-with-entry", found=_shown(entry.raw), **base,
                                    **located(ir, entry.name))
                 continue
             if not figures:
                 continue
-            if all(e.status == EMPTY for e in figures) and column == REV:
+            if all(e.raw in (None, "") for e in figures) and column == REV:
                 continue  # the team left the item: the agency's figures stand
             if leaf.measure.rule == TARGET:
                 yield from _achieved_findings(ir, leaf, figures[0], base)
@@ -651,7 +655,7 @@ def _achieved_findings(ir: WorkbookIR, leaf: Item, entry: Entry, base: dict[str,
     """What a member reports against its target: a value of the item's unit."""
     m = leaf.measure
     where = {**base, **located(ir, entry.name), "expected": m.figures[0]}
-    if entry.status == EMPTY:
+    if entry.raw in (None, ""):
         yield make("figure-missing", **where)
         return
     value = (_yes_no(entry.raw) if m.unit == YESNO else usable_figure(entry))
@@ -718,8 +722,11 @@ def _figure_findings(ir: WorkbookIR, leaf: Item, figures: list[Entry], base: dic
     usable = True
     for i, entry in enumerate(figures, start=1):
         where = {**base, **located(ir, entry.name), "expected": leaf.measure.figures[i - 1]}
-        if entry.status == EMPTY:
+        if entry.raw in (None, ""):
             yield make("figure-missing", **where)
+        elif entry.status == EMPTY:  # only spaces: the sheet sees text, not an empty cell
+            yield make("figure-not-number", found=entry.raw, detail=" (chỉ có dấu cách)",
+                       **where)
         elif entry.status in (NOT_NUMBER, TEXT_IN_TEMPLATE, COERCED) or isinstance(entry.raw,
                                                                                    bool):
             yield make("figure-not-number", found=_shown(entry.raw), detail=entry.detail,
@@ -952,8 +959,9 @@ def _sheet_state(ir: WorkbookIR, leaf: Item, column: str, typed: Entry) -> str:
             return "empty"
         return "ok" if leaf.measure.fits(achieved) and leaf.measure.fits(target) else "error"
     if leaf.measure is not None:
-        if any(e.raw in (None, "") for e in figures):
-            return "empty"
+        blank = [e.raw in (None, "") for e in figures]
+        if any(blank):  # the team's one figure of two is an error, not «left empty»
+            return "error" if column == REV and not all(blank) else "empty"
         numbers = [_excel_number(e.raw) for e in figures]
         if any(n is None or n < 0 or n != int(n) for n in numbers):
             return "error"

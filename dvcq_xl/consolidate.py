@@ -41,7 +41,7 @@ from .findings import ERROR, Finding, make
 from .intake import OK, FileResult, Marks, check_paths, find_rubric
 from .output import TEMP_PREFIX
 from .roster import ABBREVIATIONS, RosterIndex, RosterMatch, identity, name_key  # noqa: F401
-from .rubric import (BONUS, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
+from .rubric import (BONUS, NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
                      builtin_ids, nfc, num)
 from .contract import REVIEW, Agency
 from .text import comma, points_text, sort_key
@@ -487,9 +487,14 @@ def _score(out: Consolidation, groups: dict[str, list[tuple[FileResult, Agency]]
         for path in others:  # the team's copy replacing the agency's is the normal flow
             out.used[path] = "duplicate" if kinds[by_path[path].copy] > 1 else "superseded"
         out.used[chosen.path] = "ranked"
-        # scored by its block's variant of the rubric (the block its template was made for)
-        rubric = out.rubric.for_block(chosen.block or agency.block)
+        # scored by the variant of the block it is ranked in (the roster's, else its file's)
+        block = agency.block or chosen.block
+        rubric = out.rubric.for_block(block)
         out.units.append(_unit(rubric, chosen, agency, out.changes))
+        if chosen.block and agency.block and nfc(chosen.block) != nfc(agency.block):
+            out.units[-1].notes.append(f"Tệp làm cho khối «{chosen.block}», danh sách ghi khối "
+                                       f"«{agency.block}»: xếp loại, xếp hạng theo khối "
+                                       f"«{agency.block}»")
 
 
 def _gaps(out: Consolidation, roster: Sequence[Agency], present: set[str],
@@ -703,6 +708,15 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
     before = len(changes)
     for leaf in rubric.leaves():
         own, review = marks.self.get(leaf.code), marks.review.get(leaf.code)
+        # «Không áp dụng» is a score of its own: the team's decision either way is a change
+        own_na, review_na = leaf.code in marks.self_dropped, leaf.code in marks.review_dropped
+        if not leaf.reviewer_only and own_na != review_na and (review_na or review is not None):
+            changes.append(Change(unit.agency, unit.agency_code, unit.block, leaf.code,
+                                  leaf_label(rubric, leaf.code),
+                                  NOT_APPLICABLE if own_na else own,
+                                  NOT_APPLICABLE if review_na else review,
+                                  marks.reasons.get(leaf.code, ""), r.path))
+            continue
         if leaf.reviewer_only or review is None or own is None or abs(own - review) < _EPS:
             continue
         changes.append(Change(unit.agency, unit.agency_code, unit.block, leaf.code,

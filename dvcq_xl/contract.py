@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from .text import points
 from .rubric import (
+    MAX_FIGURE,
     BONUS,
     COUNT,
     PERCENT,
@@ -457,7 +458,8 @@ def _figures_bad(figures: list[str]) -> tuple[str, str]:
     """(not numbers, not whole numbers from 0 or the first above the second): two tests, nested
     so that INT never sees text (Excel's AND and OR evaluate every argument)."""
     not_numbers = ",".join(f"NOT(ISNUMBER({f}))" for f in figures)
-    wrong = [f"{f}<0" for f in figures] + [f"{f}<>INT({f})" for f in figures]
+    wrong = ([f"{f}<0" for f in figures] + [f"{f}>{MAX_FIGURE:.0E}" for f in figures]
+             + [f"{f}<>INT({f})" for f in figures])
     return f"OR({not_numbers})", f"OR({','.join(wrong)})"
 
 
@@ -472,7 +474,7 @@ def _target_refs(item: Item, lay: Layout, col: str) -> tuple[str, str, str, str]
     def usable(ref: str) -> str:
         if m.unit == YESNO:
             return f'OR({ref}="{YES}",{ref}="{NO}")'
-        bound = f"{ref}<=1" if m.unit == PERCENT else f"{ref}=INT({ref})"
+        bound = f"{ref}<=1" if m.unit == PERCENT else f"{ref}=INT({ref}),{ref}<={MAX_FIGURE:.0E}"
         return f"IF(ISNUMBER({ref}),AND({ref}>=0,{bound}),0)"  # INT never sees text; no FALSE:
         # LibreOffice writes the constant back as FALSE(), which would read as a changed formula
 
@@ -569,6 +571,9 @@ def measured_state_formula(item: Item, lay: Layout, column: str) -> str:
     empty = ",".join(f'{f}=""' for f in figures)
     expr = (f"IF(OR({empty}),{S_EMPTY},IF({not_numbers},{S_TYPE},"
             f"IF({wrong},{S_FIGURE},{expr})))")
+    if column == "review" and len(figures) == 2:  # one figure of two is no «left empty»
+        expr = (f'IF(AND({figures[0]}="",{figures[1]}=""),{S_EMPTY},'
+                f'IF(OR({empty}),{S_FIGURE},{expr}))')
     return "=" + _na_state(item, lay, column, expr, figures)
 
 
@@ -585,14 +590,23 @@ def _na_state(item: Item, lay: Layout, column: str, expr: str, entered: list[str
 
 def entry_state_formula(item: Item, lay: Layout, column: str) -> str:
     """The state helper of a leaf's row in a scoring column: a typed score, a measured item's
-    figures, either of them behind a «Không áp dụng» mark."""
-    if item.measure is not None:
-        return measured_state_formula(item, lay, column)
+    figures, either of them behind a «Không áp dụng» mark. An error value in any of them
+    (a formula typed in: =1/0) is a mistyped entry, not a state the status line cannot count."""
     r = lay.leaf_rows[item.code].number
-    expr = leaf_state_formula(item, r, column)
-    if not item.not_applicable:
-        return expr
-    return "=" + _na_state(item, lay, column, expr[1:], [f"{_col(column)}{r}"])
+    if item.measure is not None:
+        expr = measured_state_formula(item, lay, column)
+    else:
+        expr = leaf_state_formula(item, r, column)
+        if item.not_applicable:
+            expr = "=" + _na_state(item, lay, column, expr[1:], [f"{_col(column)}{r}"])
+    figures, na = _inputs(item, lay, _col(column))
+    refs = figures + ([na] if na else [])
+    if item.measure is None:
+        refs.insert(0, f"{_col(column)}{r}")
+    if item.measure is not None and item.measure.rule == TARGET:
+        refs.append(f"${SELF}${lay.target_rows[item.code].number}")
+    test = ",".join(f"ISERROR({ref})" for ref in refs)
+    return f"=IF(OR({test}),{S_TYPE},{expr[1:]})"
 
 
 def counted_formula(item: Item, lay: Layout, column: str) -> str:
@@ -638,7 +652,8 @@ def scaled_formula(rubric: Rubric, lay: Layout, col: str) -> str:
 
 def condition_state_formula(r: int, column: str) -> str:
     v = f"{SELF if column == 'self' else REV}{r}"
-    return f'=IF({v}="",{S_EMPTY},IF(OR({v}="{YES}",{v}="{NO}"),{S_OK},{S_TYPE}))'
+    return (f'=IF(ISERROR({v}),{S_TYPE},IF({v}="",{S_EMPTY},'
+            f'IF(OR({v}="{YES}",{v}="{NO}"),{S_OK},{S_TYPE})))')
 
 
 def subtotal_formula(col: str, children: Iterable[Row]) -> str:

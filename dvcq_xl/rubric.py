@@ -92,6 +92,8 @@ BELOW_LABELS = {RATIO: "Tỷ lệ thuận", ZERO: "Không có điểm", TIERS: "
 #: the one value of a «Không áp dụng» cell's list
 NOT_APPLICABLE = "Không áp dụng"
 MAX_DECIMALS = 6
+#: the largest figure a measured item takes (beyond it a sheet's products lose whole numbers)
+MAX_FIGURE = 1e12
 
 #: Rows of the score sheet that the reader reads (``dvcq_xl.reader`` takes its limit from here).
 #: The rubric check refuses a rubric whose template would need more, so that every template the
@@ -162,6 +164,12 @@ def is_multiple(value: float, step: float) -> bool:
     return abs(q - round(q)) < 1e-7
 
 
+def at_least(a: float, b: float) -> bool:
+    """``a >= b`` as Excel and LibreOffice compare: two values equal to about 15 significant
+    digits are equal (64,9 × 1000 is 64 900,000…01 in binary, and still 64 900 for them)."""
+    return a >= b or abs(a - b) <= max(abs(a), abs(b)) * 2.0 ** -48
+
+
 def excel_round(value: float, digits: int = 0) -> float:
     """ROUND as Excel and LibreOffice compute it: half away from zero, on the value as they show
     it (15 significant digits). 75.625 -> 75.63 and 2.675 -> 2.68, where Python's ``round``
@@ -229,7 +237,7 @@ class Measure:
     def fits(self, value: float | None) -> bool:
         """Whether a target item's value (achieved or target) is one of its unit: a share from
         0 to 1 (a percentage as Excel stores it), a whole number from 0, or 1/0 («Có»/«Không»)."""
-        if value is None or value < 0:
+        if value is None or value < 0 or value > MAX_FIGURE:
             return False
         if self.unit == PERCENT:
             return value <= 1
@@ -243,7 +251,7 @@ class Measure:
         if self.rule == TARGET:
             return len(figures) >= 2 and self.fits(figures[0]) and self.fits(figures[1])
         values = tuple(figures[:self.count]) + (None,) * (self.count - len(figures))
-        if any(v is None or v < 0 or v != int(v) for v in values):
+        if any(v is None or v < 0 or v > MAX_FIGURE or v != int(v) for v in values):
             return False
         return self.count == 1 or values[0] <= values[1]
 
@@ -266,19 +274,19 @@ class Measure:
         if self.rule == RATIO:
             return excel_round(max_points * min(a / b, 1.0), self.decimals), False
         for tier in self.tiers:  # compared as 100·in_1 ≥ p·in_2: exact for whole numbers
-            if a * 100 >= tier.min_percent * b:
+            if at_least(a * 100, tier.min_percent * b):
                 return tier.points, False
         return 0.0, False
 
     def _against_target(self, max_points: float, achieved: float, target: float) -> float:
-        if achieved >= target:
+        if at_least(achieved, target):
             return max_points
         if self.below == ZERO:
             return 0.0
         if self.below == RATIO:  # the target is above 0 here
             return excel_round(max_points * achieved / target, self.decimals)
         for tier in self.tiers:
-            if achieved * 100 >= tier.min_percent * target:
+            if at_least(achieved * 100, tier.min_percent * target):
                 return tier.points
         return 0.0
 
@@ -552,10 +560,11 @@ class Rubric:
 
     def for_block(self, name: str | None) -> "Rubric":
         """The rubric as agencies of block ``name`` use it: its variant, or the rubric itself
-        for a block without one (the name compared as Vietnamese reads it, case aside)."""
-        key = nfc(name).casefold()
+        for a block without one. Names compare as consolidation groups blocks: exactly, after
+        Unicode normalisation (a block «ubnd cấp xã» is another block than «UBND cấp xã»)."""
+        key = nfc(name)
         for block in self.blocks:
-            if key and nfc(block.name).casefold() == key:
+            if key and nfc(block.name) == key:
                 return block.rubric
         return self
 
@@ -1111,6 +1120,10 @@ def _number(p: _Problems, raw: Mapping, key: str, default: Any = None, *, item: 
     need = (f"cần một số lớn hơn {num(low)} và không quá {num(high)}" if above
             else f"cần một số từ {num(low)} đến {num(high)}")
     found = _shown(value)
+    # a workbook names a field by its column, which is what the officer sees
+    entry = raw.get(KEYS, {}).get(key) if isinstance(raw.get(KEYS), Mapping) else None
+    if isinstance(entry, Mapping) and entry.get("name"):
+        field = str(entry["name"])
     if code in ("rubric-max-invalid", "rubric-step-invalid"):
         p.add(code, raw, key, item=item, found=found, expected=num(high))
     elif code == "rubric-rule-invalid":
@@ -1456,6 +1469,7 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     rules = _rules(p, rules_raw)
     bands = _build_bands(p, raw.get("bands") or [], raw)
     names = [b.name for b in bands]
+    _check_floors_placed(p, built)
     has_floor = rules.criterion_floor is not None or any(
         item.floor is not None for top in items for item in top.walk())
     if has_floor and rules.criterion_floor_class not in names:
@@ -1494,6 +1508,20 @@ def build_rubric(raw: Mapping[str, Any], source: str = "") -> Rubric:
     return rubric
 
 
+def _check_floors_placed(p: _Problems, built: list[tuple[Item, Mapping]]) -> None:
+    """A floor only on what counts in «Tổng cộng»: on a bonus or a deduction it would cap the
+    class of an agency that simply had nothing to add or deduct."""
+    for item, item_raw in built:
+        if _family_of(item) == "base":
+            continue
+        for node in item.walk():
+            if node.floor is not None:
+                p.add("rubric-field-invalid", item_raw, "code", field="floor", item=node.code,
+                      found=num(node.floor), detail=f"mục {node.code}: mức sàn chỉ đặt cho mục "
+                      "tính vào «Tổng cộng», không cho điểm thưởng hay điểm trừ")
+                break
+
+
 def _with_blocks(p: _Problems, rubric: Rubric, raw: Mapping, source: str) -> Rubric:
     """The rubric with its blocks' variants, each built and checked as a whole rubric (the same
     validation: sums, steps, bands, contradictions), its problems reported at the variant's
@@ -1501,11 +1529,11 @@ def _with_blocks(p: _Problems, rubric: Rubric, raw: Mapping, source: str) -> Rub
     blocks, seen = [], set()
     for block_raw in raw.get("blocks") or []:
         name = nfc(block_raw.get("name"))
-        if not name or name.casefold() in seen:
+        if not name or name in seen:
             p.add("rubric-block-invalid", block_raw, "name", item=name or "(trống)",
                   detail="khối trùng tên với một khối trước" if name else "thiếu tên khối")
             continue
-        seen.add(name.casefold())
+        seen.add(name)
         merged, changes = _merge_block(p, raw, block_raw, rubric, name)
         if merged is None:
             continue

@@ -10,6 +10,7 @@ form, each part located by sheet and cell, so both are validated by one
 from __future__ import annotations
 
 import datetime as dt
+import re
 import os
 from dataclasses import dataclass
 import stat
@@ -311,7 +312,7 @@ def _nest_measure(values: dict) -> None:
         place = places["tiers"]
         measure[KEYS]["tiers"] = place
         measure["tiers"] = []
-        for part in str(tiers).split(";"):
+        for part in re.split(r"[;\n]", str(tiers)):  # «;» or one tier a line (Alt+Enter)
             if not part.strip():
                 continue
             low, _, pts = part.partition(":")
@@ -504,6 +505,12 @@ def _read_table(rows: dict[int, dict[int, Any]], sheet: str, source: str,
         header[text] = col
     index: dict[str, int] = {}
     titles: dict[str, str] = {}
+    known = {title.lower() for _, title, *_ in COLUMNS[sheet]}
+    for text, col in header.items():  # a misspelt column would be dropped without a word
+        if text not in known:
+            problems.append(make("rubric-field-unknown", path=source, sheet=sheet,
+                                 cell=f"{col_letter(col)}1", found=nfc(rows[1][col]),
+                                 expected=", ".join(t for _, t, *_ in COLUMNS[sheet])))
     for field, title, required, _, _ in COLUMNS[sheet]:
         if title.lower() in header:
             index[field] = header[title.lower()]

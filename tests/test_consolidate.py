@@ -643,3 +643,34 @@ def test_round_of_measured_items_not_applicable_and_block_variants(tmp_path):
     assert ["C", "Xã C", XA, "3.1"] in [r[1:5] for r in rows]
     assert any(r[1] == "C" and r[4] == "3.1" and r[9] == "Không áp dụng" for r in rows)
     assert any(r[1] == "D" and r[4] == "1.2" and r[6:10] == [9, 10, 0.9, 16] for r in rows)
+
+
+def test_a_file_of_another_block_than_the_roster_says_is_ranked_and_classed_by_the_roster(
+        tmp_path):
+    """The file was made for the Sở block, the roster puts the agency among the communes: it is
+    classified by the communes' bands (85 for the top class), as it is ranked, and a note says
+    why."""
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    make_filled(DL, inbox / "a.xlsx", agency=Agency("UBND xã A", "A", "Sở, ban, ngành"),
+                fill=_measured(self_scores={"1.1": 8}))
+    c = consolidate([inbox], roster=[Agency("UBND xã A", "A", XA)], jobs=1)
+    (unit,) = c.units
+    assert unit.block == XA and unit.final_score == 88
+    assert unit.class_name == "Hoàn thành xuất sắc"  # 85 for communes; 90 elsewhere
+    assert any("danh sách ghi khối «UBND cấp xã»" in n for n in unit.notes)
+
+
+def test_the_teams_not_applicable_is_a_change_with_its_reason(tmp_path):
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    review = _measured()
+    review.review_na = {"3.1": "Không áp dụng"}
+    review.reasons = {"3.1": "Xã không có thôn"}
+    make_filled(DL, inbox / "a.xlsx", agency=Agency("UBND xã A", "A", XA), fill=review,
+                mode=REVIEW)
+    c = consolidate([inbox], jobs=1)
+    (change,) = c.changes
+    assert (change.item, change.self_value, change.review_value, change.reason) == (
+        "3.1", 20, "Không áp dụng", "Xã không có thôn")
+    assert c.units[0].rescored and c.units[0].not_applicable == ["3.1"]

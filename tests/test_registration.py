@@ -351,7 +351,8 @@ def test_both_engines_score_targets_as_the_model(libreoffice, gnumeric, tmp_path
     for name, targets, achieved in RECALC:
         folder = tmp_path / name
         folder.mkdir()
-        files.append(results(folder, Agency("Ban Dân tộc", "BDT", KHOI), achieved, targets))
+        path = results(folder, Agency("Ban Dân tộc", "BDT", KHOI), achieved, targets)
+        files.append(path.rename(path.with_name(f"{name}.xlsx")))  # one batch: unique names
     outputs = {"libreoffice": libreoffice.recalculate(files, tmp_path / "lo"),
                "gnumeric": gnumeric.recalculate(files, tmp_path / "gn")}
     for (name, targets, achieved), original in zip(RECALC, files):

@@ -211,7 +211,9 @@ def test_workbook_missing_sheet_and_column(tmp_path, bac_giang):
     with pytest.raises(RubricError) as info:
         load_rubric(path)
     codes = {(f.code, f.sheet) for f in info.value.findings}
-    assert codes == {("rubric-sheet-missing", "Xếp loại"), ("rubric-column-missing", "Tiêu chí")}
+    # the renamed column is both missing and, under its new name, unknown
+    assert codes == {("rubric-sheet-missing", "Xếp loại"), ("rubric-column-missing", "Tiêu chí"),
+                     ("rubric-field-unknown", "Tiêu chí")}
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04garbage", b"%PDF-1.4 not excel"])
@@ -1179,7 +1181,8 @@ blocks:
 
 def test_a_block_variant_is_the_whole_rubric_for_that_block():
     rubric = load_text(BLOCKED)
-    xa = rubric.for_block("khối XÃ")  # as Vietnamese reads it, case aside
+    xa = rubric.for_block("Khối xã")
+    assert rubric.for_block("khối XÃ") is rubric  # blocks are told apart as consolidation does
     assert xa.block == "Khối xã" and xa.item("1.2").text == "Riêng của xã"
     assert xa.item("1.1").measure.rule == "ratio" and rubric.item("1.1").measure.rule == "tiers"
     assert [b.min_points for b in xa.bands] == [15, 0]
@@ -1213,7 +1216,7 @@ def test_a_wrong_block_is_a_finding_naming_the_block(old, new, detail, line):
 
 
 def test_two_blocks_of_one_name_are_refused():
-    text = BLOCKED + "  - {name: khối xã, items: [{code: \"1.2\", text: Khác}]}\n"
+    text = BLOCKED + "  - {name: Khối xã, items: [{code: \"1.2\", text: Khác}]}\n"
     with pytest.raises(RubricError) as info:
         load_text(text)
     assert [f.code for f in info.value.findings] == ["rubric-block-invalid"]
@@ -1262,3 +1265,46 @@ def test_every_field_round_trips_through_the_workbook(tmp_path):
     again = load_rubric_workbook(export_rubric_workbook(rubric, tmp_path / "r.xlsx"))
     assert again.hash == rubric.hash
     assert again.item("1").floor == 0.4 and again.item("1.1").floor == 0.5
+
+
+def test_a_misspelt_column_is_not_dropped_without_a_word(tmp_path):
+    """«Khi khong ap dung» for «Khi không áp dụng»: the item would silently lose its mark."""
+    path = export_rubric_workbook(load_rubric("vi-du-do-luong"), tmp_path / "r.xlsx")
+    wb = load_workbook(path)
+    ws = wb["Tiêu chí"]
+    col = next(c for c in ws[1] if c.value == "Khi không áp dụng")
+    col.value = "Khi khong ap dung"
+    wb.save(path)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert any(f.code == "rubric-field-unknown" and f.cell == col.coordinate
+               and "Khi khong ap dung" in f.message for f in info.value.findings)
+
+
+@pytest.mark.parametrize("tier, a, b, points", [
+    (64.9, 649, 1000, 6),  # 64,9 × 1000 is 64 900,000…01 in binary: still reached
+    (64.9, 648, 1000, 0), (92.5, 37, 40, 6), (33.3, 333, 1000, 6), (33.3, 332, 1000, 0),
+])
+def test_a_decimal_tier_is_reached_as_the_engines_compare(tier, a, b, points):
+    from dvcq_xl.rubric import TIERS, Measure, Tier
+
+    measure = Measure(TIERS, ("a", "b"), (Tier(100, 20), Tier(tier, 6)))
+    assert measure.points(20, (a, b))[0] == points
+
+
+def test_a_floor_only_on_what_counts_in_the_base():
+    text = MEASURED.replace("bands:", '  - {code: "2", max: 5, kind: penalty, floor: 0.5}\n'
+                                      "rules: {criterion_floor_class: Yếu}\nbands:")
+    with pytest.raises(RubricError) as info:
+        load_text(text)
+    assert any(f.code == "rubric-field-invalid" and "mức sàn chỉ đặt" in f.message
+               for f in info.value.findings)
+
+
+def test_a_figure_far_too_large_is_no_figure():
+    from dvcq_xl.checks import parse_score
+    from dvcq_xl.rubric import MAX_FIGURE
+
+    item = load_text(MEASURED).item("1.1")
+    assert item.measure.points(20, (MAX_FIGURE * 10, MAX_FIGURE * 10)) == (None, False)
+    assert parse_score(10 ** 400)[0] == "not-number"  # no OverflowError

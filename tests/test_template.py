@@ -20,7 +20,7 @@ from dvcq_xl.template import (
 
 #: Every function the formulas may use: known to Excel 2010 and LibreOffice, none "_xlfn."
 ALLOWED = {"IF", "SUM", "MIN", "MAX", "COUNT", "COUNTIF", "ISNUMBER", "NOT", "OR", "AND", "ABS",
-           "ROUND", "LEN", "TRIM", "CHOOSE", "LEFT", "SUBSTITUTE", "INT"}
+           "ROUND", "LEN", "TRIM", "CHOOSE", "LEFT", "SUBSTITUTE", "INT", "ISERROR"}
 
 
 @pytest.fixture(params=["bac-giang-274-2017", "vi-du-minh-hoa", "vi-du-do-luong"])
