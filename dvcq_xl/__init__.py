@@ -43,6 +43,12 @@ _PUBLIC = {
     "vba_project": "vba",
     "Ranked": "workflow", "rank": "workflow", "make_templates": "workflow",
     "InputError": "errors", "ConsolidationError": "errors", "ReportError": "errors",
+    "Measure": "rubric", "Tier": "rubric", "Title": "rubric", "Block": "rubric",
+    "excel_round": "rubric", "column_points": "checks",
+    "Register": "registration", "Registration": "registration", "collect": "registration",
+    "read_register": "registration", "read_registration": "registration",
+    "registration_forms": "registration", "render_registration": "registration",
+    "write_register": "registration", "propose_titles": "consolidate",
 }
 
 

@@ -690,6 +690,32 @@ def demo_cmd(output: str) -> None:
               f"{_t(result.macro_template)}\n"
               f"  Sổ điều khiển của Sở Nội vụ (nút Tạo mẫu, Tổng hợp, Xuất báo cáo; đặt sẵn cho "
               f"thư mục này): {_t(result.control)}", soft_wrap=True)
+    if result.khoi is not None:
+        _print_khoi_demo(result.khoi)
+
+
+def _print_khoi_demo(khoi) -> None:
+    """The demo's giao ước thi đua round, as a khối trưởng follows it."""
+    from .demo import KHOI_MISTAKES, KHOI_NAME
+
+    out.print(f"\n[bold]Giao ước thi đua[/] của {_t(KHOI_NAME)} ({len(khoi.forms)} thành viên) "
+              f"trong {_t(khoi.folder)}:", soft_wrap=True)
+    out.print(f"  Bảng đăng ký: {_t(khoi.folder / 'dang-ky')}; sổ đăng ký: "
+              f"{_t(khoi.register_path.name)} ({len(khoi.register.registered)} thành viên)",
+              soft_wrap=True)
+    for code, mistake in KHOI_MISTAKES.items():
+        out.print(f"  Lỗi cố ý ({code}): {_t(mistake)}", soft_wrap=True)
+    for unit in khoi.consolidation.units:
+        out.print(f"  {unit.rank or '—'}. {_t(unit.agency)}: {points_text(unit.final_score)} "
+                  f"điểm, {_t(unit.class_name)}"
+                  + (f" — đề nghị «{_t(unit.title_proposed)}»" if unit.title_proposed else ""),
+                  soft_wrap=True)
+    for rejected in khoi.consolidation.rejected:
+        out.print(f"  ✘ {_t(Path(rejected.path).name)}: "
+                  f"{_t(rejected.findings[0].message) if rejected.findings else ''}",
+                  soft_wrap=True)
+    out.print(f"  Bảng xếp hạng và đề nghị: {_t(khoi.ranking.name)}; văn bản Word: "
+              f"{len(khoi.reports)} tệp trong {_t(khoi.folder / 'bao-cao')}", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -442,7 +442,9 @@ def _reject(out: Consolidation, files: list[FileResult]) -> list[FileResult]:
     rubric, year = out.rubric, out.year
     for r in files:
         problems = list(r.errors)
-        if r.status == OK and r.rubric_id != rubric.id:
+        if r.marks is None and r.status == OK:  # a registration form: no results to rank
+            problems.append(make("round-not-results", path=r.path))
+        elif r.status == OK and r.rubric_id != rubric.id:
             problems.append(make("round-rubric-other", path=r.path, found=r.rubric_id,
                                  expected=rubric.id))
         elif r.status == OK and year is not None and r.year is not None and r.year != year:

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .annotate import annotate_results
 from .consolidate import Consolidation
@@ -26,6 +26,9 @@ from .rubric import Rubric, builtin_rubric, num
 from .contract import REVIEW, Agency
 from .template import Fill, render_template
 from .workflow import REPORTS_FOLDER, TEMPLATES_FOLDER, make_templates, rank, ranking_file
+
+if TYPE_CHECKING:
+    from .registration import Register
 
 DEMO_RUBRIC = "bac-giang-274-2017"
 DEMO_YEAR = 2025
@@ -88,6 +91,54 @@ class DemoResult:
     control: Path  # the Sở's control workbook with its buttons (.xlsm), set up for this folder
     roster: Path  # the sample roster, copied into the folder for the README's commands
     resent: Path  # the corrected file one agency sent after the check (in ``nop/`` from then on)
+    khoi: "KhoiDemo | None" = None  # the giao ước thi đua round of one khối (``giao-uoc/``)
+
+
+#: the giao ước thi đua round: one khối of the fictional province, its khối trưởng first
+KHOI_RUBRIC = "vi-du-giao-uoc-thi-dua"
+KHOI_NAME = "Khối các cơ quan Tham mưu - Tổng hợp"
+KHOI_MEMBERS = [("VPUB", "Văn phòng UBND tỉnh"), ("SNV", "Sở Nội vụ"), ("STP", "Sở Tư pháp"),
+                ("TTT", "Thanh tra tỉnh"), ("SKHDT", "Sở Kế hoạch và Đầu tư"),
+                ("BDT", "Ban Dân tộc tỉnh"), ("STC", "Sở Tài chính")]
+CO, BK = "Cờ thi đua của UBND tỉnh", "Bằng khen của Chủ tịch UBND tỉnh"
+#: code -> (targets, title registered, achieved); «Ban Dân tộc» is seed 004 (95 points)
+KHOI_PLAN = {
+    "VPUB": ({"1": 1, "2": 1, "3": 0.15, "4": 20, "5": "Có", "6": 1}, CO,
+             {"1": 1, "2": 1, "3": 0.18, "4": 21, "5": "Có", "6": 1}),
+    "SNV": ({"1": 1, "2": 1, "3": 0.15, "4": 15, "5": "Có", "6": 1}, CO,
+            {"1": 1, "2": 1, "3": 0.14, "4": 15, "5": "Có", "6": 1}),
+    "STP": ({"1": 0.95, "2": 0.9, "3": 0.1, "4": 12, "5": "Có", "6": 1}, BK,
+            {"1": 0.97, "2": 0.92, "3": 0.1, "4": 11, "5": "Có", "6": 1}),
+    "TTT": ({"1": 0.95, "2": 0.9, "3": 0.1, "4": 10, "5": "Có", "6": 0.5}, BK,
+            {"1": 0.95, "2": 0.85, "3": 0.08, "4": 9, "5": "Có", "6": 0.5}),
+    "SKHDT": ({"1": 1, "2": 1, "3": 0.15, "4": 25, "5": "Có", "6": 1}, BK,
+              {"1": 0.9, "2": 0.9, "3": 0.1, "4": 20, "5": "Có", "6": 0.75}),
+    "BDT": ({"1": 1, "2": 1, "3": 0.15, "4": 12, "5": "Có", "6": 1}, CO,
+            {"1": 1, "2": 1, "3": 0.1, "4": 12, "5": "Có", "6": 1}),
+    "STC": ({"1": 0.9, "2": 0.9, "3": 0.1, "4": 18, "5": "Có", "6": 1}, "",
+            {"1": 0.92, "2": 0.95, "3": 0.12, "4": 18, "5": "Không", "6": 1}),
+}
+#: the realistic mistakes of the khối round: a target below the khối's minimum on registering
+#: (sent again, corrected), a percentage typed as text in the results, a target lowered on an
+#: unprotected sheet
+KHOI_MISTAKES = {"TTT": "Đăng ký chỉ tiêu 1 thấp hơn mức tối thiểu (gửi lại bảng đã sửa)",
+                 "SKHDT": "Gõ «90%» dạng chữ vào ô kết quả",
+                 "STC": "Sửa chỉ tiêu đã đăng ký trong bảng kết quả"}
+
+
+@dataclass
+class KhoiDemo:
+    """The demo's giao ước thi đua round of one khối (``giao-uoc/``)."""
+
+    folder: Path
+    roster: Path
+    forms: list[Path]  # the blank registration forms (``dang-ky/``)
+    register: "Register"  # the khối's register, as collected
+    register_path: Path
+    results: list[Path]  # the members' results workbooks as sent (``ket-qua/``)
+    consolidation: Consolidation
+    ranking: Path
+    reports: list[Path]
 
 
 def sample_fill(rubric: Rubric, agency: Agency, year: int) -> tuple[Fill, str]:
@@ -172,8 +223,91 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
         "rubric": DEMO_RUBRIC, "year": DEMO_YEAR, "inbox": "nop", "output": ".",
         "province": DEMO_SETTINGS.province, "number": DEMO_SETTINGS.number,
         "signer_name": DEMO_SETTINGS.signer_name, "launch_letter": DEMO_SETTINGS.launch_letter})
+    if progress:
+        progress("Giao ước thi đua của khối")
+    khoi = run_khoi_demo(out / "giao-uoc")
     return DemoResult(out, rubric, templates, submissions, report, marked, reviews, result,
-                      ranking, reports, macro_template, Path(control), roster, resent)
+                      ranking, reports, macro_template, Path(control), roster, resent, khoi)
+
+
+def run_khoi_demo(folder: Path) -> KhoiDemo:
+    """A khối's giao ước thi đua, from the roster to the proposals and the Word documents:
+    registration forms, the members' registrations (one sent again after a mistake), the
+    register, results workbooks with the targets locked, the results as sent (two with
+    mistakes), the khối's ranking and proposals, and the reports."""
+    import os
+
+    from .registration import collect, registration_forms, render_registration, write_register
+    from .roster import write_roster
+
+    rubric = builtin_rubric(KHOI_RUBRIC)
+    members = [Agency(name, code, KHOI_NAME) for code, name in KHOI_MEMBERS]
+    roster = write_roster(members, _fresh(folder / "thanh-vien-khoi.xlsx"))
+    forms = [w.path for w in registration_forms(rubric, members, DEMO_YEAR, folder / "dang-ky",
+                                                inputs=[roster])]
+    sent = folder / "dang-ky-da-gui"
+    sent.mkdir(parents=True, exist_ok=True)
+    for agency in members:
+        targets, title, _ = KHOI_PLAN[agency.code]
+        path = _fresh(sent / f"{agency.code.lower()}-dang-ky-{DEMO_YEAR}.xlsx")
+        if agency.code == "TTT":  # first sent below the khối's minimum, then corrected
+            render_registration(rubric, _fresh(sent / f"ttt-dang-ky-{DEMO_YEAR}-lan-1.xlsx"),
+                                DEMO_YEAR, agency, targets={**targets, "1": 0.8}, title=title)
+        render_registration(rubric, path, DEMO_YEAR, agency, targets=targets, title=title)
+    register = collect([sent], rubric=rubric, year=DEMO_YEAR, roster=members)
+    register_path = write_register(register, rubric, _fresh(folder / f"so-dang-ky-{DEMO_YEAR}.xlsx"))
+    make_templates(rubric, members, DEMO_YEAR, folder / "mau-ket-qua", roster_source=roster,
+                   register=register, register_source=register_path)
+    inbox = folder / "ket-qua"
+    inbox.mkdir(parents=True, exist_ok=True)
+    results = []
+    for agency in members:
+        targets, title, achieved = KHOI_PLAN[agency.code]
+        figures = {code: (value,) for code, value in achieved.items()}
+        registered = dict(register.find(agency).targets) if register.find(agency) else targets
+        if agency.code == "SKHDT":
+            figures["2"] = ("90%",)
+        if agency.code == "STC":
+            registered["4"] = 15  # lowered after registering, on an unprotected copy
+        fill = Fill(targets=registered, title_registered=title, self_figures=figures,
+                    evidence={code: "Báo cáo số …/BC ngày …/12/2025" for code in achieved})
+        path = _fresh(inbox / f"{agency.code.lower()}-ket-qua-{DEMO_YEAR}.xlsx")
+        render_template(rubric, path, DEMO_YEAR, agency, fill=fill)
+        if agency.code == "STC":  # the registration stamped in the file stays the khối's
+            _restamp(path, targets, title)
+        results.append(path)
+    ranked = rank([inbox], _fresh(folder / f"xep-hang-giao-uoc-{DEMO_YEAR}.xlsx"),
+                  roster=members, roster_source=roster, rubric=rubric, year=DEMO_YEAR)
+    reports = write_reports(ranked.ranking, folder / REPORTS_FOLDER,
+                            DEMO_SETTINGS.__class__(province=DEMO_SETTINGS.province,
+                                                    body="VĂN PHÒNG UBND TỈNH",
+                                                    body_name="Văn phòng UBND tỉnh",
+                                                    symbol="BC-VP", number="…",
+                                                    signer_title="KT. CHÁNH VĂN PHÒNG",
+                                                    signer_role="PHÓ CHÁNH VĂN PHÒNG",
+                                                    signer_name="(ký, ghi rõ họ tên)"))
+    os.utime(folder, None)
+    return KhoiDemo(folder, roster, forms, register, register_path, results,
+                    ranked.consolidation, ranked.ranking, reports)
+
+
+def _fresh(path: Path) -> Path:
+    """A demo output path, an earlier demo's file removed (the demo writes its own inputs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    return path
+
+
+def _restamp(path: Path, targets: dict, title: str) -> None:
+    """Write back the registration the khối stamped: the file was made from the register, its
+    visible target changed afterwards (what ``target-modified`` finds)."""
+    from openpyxl import load_workbook
+
+    from .contract import META, REGISTRATION_PLACE, registration_json
+
+    wb = load_workbook(path)
+    wb[META][REGISTRATION_PLACE] = registration_json(targets, title)
+    wb.save(path)
 
 
 def _review_round(rubric: Rubric, agencies: list[Agency], folder: Path) -> list[Path]:

@@ -729,6 +729,13 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="--register cần sổ đăng ký do «dvcq registration collect» ghi; tệp này "
             "không có phần dữ liệu ẩn của sổ (hoặc đã bị sửa mất).",
         ),
+        "round-not-results": CodeEntry(
+            ERROR, "Tệp là bảng đăng ký giao ước thi đua, không phải bảng kết quả: không xếp "
+            "hạng.",
+            title="bảng đăng ký để lẫn vào thư mục bài nộp",
+            description="Tổng hợp chỉ xếp hạng bảng chấm điểm, bảng kết quả. Bảng đăng ký đầu năm "
+            "thu bằng «dvcq registration collect»; hãy để riêng thư mục.",
+        ),
         "target-missing": CodeEntry(
             ERROR, "Mục {item}: chưa có chỉ tiêu đăng ký hợp lệ («{found}»; cần {expected}) "
             "(ô {cell}).",

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .contract import (AGENCY_CODE, AGENCY_NAME, BLOCK, RUBRIC_HASH, RUBRIC_ID, TITLE_REGISTERED,
-                       YEAR, entry_name)
+from .contract import (AGENCY_CODE, AGENCY_NAME, BLOCK, COPY, REGISTRATION, RUBRIC_HASH,
+                       RUBRIC_ID, TITLE_REGISTERED, YEAR, entry_name)
 from .checks import (
     REV,
     SELF,
@@ -310,6 +310,8 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
     """:func:`check_workbook`, and the workbook as it was checked: a sheet made by hand with its
     cells named by the layout they are in (the IR read is never changed)."""
     findings = list(ir.notes)
+    if ir.has_metadata and ir.text(COPY) == REGISTRATION:  # giao ước: a registration form
+        return _registration_result(ir, rubrics, year), ir
     if ir.has_metadata:
         rubric, problems = identify(ir, rubrics)
     else:  # a sheet made by hand: its cells named by the layout they are in
@@ -334,6 +336,22 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
     result.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.sort_key()))
     result.status = INVALID if result.errors else OK
     return result, ir
+
+
+def _registration_result(ir: WorkbookIR, rubrics: Sequence[Rubric], year: int | None
+                         ) -> FileResult:
+    """``dvcq check`` of a registration form: what ``dvcq registration collect`` will say."""
+    from .registration import registration_of
+
+    reg = registration_of(ir, rubrics, year)
+    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size,
+                        agency=reg.agency, agency_code=reg.agency_code, block=reg.block,
+                        year=reg.year, rubric_id=reg.rubric_id, copy=REGISTRATION,
+                        rubric_version=ir.rubric_version)
+    result.findings = sorted(list(ir.notes) + reg.findings,
+                             key=lambda f: (f.severity != ERROR, f.sort_key()))
+    result.status = INVALID if result.errors else OK
+    return result
 
 
 def _complete(ir: WorkbookIR, rubric: Rubric, column: str) -> bool:

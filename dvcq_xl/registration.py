@@ -362,8 +362,6 @@ class Registration(HasFindings):
 def read_registration(path: str | Path, rubrics: Sequence[Rubric] = (),
                       year: int | None = None) -> Registration:
     """Read one registration form; never raises for a bad file (its findings say why)."""
-    from .checks import located
-    from .intake import identify
     from .reader import read_workbook
 
     result = Registration(path=str(path))
@@ -381,6 +379,17 @@ def read_registration(path: str | Path, rubrics: Sequence[Rubric] = (),
     if not ir.has_metadata or ir.text(COPY) != REGISTRATION:
         result.findings = [make("registration-not-a-form", path=str(path))]
         return result
+    return registration_of(ir, rubrics, year, result)
+
+
+def registration_of(ir: Any, rubrics: Sequence[Rubric] = (), year: int | None = None,
+                    result: Registration | None = None) -> Registration:
+    """A read registration form (its IR) as a :class:`Registration`, with every finding: the
+    one reading of a form, for ``collect`` and ``dvcq check`` alike."""
+    from .checks import located
+    from .intake import identify
+
+    result = result or Registration(path=ir.path, sha256=ir.sha256)
     rubric, problems = identify(ir, rubrics)
     result.agency, result.agency_code = ir.text(AGENCY_NAME), ir.text(AGENCY_CODE)
     result.block, result.year, result.rubric_id = ir.text(BLOCK), ir.year, ir.rubric_id

@@ -28,6 +28,9 @@ SUMMARY = "bao-cao-ket-qua.docx"
 DECISION = "du-thao-quyet-dinh.docx"
 NOTICE = "thong-bao-ket-qua.docx"
 AGENCY_REPORT = "bao-cao-co-quan.docx"
+#: giao ước thi đua: the khối trưởng's summary, and a member's own report draft
+KHOI_SUMMARY = "bao-cao-khoi-thi-dua.docx"
+MEMBER_REPORT = "bao-cao-giao-uoc.docx"
 
 # NĐ 30/2020 Phụ lục I: top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm; body 13–14 pt
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 18}
@@ -445,10 +448,114 @@ def build_agency_report(path: str | Path) -> Path:
     return _save(doc, path)
 
 
+def build_khoi_summary(path: str | Path) -> Path:
+    """The khối trưởng's summary to the Ban Thi đua - Khen thưởng: the members, their targets
+    against what they achieved, the ranking, the titles proposed and why others were not."""
+    doc = new_document()
+    center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    opening(doc, ("{{ settings.superior }}", "{{ settings.body }}"),
+            "Số: {{ settings.number }}/{{ settings.symbol }}",
+            "{{ settings.place }}, {{ date_text }}", "BÁO CÁO",
+            "Kết quả thực hiện giao ước thi đua năm {{ year }} của {{ khoi.name }}")
+    para(doc, "Kính gửi: Ban Thi đua - Khen thưởng tỉnh {{ settings.province }}.", align=center,
+         indent=False, after=12)
+    para(doc, "Căn cứ {{ decision }} và các bảng đăng ký giao ước thi đua của các thành viên, "
+              "{{ settings.body_name }} (khối trưởng) tổng hợp kết quả chấm điểm giao ước thi "
+              "đua năm {{ year }} của {{ khoi.name }} như sau:")
+    para(doc, "I. THÀNH VIÊN VÀ KẾT QUẢ CHẤM ĐIỂM", bold=True)
+    para(doc, "{{ khoi.name }} có {{ khoi.members|length }} thành viên được chấm điểm"
+              "{% if khoi.missing %}; chưa có kết quả hợp lệ: {{ khoi.missing }}{% endif %}.")
+    _data_table(doc, ["STT", "Thành viên", "Tổng điểm", "Xếp loại", "Hạng",
+                      "Danh hiệu đăng ký"],
+                ["{{ m.stt }}", "{{ m.name }}", "{{ m.final }}", "{{ m.cls }}",
+                 "{{ m.rank_text }}", "{{ m.title_registered }}"],
+                [1.2, 4.8, 1.8, 3.2, 1.4, 4.0], "m in khoi.members",
+                [center, left, center, left, center, left])
+    para(doc, "", after=0)
+    para(doc, "II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU ĐÃ ĐĂNG KÝ", bold=True)
+    _data_table(doc, ["STT", "Thành viên", "Chỉ tiêu", "Đăng ký", "Đạt được", "Tỷ lệ",
+                      "Điểm"],
+                ["{{ t.stt }}", "{{ t.member }}", "{{ t.item }}", "{{ t.registered }}",
+                 "{{ t.achieved }}", "{{ t.share }}", "{{ t.points }}"],
+                [1.1, 3.2, 5.0, 1.7, 1.7, 1.5, 1.4], "t in khoi.targets",
+                [center, left, left, center, center, center, center])
+    para(doc, "", after=0)
+    para(doc, "III. ĐỀ NGHỊ KHEN THƯỞNG", bold=True)
+    para(doc, "{%p for p in khoi.proposals %}", indent=False)
+    para(doc, "{{ loop.index }}. {{ p.title }}{% if p.quota %} (tối đa {{ p.quota }} đơn vị)"
+              "{% endif %}: {{ p.members or 'không có thành viên đủ điều kiện' }}.")
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{%p if khoi.not_proposed %}", indent=False)
+    para(doc, "Các thành viên đăng ký nhưng không được đề nghị:")
+    para(doc, "{%p for n in khoi.not_proposed %}", indent=False)
+    para(doc, "- {{ n }}.")
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{%p endif %}", indent=False)
+    para(doc, "{%p for n in khoi.notes %}", indent=False)
+    para(doc, "Lưu ý: {{ n }}", italic=True)
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "Đề nghị Ban Thi đua - Khen thưởng xem xét, trình Hội đồng Thi đua - Khen thưởng "
+              "tỉnh./.")
+    signature_block(doc, "khoi_recipients", "{{ settings.signer_title }}",
+                    "{{ settings.signer_role }}", "{{ settings.signer_name }}")
+    return _save(doc, path)
+
+
+def build_member_report(path: str | Path) -> Path:
+    """A member's own report draft (seed 004's Phần I): what it registered, against what it
+    achieved, as a list in the seed's words and as a table; its score and the title proposed."""
+    doc = new_document()
+    center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    issuer_header(doc, "Số: {{ settings.number }}/BC-{{ agency_symbol }}",
+                  "{{ settings.place }}, {{ date_text }}")
+    para(doc, "BÁO CÁO", align=center, indent=False, bold=True, size=14, before=12, after=0)
+    para(doc, "Kết quả thực hiện giao ước thi đua năm {{ year }}", align=center, indent=False,
+         bold=True, size=14, after=12)
+    para(doc, "Phần I", align=center, indent=False, bold=True, after=0)
+    para(doc, "KẾT QUẢ THỰC HIỆN GIAO ƯỚC THI ĐUA NĂM {{ year }}", align=center, indent=False,
+         bold=True)
+    para(doc, "I. ĐẶC ĐIỂM, TÌNH HÌNH", bold=True)
+    para(doc, "[Đơn vị bổ sung nội dung.]")
+    para(doc, "II. KẾT QUẢ THỰC HIỆN", bold=True)
+    para(doc, "1. Đăng ký giao ước thi đua", bold=True)
+    para(doc, "{{ agency }} đã đăng ký giao ước thi đua {{ khoi }} năm {{ year }}, cụ thể như "
+              "sau:")
+    para(doc, "{%p for t in targets %}", indent=False)
+    para(doc, "- {{ t.registered_text }}.")
+    para(doc, "{%p endfor %}", indent=False)
+    para(doc, "{% if title_registered %}- Tập thể {{ agency }} đăng ký «{{ title_registered }}» "
+              "trong {{ khoi }} năm {{ year }}.{% endif %}")
+    para(doc, "2. Kết quả thực hiện các chỉ tiêu đã đăng ký", bold=True)
+    para(doc, "{%p for t in targets %}", indent=False)
+    para(doc, "- {{ t.achieved_text }}.")
+    para(doc, "{%p endfor %}", indent=False)
+    _data_table(doc, ["STT", "Chỉ tiêu", "Đăng ký", "Đạt được", "Tỷ lệ", "Điểm"],
+                ["{{ t.stt }}", "{{ t.item }}", "{{ t.registered }}", "{{ t.achieved }}",
+                 "{{ t.share }}", "{{ t.points }}"],
+                [1.2, 7.2, 1.8, 1.8, 1.6, 1.4], "t in targets",
+                [center, left, center, center, center, center])
+    para(doc, "", after=0)
+    para(doc, "Tổng điểm: {{ total }} điểm; xếp loại: {{ cls }}; xếp hạng {{ rank_text }} trong "
+              "{{ khoi_size }} thành viên của khối.{% if title_proposed %} Khối trưởng đề nghị "
+              "«{{ title_proposed }}».{% endif %}")
+    para(doc, "III. ĐÁNH GIÁ CHUNG", bold=True)
+    para(doc, "[Đơn vị bổ sung nội dung.]")
+    para(doc, "Phần II", align=center, indent=False, bold=True, after=0)
+    para(doc, "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {{ next_year }}", align=center, indent=False,
+         bold=True)
+    para(doc, "[Đơn vị bổ sung nội dung.]")
+    para(doc, "Trên đây là báo cáo kết quả thực hiện giao ước thi đua năm {{ year }} của "
+              "{{ agency }}./.")
+    signature_block(doc, "recipients", "{{ settings.signer_title }}",
+                    "{{ settings.signer_role }}", "{{ settings.signer_name }}")
+    return _save(doc, path)
+
+
 def build_all(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     return [build_summary(folder / SUMMARY), build_decision(folder / DECISION),
-            build_notice(folder / NOTICE), build_agency_report(folder / AGENCY_REPORT)]
+            build_notice(folder / NOTICE), build_agency_report(folder / AGENCY_REPORT),
+            build_khoi_summary(folder / KHOI_SUMMARY), build_member_report(folder / MEMBER_REPORT)]
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

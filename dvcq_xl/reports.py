@@ -576,6 +576,126 @@ def _year(value: Any) -> int | str:
     return PLACEHOLDER
 
 
+# --- giao ước thi đua ------------------------------------------------------------------------------
+
+
+def count_words(value: float) -> str:
+    """A count as the reports write one: two digits below ten («02 cá nhân»), else the number."""
+    n = int(value)
+    return f"{n:02d}" if 0 <= n < 10 else vn_number(n)
+
+
+def _target_lines(rubric: Any, data: dict[str, Any], finals: dict[str, Any]
+                  ) -> list[dict[str, Any]]:
+    """A member's targets: registered, achieved, share, points, and the two sentences a member's
+    report writes of each («Tỷ lệ …: đăng ký 15 %», «… đạt 10 % (đăng ký 15 %)»)."""
+    from .contract import target_items
+    from .registration import shown_value
+    from .rubric import NUMBER_UNIT, YESNO
+
+    figures = data.get("figures") if isinstance(data.get("figures"), dict) else {}
+    out = []
+    for i, item in enumerate(target_items(rubric), start=1):
+        pair = figures.get(item.code) if isinstance(figures.get(item.code), list) else []
+        achieved, target = (list(pair) + [None, None])[:2]
+        unit = item.measure.unit
+        if unit == YESNO:
+            achieved, target = (None if v is None else (YES_WORD if v else NO_WORD)
+                                for v in (achieved, target))
+        text = item.text or item.title
+        share = ""
+        if unit != YESNO and isinstance(achieved, (int, float)) and isinstance(target, (int,
+                                                                                   float)):
+            share = f"{vn_number(round(achieved / target * 100, 1))} %" if target else "—"
+        registered, got = shown_value(item, target), shown_value(item, achieved)
+        if unit == NUMBER_UNIT and isinstance(achieved, (int, float)) and isinstance(
+                target, (int, float)):
+            done = (f"{text}: {count_words(achieved)}/{count_words(target)}"
+                    + (f", đạt {share}" if share and share != "—" else ""))
+        elif unit == YESNO:
+            done = f"{text}: {'đạt' if achieved == YES_WORD else 'chưa đạt'} (đăng ký " \
+                   f"«{registered}»)"
+        else:
+            done = f"{text}: đạt {got or '—'} (đăng ký {registered or '—'})"
+        out.append({"stt": i, "code": item.code, "item": text, "registered": registered,
+                    "achieved": got, "share": share,
+                    "points": vn_number(finals.get(item.code)),
+                    "registered_text": f"{text}: {registered or '—'}", "achieved_text": done})
+    return out
+
+
+YES_WORD, NO_WORD = "Có", "Không"
+
+
+def khoi_contexts(book: RankingBook, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """One context per khối (a block of the ranking) for the khối trưởng's summary, and the
+    members' contexts for their own report drafts (``members``)."""
+    rubric = context["rubric"]
+    out = []
+    round_notes = [n for n in book.data.get("notes") or [] if isinstance(n, str)
+                   and "Hội đồng" in n]
+    for block in context["blocks"]:
+        variant = rubric.for_block(block["name"])
+        members, targets, not_proposed = [], [], []
+        for unit in block["units"]:
+            data = _unit_data(book, unit)
+            rows = book.matrix.get(unit["key"], [])
+            finals = {code: final for code, (_own, final) in
+                      (rows[unit["nth"]] if unit["nth"] < len(rows) else {}).items()}
+            lines = _target_lines(variant, data, finals)
+            member = dict(unit, title_registered=nfc(data.get("title_registered")) or "—",
+                          title_proposed=nfc(data.get("title_proposed")), targets=lines)
+            members.append(member)
+            targets += [dict(t, stt=len(targets) + k, member=unit["name"])
+                        for k, t in enumerate(lines, start=1)]
+            not_proposed += [f"{unit['name']}: {n[len('Không đề nghị '):]}"
+                             for n in data.get("notes") or []
+                             if isinstance(n, str) and n.startswith("Không đề nghị")]
+        proposals = [{"title": t.name, "quota": t.quota,
+                      "members": "; ".join(m["name"] for m in members
+                                           if m["title_proposed"] == t.name)}
+                     for t in variant.titles]
+        out.append({"name": block["name"], "members": members, "targets": targets,
+                    "proposals": proposals, "not_proposed": not_proposed,
+                    "notes": round_notes, "missing": ""})
+    return out
+
+
+def _write_giao_uoc(book: RankingBook, context: dict[str, Any], folder: Path,
+                    templates: str | Path | None, sources: list[Any],
+                    done: Callable[[Path], Path]) -> list[Path]:
+    """The khối trưởng's summary of each khối, and each member's report draft."""
+    from .report_templates import KHOI_SUMMARY, MEMBER_REPORT
+
+    summary, member = template_path(KHOI_SUMMARY, templates), template_path(MEMBER_REPORT,
+                                                                           templates)
+    sources = [*sources, summary, member]
+    year = context["year"]
+    written, taken = [], set()
+    drafts = ensure_dir(folder / "bao-cao-thanh-vien")
+    member_taken: set[str] = set()
+    for khoi in khoi_contexts(book, context):
+        name = safe_filename(f"bao-cao-giao-uoc-{khoi['name']}-{year}", ".docx", taken)
+        recipients = ["Ban Thi đua - Khen thưởng tỉnh;", f"Các thành viên {khoi['name']};",
+                      "Lưu: VT."]
+        written.append(done(render(summary, dict(context, khoi=khoi, khoi_recipients=recipients),
+                                   folder / name, inputs=sources)))
+        for m in khoi["members"]:
+            superior, issuer = issuer_header(m["name"], context["settings"].superior)
+            own = dict(context, agency=m["name"], khoi=khoi["name"], targets=m["targets"],
+                       title_registered=m["title_registered"] if m["title_registered"] != "—"
+                       else "", title_proposed=m["title_proposed"], total=m["final"],
+                       cls=m["cls"], rank_text=m["rank_text"], khoi_size=m["block_size"],
+                       next_year=(year + 1) if isinstance(year, int) else PLACEHOLDER,
+                       agency_symbol=m["code"] or PLACEHOLDER, header_superior=superior,
+                       header_issuer=issuer,
+                       recipients=[f"Khối trưởng {khoi['name']};", "Lưu: VT."])
+            file = safe_filename(f"bao-cao-giao-uoc-{m['code'] or m['name']}-{year}", ".docx",
+                                 member_taken)
+            written.append(done(render(member, own, drafts / file, inputs=sources)))
+    return written
+
+
 def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings | None = None,
                   templates: str | Path | None = None, *,
                   progress: Callable[[Path], None] | None = None,
@@ -595,8 +715,10 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
                           exc.findings) from None
     settings = settings or Settings()
     context = round_context(book, settings)
+    rubric = context["rubric"]
     if found is not None:
-        found(2 + sum(len(b["units"]) for b in context["blocks"]))
+        found((2 if rubric is None or not rubric.titles else len(context["blocks"]))
+              + sum(len(b["units"]) for b in context["blocks"]))
 
     def done(path: Path) -> Path:
         if progress is not None:
@@ -609,6 +731,8 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
     # no document of the round may replace the ranking or any template it is written from
     sources = [ranking, template_path(SUMMARY, templates), template_path(DECISION, templates),
                notice]
+    if rubric is not None and rubric.titles:  # a khối's giao ước thi đua: its own documents
+        return _write_giao_uoc(book, context, folder, templates, sources, done)
     taken: set[str] = set()
     written = [
         done(render(template_path(SUMMARY, templates), context,

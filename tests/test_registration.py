@@ -21,7 +21,6 @@ from dvcq_xl.registration import (
     collect,
     read_register,
     read_registration,
-    registration_forms,
     render_registration,
     write_register,
 )
@@ -376,3 +375,57 @@ def test_both_engines_score_targets_as_the_model(libreoffice, gnumeric, tmp_path
             again = check_file(recalced[files.index(original)])
             assert sorted(f.code for f in again.findings) == sorted(
                 f.code for f in checked.findings), (engine, name)
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+def test_the_khoi_reports(tmp_path):
+    """The khối trưởng's summary (members, targets against results, proposals and why not) and
+    each member's draft in the shape of seed 004's Phần I, numbers written as the seed writes
+    them («12/12», «02»)."""
+    from docx import Document
+
+    from dvcq_xl.ranking import write_ranking
+    from dvcq_xl.reports import Settings, write_reports
+
+    results(tmp_path, MEMBERS[0], {**SEED_ACHIEVED, "3": 0.2})
+    results(tmp_path, MEMBERS[1], SEED_ACHIEVED)
+    results(tmp_path, MEMBERS[2], {**SEED_ACHIEVED, "4": 2}, targets={**SEED_TARGETS, "4": 3},
+            title=BK)
+    c = consolidate([tmp_path / "ket-qua"], roster=MEMBERS, jobs=1)
+    ranking = write_ranking(c, tmp_path / "kq" / "xep-hang.xlsx")
+    written = write_reports(ranking, tmp_path / "van-ban", Settings(province="Ví Dụ"))
+    names = sorted(p.name for p in written)
+    assert names == ["bao-cao-giao-uoc-bdt-2025.docx",
+                     "bao-cao-giao-uoc-khoi-cac-co-quan-tham-muu-tong-hop-2025.docx",
+                     "bao-cao-giao-uoc-snv-2025.docx", "bao-cao-giao-uoc-vp-2025.docx"]
+
+    def text(path):
+        doc = Document(str(path))
+        return "\n".join([p.text for p in doc.paragraphs]
+                         + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+
+    summary = text(next(p for p in written if "khoi" in p.name))
+    assert "Kết quả thực hiện giao ước thi đua năm 2025 của " + KHOI in summary
+    assert f"1. {CO} (tối đa 1 đơn vị): Văn phòng UBND tỉnh." in summary
+    assert "Ban Dân tộc: «Cờ thi đua của UBND tỉnh»: chưa đạt chỉ tiêu 3" in summary
+    draft = text(next(p for p in written if p.name == "bao-cao-giao-uoc-snv-2025.docx"))
+    assert "Phần I" in draft and "KẾT QUẢ THỰC HIỆN GIAO ƯỚC THI ĐUA NĂM 2025" in draft
+    assert "Số nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao được hoàn thành: 02/03" in draft
+    assert "Tỷ lệ cá nhân đạt danh hiệu «Chiến sĩ thi đua cơ sở»: đạt 10 % (đăng ký 15 %)" in draft
+    assert "Cơ quan đạt chuẩn văn hóa: đạt (đăng ký «Có»)" in draft
+    assert "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2026" in draft
+
+
+def test_check_reads_a_registration_form_and_consolidation_does_not_rank_one(tmp_path):
+    form = _form(tmp_path, MEMBERS[1], {**SEED_TARGETS, "1": 0.8})
+    result = check_file(form)
+    assert result.copy == "registration" and [f.code for f in result.errors] == [
+        "registration-target-below-minimum"]
+    results(tmp_path, MEMBERS[0], SEED_ACHIEVED)
+    good = _form(tmp_path, MEMBERS[0], SEED_TARGETS, name="VP-dang-ky.xlsx")
+    (tmp_path / "ket-qua" / "VP-dang-ky.xlsx").write_bytes(good.read_bytes())
+    c = consolidate([tmp_path / "ket-qua"], roster=MEMBERS, jobs=1)
+    assert [u.agency_code for u in c.units] == ["VP"]
+    assert [f.code for r in c.rejected for f in r.findings] == ["round-not-results"]
