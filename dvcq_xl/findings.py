@@ -722,6 +722,14 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="Thành viên trong danh sách của khối chưa gửi bảng đăng ký, hoặc bảng gửi "
             "có lỗi. Bảng kết quả của thành viên này sẽ thiếu chỉ tiêu.",
         ),
+        "register-edited": CodeEntry(
+            ERROR, "Sổ đăng ký đã bị sửa tay (ô {cell}: «{found}», sổ ghi «{expected}»); hãy sửa "
+            "bảng đăng ký của thành viên rồi thu lại bằng dvcq registration collect.",
+            title="sổ đăng ký bị sửa tay",
+            description="Bảng kết quả của thành viên được ghi từ dữ liệu của sổ đăng ký; một ô "
+            "của sổ đã bị sửa nên không còn khớp. Sửa trong bảng đăng ký của thành viên rồi thu "
+            "lại sổ, để chỉ tiêu trong bảng kết quả là chỉ tiêu thành viên đã đăng ký.",
+        ),
         "register-unreadable": CodeEntry(
             ERROR, "Tệp không phải sổ đăng ký giao ước thi đua do bộ công cụ tạo (dvcq "
             "registration collect).",

@@ -417,3 +417,21 @@ def shown(text: object) -> str:
     file name's bytes that are not UTF-8 as ``\xff``."""
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
                             readable(str(text)))
+
+
+#: characters of JSON per cell (a cell holds 32,767 at most)
+DATA_CHUNK = 30_000
+
+
+def write_json_cells(wb, ws, sheet: str, name: str, data: object, column: int = 1) -> None:
+    """``data`` as JSON in the cells of one column of ``ws`` (sheet ``sheet``), cut to fit a
+    cell, under the workbook name ``name``: the declared form in which the toolkit's own
+    workbooks carry what it later reads back (:func:`dvcq_xl.reader.json_cells`)."""
+    from .text import json_text
+
+    text = json_text(data, separators=(",", ":"))
+    chunks = [text[i:i + DATA_CHUNK] for i in range(0, len(text), DATA_CHUNK)] or [""]
+    for r, chunk in enumerate(chunks):
+        ws.write_string(r, column, chunk)
+    letter = chr(ord("A") + column)
+    wb.define_name(name, f"='{sheet}'!${letter}$1:${letter}${len(chunks)}")

@@ -21,12 +21,12 @@ from typing import Any, Sequence
 
 from .contract import ERROR_TEXT, HEADER_FILL
 from .text import cell_number as _score
-from .text import json_text
 from .contract import ranking_name, ranking_sheet
 from . import __version__
 from .consolidate import NO_BLOCK, Consolidation, Unit, leaf_label
 from .findings import comma
-from .output import atomic_path, cell_text, refuse_inputs, refuse_inside, sheet_name
+from .output import (atomic_path, cell_text, refuse_inputs, refuse_inside, sheet_name,
+                     write_json_cells)
 from .rubric import NO, NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, PERCENT, SUPERIOR, TARGET, YES, YESNO
 
 FONT = "Times New Roman"
@@ -605,20 +605,11 @@ def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
     ws.hide()
 
 
-#: characters of the consolidation's JSON per cell (a cell holds 32,767 at most)
-DATA_CHUNK = 30_000
-
-
 def _data(wb, ws, c: Consolidation, column: int) -> None:
     """The consolidation as data (its ``to_dict()`` JSON, the same as ``--json``) in the hidden
-    sheet, cut into cells: what the toolkit computed is read back from here, never parsed out of
-    the visible sheets' notes."""
-    text = json_text(c.to_dict(), separators=(",", ":"))
-    chunks = [text[i:i + DATA_CHUNK] for i in range(0, len(text), DATA_CHUNK)] or [""]
-    for r, chunk in enumerate(chunks):
-        ws.write_string(r, column, chunk)
-    letter = chr(ord("A") + column)
-    wb.define_name(ranking_name("data"), f"='{META}'!${letter}$1:${letter}${len(chunks)}")
+    sheet: what the toolkit computed is read back from here, never parsed out of the visible
+    sheets' notes."""
+    write_json_cells(wb, ws, META, ranking_name("data"), c.to_dict(), column)
 
 
 __all__ = ["write_ranking", "weakest_items", "sheet_title", "RANKING_COLUMNS", "RANKING_PREFIX"]

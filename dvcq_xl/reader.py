@@ -936,9 +936,15 @@ def read_ranking(path: str | Path) -> RankingBook:
 
 def _ranking_data(ir: WorkbookIR) -> dict[str, Any]:
     """The JSON the ranking workbook carries in its hidden sheet (cut into cells), or {}."""
+    return json_cells(ir, ranking_name("data"))
+
+
+def json_cells(ir: WorkbookIR, name: str) -> dict[str, Any]:
+    """The JSON object a toolkit workbook carries under ``name``, cut into the cells of one
+    column (:func:`dvcq_xl.output.write_json_cells`), or {}."""
     import json
 
-    cell = ir.cells.get(ranking_name("data"))
+    cell = ir.cells.get(name)
     grid = ir.sheets.get(cell.sheet, {}) if cell is not None else {}
     if cell is None:
         return {}

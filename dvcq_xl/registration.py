@@ -12,7 +12,6 @@ workbooks (``dvcq template --register``).
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +46,14 @@ from .contract import (
 )
 from .errors import DvcqError, InputError, WorkbookError
 from .findings import Finding, HasFindings, make
-from .output import atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename
+from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename,
+                     write_json_cells)
 from .rubric import NO, PERCENT, YES, YESNO, Item, Rubric, nfc, num
-from .text import json_text, points, readable
+from .text import points, readable
 
 DEFAULT_PASSWORD = "dvcq"
+EDIT_NOTE = ("Sổ do dvcq ghi. Muốn sửa một đăng ký: sửa bảng đăng ký của thành viên rồi thu lại "
+             "(dvcq registration collect); sửa trực tiếp trong sổ này không được dùng.")
 TITLE = "BẢNG ĐĂNG KÝ GIAO ƯỚC THI ĐUA"
 #: the columns of the form's table
 TT, TEXT_COL, UNIT, MINIMUM, TARGET_COL, NOTE, STATE = "ABCDEFI"
@@ -585,12 +587,15 @@ def write_register(register: Register, rubric: Rubric, path: str | Path,
                        f"SỔ ĐĂNG KÝ GIAO ƯỚC THI ĐUA NĂM {register.year or ''}".strip(),
                        fmt["title"])
         ws.merge_range(1, 0, 1, len(head) - 1, f"{rubric.title} ({rubric.id})", fmt["italic"])
+        ws.merge_range(2, 0, 2, len(head) - 1, EDIT_NOTE, fmt["italic"])
         for col, text in enumerate(head):
             ws.write_string(3, col, text, fmt["head"])
+        shown_rows = []
         for i, reg in enumerate(register.registered, start=1):
             row = [i, reg.agency_code, reg.agency, reg.block,
                    *[shown_value(item, reg.targets.get(item.code)) for item in items],
                    reg.title, readable(Path(reg.path).name)]
+            shown_rows.append([cell_text(v) if isinstance(v, str) else v for v in row])
             for col, value in enumerate(row):
                 style = fmt["cell"] if col in (2, len(row) - 2) else fmt["center"]
                 if isinstance(value, int):
@@ -607,9 +612,10 @@ def write_register(register: Register, rubric: Rubric, path: str | Path,
         _register_gaps(wb, fmt, register)
         meta = wb.add_worksheet(META)
         data = register.to_dict()
-        meta.write_string(0, 0, "data")
-        meta.write_string(0, 1, json_text(data))
-        wb.define_name(register_name("data"), f"='{META}'!$B$1")
+        data["shown"] = shown_rows  # what a person reads, to tell a hand edit from the data
+        write_json_cells(wb, meta, META, register_name("data"), data)
+        # the visible table is read back too (a hand edit is refused): named, so it is kept
+        wb.define_name(register_name("table"), f"='{REGISTER_SHEET}'!$A$4")
         meta.hide()
         wb.close()
     return Path(path)
@@ -654,14 +660,14 @@ def read_register(path: str | Path) -> Register:
     """
     from .reader import read_workbook
 
+    from .reader import json_cells
+
     ir = read_workbook(path)
-    try:
-        data = json.loads(ir.text(register_name("data")) or "null")
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("registrations"), list):
+    data = json_cells(ir, register_name("data"))
+    if not isinstance(data.get("registrations"), list):
         finding = make("register-unreadable", path=str(path))
         raise WorkbookError(finding.message, [finding])
+    _refuse_edits(ir, data, path)
     register = Register(rubric_id=nfc(data.get("rubric_id")),
                         rubric_hash=nfc(data.get("rubric_hash")), year=data.get("year"))
     for entry in data["registrations"]:
@@ -677,6 +683,34 @@ def read_register(path: str | Path) -> Register:
                      if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
             title=nfc(entry.get("title"))))
     return register
+
+
+def _refuse_edits(ir: Any, data: dict[str, Any], path: str | Path) -> None:
+    """A register whose visible table no longer says what its data says was edited by hand:
+    the toolkit would write the members' results from data nobody sees. Refuse, naming the
+    cell."""
+    from .reader import col_letter
+
+    shown = data.get("shown")
+    if not isinstance(shown, list) or REGISTER_SHEET not in ir.sheets:
+        return
+    rows = ir.rows(REGISTER_SHEET)[4:4 + len(shown) + 1]
+    for r, expected in enumerate(shown):
+        actual = list(rows[r]) if r < len(rows) else []
+        for c, value in enumerate(expected if isinstance(expected, list) else []):
+            got = actual[c] if c < len(actual) else None
+            same = (got == value or (got in (None, "") and value in (None, ""))
+                    or (isinstance(got, (int, float)) and isinstance(value, (int, float))
+                        and abs(got - value) < 1e-9))
+            if not same:
+                finding = make("register-edited", path=str(path), sheet=REGISTER_SHEET,
+                               cell=f"{col_letter(c + 1)}{r + 5}", found=_shown_raw(got) or "",
+                               expected=_shown_raw(value) or "")
+                raise WorkbookError(finding.message, [finding])
+    if len(rows) > len(shown) and any(v not in (None, "") for v in rows[len(shown)]):
+        finding = make("register-edited", path=str(path), sheet=REGISTER_SHEET,
+                       cell=f"A{len(shown) + 5}", found="một dòng thêm", expected="(trống)")
+        raise WorkbookError(finding.message, [finding])
 
 
 __all__ = ["Registration", "Register", "render_registration", "registration_forms",

@@ -429,3 +429,26 @@ def test_check_reads_a_registration_form_and_consolidation_does_not_rank_one(tmp
     c = consolidate([tmp_path / "ket-qua"], roster=MEMBERS, jobs=1)
     assert [u.agency_code for u in c.units] == ["VP"]
     assert [f.code for r in c.rejected for f in r.findings] == ["round-not-results"]
+
+
+def test_a_register_edited_by_hand_is_refused(tmp_path):
+    _form(tmp_path, MEMBERS[0], SEED_TARGETS, CO)
+    out = write_register(collect([tmp_path / "dang-ky"], year=2025), GU,
+                         tmp_path / "so" / "so.xlsx")
+    assert read_register(out).find(MEMBERS[0]).targets["3"] == 0.15
+    wb = load_workbook(out)
+    ws = wb["Sổ đăng ký"]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == "15 %")
+    cell.value = "10 %"
+    wb.save(out)
+    from dvcq_xl.errors import WorkbookError
+
+    with pytest.raises(WorkbookError) as info:
+        read_register(out)
+    (finding,) = info.value.findings
+    assert finding.code == "register-edited" and finding.cell == cell.coordinate
+    result = CliRunner().invoke(main, ["template", "--rubric", GU.id, "--year", "2025",
+                                       "--roster", str(write_roster(MEMBERS[:1],
+                                                                    tmp_path / "k.xlsx")),
+                                       "--register", str(out), "-o", str(tmp_path / "kq")])
+    assert result.exit_code == 2 and "register-edited" in result.output
