@@ -109,16 +109,18 @@ def parse_answer(raw: Any) -> tuple[str, bool | None]:
 def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
     """The scores of one column, leaf by leaf (superior-only leaves included): built here and
     only here, from the IR, which is never written to."""
-    out = []
-    for leaf in rubric.leaves():
-        name = entry_name(column, leaf.key)
-        cell = ir.cells.get(name)
-        raw = cell.value if cell is not None else None
-        status, number, detail = parse_score(raw)
-        if status == COERCED and ir.has_metadata:
-            status, number, detail = TEXT_IN_TEMPLATE, None, num(number)
-        out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
-    return out
+    return [_entry(ir, leaf, column, entry_name(column, leaf.key)) for leaf in rubric.leaves()]
+
+
+def _entry(ir: WorkbookIR, leaf: Item, column: str, name: str) -> Entry:
+    """One named input, parsed: a number typed as text into the toolkit's template is text (its
+    formulas leave it out), elsewhere a coerced number."""
+    cell = ir.cells.get(name)
+    raw = cell.value if cell is not None else None
+    status, number, detail = parse_score(raw)
+    if status == COERCED and ir.has_metadata:
+        status, number, detail = TEXT_IN_TEMPLATE, None, num(number)
+    return Entry(leaf.code, column, name, cell, raw, status, number, detail)
 
 
 def valid_number(entry: Entry, item: Item) -> float | None:
@@ -134,16 +136,9 @@ def valid_number(entry: Entry, item: Item) -> float | None:
 
 def figure_entries(ir: WorkbookIR, leaf: Item, column: str) -> list[Entry]:
     """A measured item's figures in one column, parsed like scores."""
-    out = []
-    for i in range(1, leaf.measure.count + 1 if leaf.measure is not None else 1):
-        name = figure_name(column, leaf.key, i)
-        cell = ir.cells.get(name)
-        raw = cell.value if cell is not None else None
-        status, number, detail = parse_score(raw)
-        if status == COERCED and ir.has_metadata:
-            status, number, detail = TEXT_IN_TEMPLATE, None, num(number)
-        out.append(Entry(leaf.code, column, name, cell, raw, status, number, detail))
-    return out
+    count = leaf.measure.count if leaf.measure is not None else 0
+    return [_entry(ir, leaf, column, figure_name(column, leaf.key, i))
+            for i in range(1, count + 1)]
 
 
 def na_mark(ir: WorkbookIR, leaf: Item, column: str) -> tuple[str, bool]:

@@ -766,31 +766,28 @@ class Formula:
         self.text, self.cached = text, cached
 
 
+def _sheets_of(rid: str, folder: Path) -> dict[str, list[list]]:
+    """A built-in rubric's workbook as rows of values, sheet by sheet."""
+    wb = load_workbook(export_rubric_workbook(load_rubric(rid), folder / "r.xlsx"))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
 @pytest.fixture(scope="module")
 def example_sheets(tmp_path_factory) -> dict[str, list[list]]:
-    """The example rubric's workbook as rows of values, sheet by sheet."""
-    path = export_rubric_workbook(load_rubric("vi-du-minh-hoa"),
-                                  tmp_path_factory.mktemp("wb") / "r.xlsx")
-    wb = load_workbook(path)
-    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    """The example rubric's workbook."""
+    return _sheets_of("vi-du-minh-hoa", tmp_path_factory.mktemp("wb"))
 
 
 @pytest.fixture(scope="module")
 def sheets_with_titles(tmp_path_factory) -> dict[str, list[list]]:
-    """The giao ước example's workbook (its titles), as rows of values."""
-    path = export_rubric_workbook(load_rubric("vi-du-giao-uoc-thi-dua"),
-                                  tmp_path_factory.mktemp("wb") / "r.xlsx")
-    wb = load_workbook(path)
-    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    """The giao ước example's workbook (its titles)."""
+    return _sheets_of("vi-du-giao-uoc-thi-dua", tmp_path_factory.mktemp("wb"))
 
 
 @pytest.fixture(scope="module")
 def sheets_with_blocks(tmp_path_factory) -> dict[str, list[list]]:
-    """The measured example's workbook (a block's variant included), as rows of values."""
-    path = export_rubric_workbook(load_rubric("vi-du-do-luong"),
-                                  tmp_path_factory.mktemp("wb") / "r.xlsx")
-    wb = load_workbook(path)
-    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    """The measured example's workbook (a block's variant included)."""
+    return _sheets_of("vi-du-do-luong", tmp_path_factory.mktemp("wb"))
 
 
 def write_book(path: Path, sheets: dict[str, list[list]], chart: str = "") -> Path:
