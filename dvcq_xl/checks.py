@@ -662,7 +662,7 @@ def _achieved_findings(ir: WorkbookIR, leaf: Item, entry: Entry, base: dict[str,
         yield make("figure-invalid", found=shown, **{**where, "expected": _UNIT_NEED[m.unit]})
 
 
-@check("targets", "target-missing", "target-modified")
+@check("targets", "target-missing", "target-modified", "registration-target-below-minimum")
 def check_targets(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     """A member's results are scored against the targets it registered: each target is there,
     of the item's unit, and as stamped when the workbook was made (a target or the title
@@ -676,20 +676,30 @@ def check_targets(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     if not leaves or not ir.has_metadata:
         return
     stamp = _registration(ir)
+    if stamp is None:  # on the hidden sheet: cleared or rewritten on purpose; said once
+        yield make("target-modified", item="bản ghi đăng ký", found="(bị xóa hoặc sửa)",
+                   expected="bản ghi lúc tạo bảng", path=ir.path)
+    registered_targets = (stamp.get("targets") if stamp is not None
+                          and isinstance(stamp.get("targets"), dict) else {})
     for leaf in leaves:
         name = target_name(leaf.key)
         raw = ir.value(name)
-        if raw in (None, "") or not leaf.measure.fits(target_value(ir, leaf)):
+        value = target_value(ir, leaf)
+        if raw in (None, "") or not leaf.measure.fits(value):
             yield make("target-missing", item=leaf.code, found=_shown(raw) if raw else "(trống)",
                        expected=_UNIT_NEED[leaf.measure.unit], **located(ir, name))
             continue
-        registered = stamp.get("targets", {}).get(leaf.code) if stamp is not None else raw
-        if not _same(raw, registered):
+        registered = registered_targets.get(leaf.code)
+        if stamp is not None and not _same(raw, registered):
             yield make("target-modified", item=leaf.code, found=_shown(raw),
-                       expected=_shown(registered), **located(ir, name))
+                       expected=_shown(registered) if registered is not None else "(không có)",
+                       **located(ir, name))
+        elif leaf.measure.minimum is not None and value < leaf.measure.minimum - 1e-12:
+            yield make("registration-target-below-minimum", item=leaf.code, found=_shown(raw),
+                       expected=num(leaf.measure.minimum), **located(ir, name))
     if rubric.titles and stamp is not None and TITLE_REGISTERED in ir.cells:
         title = ir.value(TITLE_REGISTERED) or ""
-        if nfc(title) != nfc(stamp.get("title", "")):
+        if nfc(title).casefold() != nfc(stamp.get("title", "")).casefold():
             yield make("target-modified", item="danh hiệu", found=_shown(title) or "(trống)",
                        expected=stamp.get("title") or "(trống)", **located(ir, TITLE_REGISTERED))
 
@@ -700,7 +710,7 @@ def _registration(ir: WorkbookIR) -> dict[str, Any] | None:
 
     try:
         data = json.loads(ir.text(REGISTRATION_STAMP) or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -597,9 +597,10 @@ def propose_titles(rubric: Rubric, units: list[Unit]) -> list[str]:
                              f"({points_text(cut)}) tại giới hạn số lượng; không tách, chưa đề "
                              f"nghị ai trong số này — Hội đồng xem xét.")
             for unit in candidates[len(chosen):]:
+                at_cut = tied and abs(unit.final_score - cut) < _EPS
                 unit.notes.append(f"Không đề nghị «{title.name}»: ngoài số lượng tối đa "
-                                  f"{title.quota} của khối" + (" (bằng điểm tại giới hạn)"
-                                                              if tied else ""))
+                                  f"{title.quota} của khối" + (" (bằng điểm tại giới hạn, Hội "
+                                                              "đồng xem xét)" if at_cut else ""))
         for unit in chosen:
             unit.title_proposed = title.name
             unit.notes.append(f"Đề nghị «{title.name}»")

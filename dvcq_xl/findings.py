@@ -730,6 +730,13 @@ CATALOGUE: dict[str, CodeEntry] = {
             "của sổ đã bị sửa nên không còn khớp. Sửa trong bảng đăng ký của thành viên rồi thu "
             "lại sổ, để chỉ tiêu trong bảng kết quả là chỉ tiêu thành viên đã đăng ký.",
         ),
+        "register-mismatch": CodeEntry(
+            ERROR, "Sổ đăng ký là của {found}, không phải {expected}.",
+            title="sổ đăng ký của năm hoặc bộ tiêu chí khác",
+            description="Bảng kết quả phải ghi đúng chỉ tiêu đã đăng ký của đợt này: sổ đăng ký "
+            "thu từ năm khác hoặc theo bộ tiêu chí khác không dùng được. Hãy chỉ đúng sổ, hoặc "
+            "đúng --year, --rubric.",
+        ),
         "register-unreadable": CodeEntry(
             ERROR, "Tệp không phải sổ đăng ký giao ước thi đua do bộ công cụ tạo (dvcq "
             "registration collect).",

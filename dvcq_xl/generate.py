@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .contract import AGENCY_CODE, AGENCY_NAME, BLOCK, figure_name, na_name
+from .contract import (AGENCY_CODE, AGENCY_NAME, BLOCK, REGISTRATION_STAMP, TITLE_REGISTERED,
+                       figure_name, has_targets, na_name, target_items, target_name)
 from .errors import WorkbookError
 from .findings import ERROR, Finding, make
 from .output import check_folder_name, ensure_dir, refuse_inputs, safe_filename
@@ -97,6 +98,10 @@ def fill_from(ir: WorkbookIR, rubric: Rubric) -> Fill:
     return Fill(
         self_figures=figures["self"], review_figures=figures["review"],
         self_na=marks["self"], review_na=marks["review"],
+        # giao ước: the member's registration as its file carries it, and as it was stamped
+        targets={leaf.code: ir.value(target_name(leaf.key)) for leaf in target_items(rubric)},
+        title_registered=ir.text(TITLE_REGISTERED) if rubric.titles else "",
+        registration_stamp=ir.text(REGISTRATION_STAMP) if has_targets(rubric) else "",
         self_scores=ir.entries(rubric, "self"),
         self_answers=ir.answers(rubric, "self"),
         evidence={k: v for k, v in evidence.items() if v is not None},
@@ -141,7 +146,12 @@ def review_copy(
         finding = make("review-copy-of-review", path=str(filled))
         raise WorkbookError(finding.message, [finding])
     scores = ir.entries(rubric, "self")
-    if all(value is None or value == "" for value in scores.values()):
+    typed = [v for leaf in rubric.leaves() for v in (
+        [ir.value(figure_name("self", leaf.key, i)) for i in range(1, leaf.measure.count + 1)]
+        if leaf.measure is not None else [scores.get(leaf.code)])]
+    typed += [ir.value(na_name("self", leaf.key)) for leaf in rubric.leaves()
+              if leaf.not_applicable]
+    if all(value is None or value == "" for value in typed):
         finding = make("review-copy-unfilled", path=str(filled))
         raise WorkbookError(finding.message, [finding])
     checked = check_workbook(ir, [rubric])

@@ -205,7 +205,8 @@ def refuse_replacing(output: str | Path, kind: str = "", replace_filled: bool = 
     agency = entries_of(ir)
     if agency:
         who = f" của {agency}" if agency != "?" else ""
-        raise OutputError(f"Không ghi đè {shown(out)}: đó là bảng chấm điểm đã điền{shown(who)}. "
+        what = "bảng đăng ký" if found == "registration" else "bảng chấm điểm"
+        raise OutputError(f"Không ghi đè {shown(out)}: đó là {what} đã điền{shown(who)}. "
                           f"Hãy chọn tên khác cho tệp kết quả (-o).")
 
 

@@ -601,6 +601,8 @@ def _meta_sheet(wb, ws, c: Consolidation, ranking_sheets: list[str]) -> None:
         wb.define_name(ranking_name(str(k)), f"='{quoted}'!$A$1")
     for key, title in SHEET_NAMES.items():  # so that the report stage reads these sheets too
         wb.define_name(ranking_sheet(key), f"='{title}'!$A$1")
+    if c.rubric.titles:  # the council's decisions are written there: the reports read it
+        wb.define_name(ranking_sheet("proposals"), f"='{PROPOSALS}'!$A$1")
     _data(wb, ws, c, column=3)
     ws.hide()
 

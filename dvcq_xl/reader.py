@@ -45,6 +45,9 @@ from .contract import (
     ranking_sheet,
     ranking_sheet_number,
     result_name,
+    REGISTRATION,
+    TITLE_REGISTERED,
+    target_name,
 )
 from .errors import MacroLimit, WorkbookError
 from .findings import Finding, make
@@ -219,8 +222,11 @@ def entries_of(ir: WorkbookIR) -> str:
     """The agency named in a read workbook (or «?») when it is a score sheet with entries typed
     into it (scores, answers, evidence, reasons: a submission or the team's copy), else "". Such
     a file is someone's work: no output may replace it."""
+    form = ir.text(COPY) == REGISTRATION  # a registration form: its targets and title too
     for name, cell in ir.cells.items():
-        if is_input_name(name) and cell.formula is None and cell.value not in (None, ""):
+        typed = is_input_name(name) or (form and (name.startswith(target_name(""))
+                                                  or name == TITLE_REGISTERED))
+        if typed and cell.formula is None and cell.value not in (None, ""):
             return ir.text(AGENCY_NAME) or "?"
     return ""
 
@@ -956,7 +962,7 @@ def json_cells(ir: WorkbookIR, name: str) -> dict[str, Any]:
         row += 1
     try:
         data = json.loads("".join(parts))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past any use: not ours
         return {}
     return data if isinstance(data, dict) else {}
 

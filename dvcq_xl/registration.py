@@ -48,7 +48,7 @@ from .errors import DvcqError, InputError, WorkbookError
 from .findings import Finding, HasFindings, make
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename,
                      write_json_cells)
-from .rubric import NO, PERCENT, YES, YESNO, Item, Rubric, nfc, num
+from .rubric import MAX_FIGURE, NO, PERCENT, YES, YESNO, Item, Rubric, nfc, num
 from .text import points, readable
 
 DEFAULT_PASSWORD = "dvcq"
@@ -84,7 +84,8 @@ def _fits_formula(item: Item, ref: str) -> str:
     """True when the cell holds a value of the item's unit (text never reaches INT)."""
     if item.measure.unit == YESNO:
         return f'OR({ref}="{YES}",{ref}="{NO}")'
-    bound = f"{ref}<=1" if item.measure.unit == PERCENT else f"{ref}=INT({ref})"
+    bound = (f"{ref}<=1" if item.measure.unit == PERCENT
+             else f"{ref}=INT({ref}),{ref}<={MAX_FIGURE:.0E}")
     return f"IF(ISNUMBER({ref}),AND({ref}>=0,{bound}),0)"
 
 
@@ -103,16 +104,17 @@ def state_formula(item: Item, r: int) -> str:
             f"IF({_below_formula(item, ref)},{R_LOW},{R_OK})))")
 
 
-def status_formula(first: int, last: int) -> str:
+def status_formula(first: int, last: int, title_state: str = "0") -> str:
     rng = f"${STATE}${first}:${STATE}${last}"
     parts = [f'IF(COUNTIF({rng},{code})>0,COUNTIF({rng},{code})&" {text}; ","")'
              for code, text in ((R_EMPTY, "chỉ tiêu chưa đăng ký"),
                                 (R_TYPE, "ô sai kiểu hoặc sai đơn vị"),
                                 (R_LOW, "chỉ tiêu thấp hơn mức tối thiểu của khối"))]
+    parts.append(f'IF({title_state}>0,"danh hiệu không có trong danh sách của khối; ","")')
     agency = "$B$4"
-    return (f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)=0,"{STATUS_OK}",'
-            f'"Cần xử lý: "&IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, đơn vị; ","")&'
-            f'{"&".join(parts)}&"ô tô màu là ô cần sửa.")')
+    return (f'=IF(COUNTIF({rng},">0")+IF(LEN(TRIM({agency}))=0,1,0)+{title_state}=0,'
+            f'"{STATUS_OK}","Cần xử lý: "&IF(LEN(TRIM({agency}))=0,"chưa nhập tên cơ quan, '
+            f'đơn vị; ","")&{"&".join(parts)}&"ô tô màu là ô cần sửa.")')
 
 
 def render_registration(rubric: Rubric, path: str | Path, year: int,
@@ -236,7 +238,8 @@ def _form_rows(wb, ws, fmt, items: list[Item], targets: dict[str, Any]) -> int:
         ws.set_row(r - 1, 16 * max(1, -(-len(text) // 60)) + 2)
         r += 1
     last = r - 1
-    ws.write_formula("B6", status_formula(REG_FIRST_ROW, last), fmt["status"], "")
+    title_state = f"{STATE}{last + 2}"  # the title row's own state (written with the title)
+    ws.write_formula("B6", status_formula(REG_FIRST_ROW, last, title_state), fmt["status"], "")
     ok = wb.add_format({"bg_color": OK_FILL, "font_color": OK_TEXT})
     todo = wb.add_format({"bg_color": TODO_FILL, "font_color": TODO_TEXT})
     ws.conditional_format("B6", {"type": "formula", "format": ok,
@@ -277,6 +280,9 @@ def _form_title_row(wb, ws, fmt, rubric: Rubric, r: int, title: str) -> None:
     if title:
         ws.write_string(f"C{r + 1}", cell_text(title), fmt["name_input"])
     names = [t.name for t in rubric.titles]
+    known = ",".join(f'C{r + 1}="{name}"' for name in names)
+    ws.write_formula(f"{STATE}{r + 1}", f'=IF(OR(C{r + 1}=""{"," + known if known else ""}),0,1)',
+                     None, "")
     if names:
         ws.data_validation(f"C{r + 1}", {
             "validate": "list", "source": names, "ignore_blank": True,
@@ -521,6 +527,7 @@ def collect(paths: Iterable[str | Path], *, rubric: Rubric | None = None,
         if progress:
             progress(reg)
         register.registrations.append(reg)
+    _one_round(register, rubric, year)
     index = RosterIndex(roster) if roster is not None else None
     chosen: dict[str, Registration] = {}
     for reg in register.registrations:
@@ -564,6 +571,59 @@ def collect(paths: Iterable[str | Path], *, rubric: Rubric | None = None,
     years = {r.year for r in register.registered if r.year}
     register.year = year or (min(years) if years else None)
     return register
+
+
+def _one_round(register: Register, rubric: Rubric | None, year: int | None) -> None:
+    """All forms of one round: the rubric and the year given, else those of most forms (the
+    later year on a tie); a form of another is refused with its reason."""
+    from collections import Counter
+
+    read = [r for r in register.registrations if not r.errors]
+    rid = rubric.id if rubric is not None else next(
+        (i for i, _ in Counter(r.rubric_id for r in read).most_common(1)), "")
+    years = Counter(r.year for r in read if r.year)
+    year = year or (max(years, key=lambda y: (years[y], y)) if years else None)
+    for reg in read:
+        if rid and reg.rubric_id != rid:
+            reg.findings.append(make("round-rubric-other", path=reg.path, found=reg.rubric_id,
+                                     expected=rid))
+        elif year is not None and reg.year is not None and reg.year != year:
+            reg.findings.append(make("year-mismatch", path=reg.path, found=reg.year,
+                                     expected=year))
+    register.year = year
+
+
+def check_register(register: Register, rubric: Rubric, year: int) -> list[Finding]:
+    """What makes a register unfit to write a round's results workbooks from: another year or
+    rubric, or a registration the rubric refuses (a target missing, of another unit, below the
+    khối's minimum; an unknown title) — its data may have been changed since it was collected."""
+    found = []
+    if register.year is not None and register.year != year:
+        found.append(make("register-mismatch", found=f"năm {register.year}",
+                          expected=f"năm {year}"))
+    if register.rubric_id and register.rubric_id != rubric.id:
+        found.append(make("register-mismatch", found=f"bộ tiêu chí «{register.rubric_id}»",
+                          expected=f"bộ tiêu chí «{rubric.id}»"))
+    titles = {t.name.casefold() for t in rubric.titles}
+    for reg in register.registered:
+        who = reg.agency or reg.agency_code
+        for item in target_items(rubric):
+            raw = reg.targets.get(item.code)
+            value = _target_of(item, raw)
+            where = {"item": item.code, "path": reg.path, "detail": who}
+            if raw is None or raw == "":
+                found.append(make("registration-target-missing", **where))
+            elif value is None or not item.measure.fits(value):
+                found.append(make("registration-target-invalid", found=_shown_raw(raw),
+                                  expected=unit_text(item), **where))
+            elif item.measure.minimum is not None and value < item.measure.minimum - 1e-12:
+                found.append(make("registration-target-below-minimum",
+                                  found=shown_value(item, raw),
+                                  expected=shown_value(item, _min_value(item)), **where))
+        if reg.title and reg.title.casefold() not in titles:
+            found.append(make("registration-title-unknown", found=reg.title, path=reg.path,
+                              expected=", ".join(t.name for t in rubric.titles) or "—"))
+    return found
 
 
 def write_register(register: Register, rubric: Rubric, path: str | Path,

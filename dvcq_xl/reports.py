@@ -631,6 +631,11 @@ def khoi_contexts(book: RankingBook, context: dict[str, Any]) -> list[dict[str, 
     """One context per khối (a block of the ranking) for the khối trưởng's summary, and the
     members' contexts for their own report drafts (``members``)."""
     rubric = context["rubric"]
+    if not isinstance(book.data.get("units"), list):
+        raise ReportError(f"Bảng xếp hạng {book.path} thiếu phần dữ liệu ẩn do dvcq ghi (trang "
+                          f"«dvcq»): không viết được báo cáo giao ước thi đua. Hãy tổng hợp lại "
+                          f"(dvcq consolidate).")
+    decided = _proposals_decided(book, rubric)
     out = []
     round_notes = [n for n in book.data.get("notes") or [] if isinstance(n, str)
                    and "Hội đồng" in n]
@@ -643,21 +648,44 @@ def khoi_contexts(book: RankingBook, context: dict[str, Any]) -> list[dict[str, 
             finals = {code: final for code, (_own, final) in
                       (rows[unit["nth"]] if unit["nth"] < len(rows) else {}).items()}
             lines = _target_lines(variant, data, finals)
+            proposed = decided.get(unit["key"], nfc(data.get("title_proposed")))
             member = dict(unit, title_registered=nfc(data.get("title_registered")) or "—",
-                          title_proposed=nfc(data.get("title_proposed")), targets=lines)
+                          title_proposed=proposed, targets=lines)
             members.append(member)
             targets += [dict(t, stt=len(targets) + k, member=unit["name"])
                         for k, t in enumerate(lines, start=1)]
             not_proposed += [f"{unit['name']}: {n[len('Không đề nghị '):]}"
                              for n in data.get("notes") or []
                              if isinstance(n, str) and n.startswith("Không đề nghị")]
-        proposals = [{"title": t.name, "quota": t.quota,
-                      "members": "; ".join(m["name"] for m in members
-                                           if m["title_proposed"] == t.name)}
-                     for t in variant.titles]
+        proposals = []
+        for t in variant.titles:
+            names = "; ".join(m["name"] for m in members if m["title_proposed"] == t.name)
+            tie = any(f"«{t.name}»" in n and "bằng điểm" in n for n in round_notes)
+            proposals.append({"title": t.name, "quota": t.quota, "members": names or (
+                "chưa đề nghị: các thành viên đủ điều kiện bằng điểm tại giới hạn số lượng, "
+                "Hội đồng xem xét" if tie else "")})
         out.append({"name": block["name"], "members": members, "targets": targets,
                     "proposals": proposals, "not_proposed": not_proposed,
                     "notes": round_notes, "missing": ""})
+    return out
+
+
+def _proposals_decided(book: RankingBook, rubric: Any) -> dict[str, str]:
+    """The titles proposed as the «Đề nghị khen thưởng» sheet says them (key -> title, "" for
+    none): the officer may write the council's decision there (a tie at a quota); a title the
+    rubric does not have is refused, with its row."""
+    names = {t.name.casefold(): t.name for t in rubric.titles}
+    out = {}
+    for row in book.table("Đề nghị khen thưởng"):
+        value = nfc(row.get("Danh hiệu đề nghị"))
+        if value in ("", "—"):
+            out[book.key(row)] = ""
+        elif value.casefold() in names:
+            out[book.key(row)] = names[value.casefold()]
+        else:
+            raise ReportError(f"Trang «Đề nghị khen thưởng» của {book.path}: «{value}» (đơn vị "
+                              f"{nfc(row.get('Tên cơ quan'))}) không phải danh hiệu của bộ tiêu "
+                              f"chí ({', '.join(t.name for t in rubric.titles)}).")
     return out
 
 

@@ -135,6 +135,8 @@ class Fill:
     #: title it registered for (giao ước thi đua): written locked
     targets: dict[str, Any] = field(default_factory=dict)
     title_registered: str = ""
+    #: the registration stamp to keep (a review copy keeps the one the member's file carries)
+    registration_stamp: str = ""
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -761,7 +763,8 @@ def _step_meta(ctx: _Ctx) -> None:
     if has_targets(ctx.rubric):  # the registration as written, to tell a target changed since
         row = int(REGISTRATION_PLACE[1:])
         m.write(row - 1, 0, "registration")
-        m.write_string(row - 1, 1, registration_json(ctx.fill.targets, ctx.fill.title_registered))
+        m.write_string(row - 1, 1, ctx.fill.registration_stamp or registration_json(
+            ctx.fill.targets, ctx.fill.title_registered))
         ctx.wb.define_name(REGISTRATION_STAMP, ctx.cell_ref("B", row, META))
     m.protect(ctx.password)
     m.hide()

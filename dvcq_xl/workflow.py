@@ -26,7 +26,8 @@ from .output import check_suffix, refuse_inputs, refuse_inside, require_name, sh
 from .ranking import write_ranking
 from .rubric import Rubric
 from .contract import Agency
-from .registration import Register
+from .errors import WorkbookError
+from .registration import Register, check_register
 from .template import DEFAULT_PASSWORD
 
 #: where a round folder keeps its results (the control workbook and the demo use them)
@@ -54,7 +55,13 @@ def make_templates(rubric: Rubric, agencies: Sequence[Agency], year: int, folder
                    progress: Callable[[Agency], None] | None = None) -> list[Written]:
     """Step 1: one locked score workbook per agency of the roster, into ``folder`` — for a
     giao ước thi đua, each member's results workbook with its registered targets and title
-    (from the khối's ``register``) locked in place."""
+    (from the khối's ``register``) locked in place. A register of another year or rubric, or
+    one whose data the rubric refuses, is refused before anything is written."""
+    if register is not None:
+        problems = check_register(register, rubric, year)
+        if problems:
+            raise WorkbookError(f"Sổ đăng ký {shown(register_source or '')} không dùng được: "
+                                f"{problems[0].message}", problems)
     return templates_for_roster(rubric, agencies, year, folder, password=password,
                                 progress=progress, macros=macros, register=register,
                                 inputs=[p for p in (roster_source, register_source) if p])

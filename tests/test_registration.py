@@ -21,6 +21,7 @@ from dvcq_xl.registration import (
     collect,
     read_register,
     read_registration,
+    registration_forms,
     render_registration,
     write_register,
 )
@@ -452,3 +453,89 @@ def test_a_register_edited_by_hand_is_refused(tmp_path):
                                                                     tmp_path / "k.xlsx")),
                                        "--register", str(out), "-o", str(tmp_path / "kq")])
     assert result.exit_code == 2 and "register-edited" in result.output
+
+
+# --- what the sweep of the commands found ---------------------------------------------------------
+
+
+def test_a_filled_form_is_never_replaced_by_a_blank_one(tmp_path):
+    _form(tmp_path, MEMBERS[0], SEED_TARGETS, CO, name="vp-dang-ky-2025.xlsx")
+    from dvcq_xl.errors import OutputError
+
+    with pytest.raises(OutputError, match="bảng đăng ký đã điền"):
+        registration_forms(GU, MEMBERS[:1], 2025, tmp_path / "dang-ky")
+
+
+def test_the_teams_copy_of_results_keeps_the_registration(tmp_path):
+    from dvcq_xl.generate import review_copy
+
+    path = results(tmp_path, MEMBERS[1], SEED_ACHIEVED)
+    copy = review_copy(path, tmp_path / "to" / "bdt.xlsx").path
+    ir = read_workbook(copy)
+    assert ir.value("dvcq_target_3") == 0.15 and ir.value("dvcq_title_registered") == CO
+    assert ir.text("dvcq_registration") == read_workbook(path).text("dvcq_registration")
+    assert check_file(copy).status == "ok"
+
+
+@pytest.mark.parametrize("stamp", ["", "[1, 2]", "{"])
+def test_a_cleared_registration_record_is_an_error(tmp_path, stamp):
+    path = results(tmp_path, MEMBERS[1], SEED_ACHIEVED)
+    wb = load_workbook(path)
+    wb["dvcq"]["B8"] = stamp or None
+    wb.save(path)
+    result = check_file(path)
+    assert result.status == "invalid"
+    assert [f.item for f in result.errors if f.code == "target-modified"] == ["bản ghi đăng ký"]
+
+
+def test_a_register_of_another_year_or_with_bad_data_is_refused(tmp_path):
+    from dvcq_xl.errors import WorkbookError
+    from dvcq_xl.workflow import make_templates
+
+    _form(tmp_path, MEMBERS[0], SEED_TARGETS, CO)
+    register = collect([tmp_path / "dang-ky"], year=2025)
+    with pytest.raises(WorkbookError) as info:
+        make_templates(GU, MEMBERS[:1], 2026, tmp_path / "kq", register=register)
+    assert [f.code for f in info.value.findings] == ["register-mismatch"]
+    register.registered[0].targets["1"] = 0.5  # below the khối's 90 %
+    register.registered[0].title = "Huân chương"
+    with pytest.raises(WorkbookError) as info:
+        make_templates(GU, MEMBERS[:1], 2025, tmp_path / "kq", register=register)
+    assert sorted(f.code for f in info.value.findings) == [
+        "registration-target-below-minimum", "registration-title-unknown"]
+
+
+def test_collect_keeps_one_year_and_one_rubric(tmp_path):
+    _form(tmp_path, MEMBERS[0], SEED_TARGETS)
+    _form(tmp_path, MEMBERS[1], SEED_TARGETS)
+    render_registration(GU, tmp_path / "dang-ky" / "cu.xlsx", 2024, MEMBERS[2],
+                        targets=SEED_TARGETS)
+    register = collect([tmp_path / "dang-ky"])
+    assert register.year == 2025
+    old = next(r for r in register.registrations if r.path.endswith("cu.xlsx"))
+    assert old.used == "rejected" and [f.code for f in old.findings] == ["year-mismatch"]
+
+
+def test_the_report_uses_the_councils_decision_written_in_the_sheet(tmp_path):
+    from dvcq_xl.ranking import write_ranking
+    from dvcq_xl.reports import ReportError, Settings, write_reports
+
+    results(tmp_path, MEMBERS[0], SEED_ACHIEVED)  # 95: no flag (target 3 missed)
+    results(tmp_path, MEMBERS[1], SEED_ACHIEVED)
+    c = consolidate([tmp_path / "ket-qua"], roster=MEMBERS, jobs=1)
+    ranking = write_ranking(c, tmp_path / "kq" / "xh.xlsx")
+    wb = load_workbook(ranking)
+    ws = wb["Đề nghị khen thưởng"]
+    cell = next(row[8] for row in ws.iter_rows() if row[1].value == "VP")
+    cell.value = CO  # the council decided
+    wb.save(ranking)
+    written = write_reports(ranking, tmp_path / "vb", Settings(province="Ví Dụ"))
+    from docx import Document
+
+    summary = next(p for p in written if "khoi" in p.name)
+    text = "\n".join(p.text for p in Document(str(summary)).paragraphs)
+    assert f"1. {CO} (tối đa 1 đơn vị): Văn phòng UBND tỉnh." in text
+    cell.value = "Huân chương Lao động"
+    wb.save(ranking)
+    with pytest.raises(ReportError, match="Huân chương Lao động"):
+        write_reports(ranking, tmp_path / "vb2", Settings(province="Ví Dụ"))
