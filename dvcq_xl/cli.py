@@ -367,6 +367,8 @@ def registration_collect_cmd(paths, output, rubric_ref, year, roster, as_json) -
         for finding in register.findings:
             style = "red" if finding.severity == "error" else "yellow"
             err.print(f"[{style}]-[/] {_t(finding)}", soft_wrap=True)
+        for path, why in register.skipped:  # nothing under the folders passes unsaid
+            err.print(f"  bỏ qua {_t(_shown_path(path))}: {_t(why)}", soft_wrap=True)
         out.print(f"Sổ đăng ký {_t(path)}: {len(register.registered)} thành viên đã đăng ký"
                   + (f", {len(register.missing)} chưa đăng ký" if register.missing else "")
                   + f"; {len(register.errors)} lỗi.", soft_wrap=True)
