@@ -282,6 +282,48 @@ def review_copy_cmd(filled, output, rubric_ref, password) -> None:
             err.print(f"  … và {len(made.findings) - MAX_LISTED} mục khác.", markup=False)
 
 
+@main.command("appeal-form")
+@click.argument("ranking", type=click.Path(exists=True, dir_okay=False), metavar="BẢNG_XẾP_HẠNG")
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
+              metavar="THƯ_MỤC", help="Thư mục ghi các phiếu giải trình.")
+@click.option("--deadline", default="", metavar="NGÀY/THÁNG/NĂM",
+              help="Hạn gửi lại phiếu giải trình, ví dụ 15/01/2026.")
+@click.option("--agency", "agency_code", default="", metavar="MÃ",
+              help="Chỉ lập phiếu cho đơn vị có mã này.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
+              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@handles_errors
+def appeal_form_cmd(ranking, output, deadline, agency_code, password) -> None:
+    """Vòng giải trình: lập «Phiếu giải trình» cho mỗi đơn vị bị Tổ kiểm tra hạ điểm."""
+    from .appeals import appeal_forms
+
+    written = appeal_forms(ranking, output, deadline=deadline, agency_code=agency_code,
+                           password=password)
+    out.print(f"Đã lập {len(written)} phiếu giải trình trong {_t(output)}"
+              + ("" if written else " (không đơn vị nào bị Tổ kiểm tra hạ điểm)"),
+              soft_wrap=True)
+
+
+@main.command("appeal-decision")
+@click.argument("form", type=click.Path(exists=True, dir_okay=False), metavar="PHIẾU")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              metavar="TỆP", help="Bản quyết định của Sở (.xlsx) sẽ ghi.")
+@click.option("--rubric", "rubric_ref", default=None, metavar="TỆP",
+              help="Tệp bộ tiêu chí, nếu không có sẵn.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
+              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@handles_errors
+def appeal_decision_cmd(form, output, rubric_ref, password) -> None:
+    """Vòng giải trình: bản của Sở từ phiếu đơn vị gửi lại (khóa phần của đơn vị, mở ô quyết
+    định, điểm sau giải trình và lý do)."""
+    from .appeals import decision_copy
+
+    refuse_inputs(output, [form])
+    rubric = load_rubric(rubric_ref) if rubric_ref else None
+    path = decision_copy(form, output, rubric=rubric, password=password)
+    out.print(f"Đã tạo bản quyết định của Sở {_t(path)}", soft_wrap=True)
+
+
 @main.group("registration", invoke_without_command=True)
 @click.option("--rubric", "rubric_ref", default=None, metavar="BỘ_TIÊU_CHÍ",
               help="Bộ tiêu chí giao ước thi đua của khối (có sẵn hoặc tệp .yaml/.xlsx).")
@@ -478,8 +520,12 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
 @click.option("--json", "as_json", is_flag=True, help="In tóm tắt dạng JSON (xem README).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình đọc song song (mặc định: số lõi CPU).")
+@click.option("--appeals", "appeals", multiple=True, type=click.Path(), metavar="THƯ_MỤC",
+              help="Vòng giải trình: bản quyết định của Sở (dvcq appeal-decision) được áp dụng "
+                   "từng mục, chấm và xếp hạng lại.")
 @handles_errors
-def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, jobs) -> None:
+def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, jobs,
+                    appeals) -> None:
     """Tổng hợp, xếp loại và xếp hạng theo khối các bảng chấm điểm đã nộp.
 
     Ghi bảng xếp hạng (.xlsx). Thoát 0 khi mọi bài đều hợp lệ và đủ; 1 khi đã ghi bảng xếp
@@ -496,7 +542,8 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
         ranked = rank(paths, output, roster=agencies, roster_source=roster, rubric=rubric,
                       year=year, previous=previous, jobs=jobs,
                       progress=lambda r: progress.advance(task),
-                      found=lambda n: progress.update(task, total=n))
+                      found=lambda n: progress.update(task, total=n),
+                      appeals=list(appeals) if appeals else None)
     result, written = ranked.consolidation, ranked.ranking
     if as_json:
         click.echo(json_text(result.to_dict(), indent=2))

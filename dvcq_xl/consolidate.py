@@ -80,6 +80,12 @@ class Unit:
     #: giao ước thi đua: the title registered for, the title proposed (by :func:`propose_titles`)
     title_registered: str = ""
     title_proposed: str = ""
+    #: what rescoring after the giải trình needs: the answers, the items that do not apply
+    answers: dict[str, bool | None] = field(default_factory=dict, repr=False)
+    dropped: frozenset[str] = field(default_factory=frozenset, repr=False)
+    #: the final score before the giải trình (None: no decision applied, or no --appeals)
+    score_before_appeals: float | None = None
+    has_appeals: bool = field(default=False, repr=False)
 
     @property
     def delta(self) -> float | None:
@@ -115,6 +121,7 @@ class Unit:
                if self.figures else {}),
             **({"title_registered": self.title_registered or None,
                 "title_proposed": self.title_proposed or None} if self.has_titles else {}),
+            **({"score_before_appeals": self.score_before_appeals} if self.has_appeals else {}),
         }
 
     has_titles: bool = field(default=False, repr=False)
@@ -214,6 +221,12 @@ class Consolidation:
     #: every path the round read (folders and files given, roster, previous ranking): an output
     #: of the round may never replace one of them
     inputs: list[str] = field(default_factory=list)
+    #: the giải trình round (``--appeals``): the decided rows applied; every form read, with its
+    #: fate (path, sha256, agency, status, reasons); the agencies that sent none
+    appeals_used: bool = False
+    appeals: list[Any] = field(default_factory=list)
+    appeal_forms: list[dict[str, Any]] = field(default_factory=list)
+    appeals_missing: list[str] = field(default_factory=list)
 
     @property
     def blocks(self) -> list[str]:
@@ -255,6 +268,10 @@ class Consolidation:
             "changes": [c.to_dict() for c in self.changes],
             "notes": list(self.notes),
             "summary": self.summary(),
+            # only with --appeals: the decided rows, and the forms and their fate
+            **({"appeals": [a.to_dict() for a in self.appeals],
+                "appeal_forms": [f for f in self.appeal_forms]}
+               if self.appeals_used else {}),
         }
 
     def summary(self) -> dict[str, int]:
@@ -396,6 +413,7 @@ def consolidate(
     progress: Callable[[FileResult], None] | None = None,
     found: Callable[[int], None] | None = None,
     roster_source: str | Path | None = None,
+    appeals: Iterable[str | Path] | None = None,
 ) -> Consolidation:
     """Check every workbook under ``paths`` and consolidate the valid ones into a ranking.
 
@@ -422,6 +440,8 @@ def consolidate(
     index = RosterIndex(roster) if roster is not None else None
     groups = _reconcile(out, candidates, index)
     _score(out, groups, {r.path: r for r in files})
+    if appeals is not None:
+        apply_appeals(out, [str(p) for p in appeals])
     if roster is not None:
         _gaps(out, roster, set(groups), _files_by_agency(index, out, {r.path: r for r in files}))
     if not out.units and not out.missing:
@@ -523,6 +543,92 @@ def _rank(out: Consolidation) -> None:
     out.units = ordered
     order = {u.source: i for i, u in enumerate(out.units)}
     out.changes.sort(key=lambda c: (order.get(c.source, 0), _code_key(c.item)))
+
+
+def apply_appeals(out: Consolidation, paths: list[str]) -> None:
+    """Step «giải trình»: the Sở's decided copies under ``paths`` applied item by item (the
+    score after the decision replaces the team's), each unit rescored; every form is listed with
+    its fate, and every agency with a lowered item that sent none. A form whose items or scores
+    are not the round's (another year, a consolidation before the team re-scored, another
+    agency) is not applied (``appeal-other-round``)."""
+    from .appeals import applicable, read_appeals
+    from .reader import ranking_key
+
+    out.appeals_used = True
+    out.inputs += paths
+    forms, skipped = read_appeals(paths, [out.rubric])
+    out.skipped += skipped
+    units = {ranking_key(u.agency_code, u.agency): u for u in out.units}
+    changes = {(ranking_key(c.agency_code, c.agency), c.item): c for c in out.changes}
+    answered = set()
+    for form in forms:
+        key = ranking_key(form.agency_code, form.agency)
+        unit = units.get(key)
+        problems = [f.message for f in form.errors]
+        if not problems and unit is None:
+            problems.append(make("appeal-other-round", found=form.agency or "?",
+                                 detail="không có đơn vị này trong kết quả").message)
+        if not problems:
+            other = [r.code for r in form.rows if r.explanation and not _same_change(
+                changes.get((key, r.code)), r.own, r.team)]
+            if other or (form.facts.get("year") not in (None, out.year)):
+                problems.append(make("appeal-other-round", found=form.agency,
+                                     detail="mục " + ", ".join(other) if other
+                                     else f"năm {form.facts.get('year')}").message)
+        decided = applicable(form) if not problems else []
+        status = ("áp dụng" if decided else "có lỗi, không áp dụng" if problems else
+                  "chưa có quyết định của Sở" if form.copy != "decision" else
+                  "không có mục được quyết định")
+        out.appeal_forms.append({"path": form.path, "sha256": form.sha256,
+                                 "agency": form.agency, "agency_code": form.agency_code,
+                                 "status": status, "problems": problems})
+        if unit is None or not decided:
+            if unit is not None and form.copy == "decision":
+                answered.add(key)
+            continue
+        answered.add(key)
+        _rescore(out.rubric.for_block(unit.block), unit, decided)
+        out.appeals += decided
+    for c in out.changes:
+        key = ranking_key(c.agency_code, c.agency)
+        if key not in answered and key in units and c.agency not in out.appeals_missing \
+                and _lowered(c):
+            out.appeals_missing.append(c.agency)
+    for unit in out.units:
+        unit.has_appeals = True
+
+
+def _same_change(change: Change | None, own: Any, team: Any) -> bool:
+    if change is None:
+        return False
+
+    def same(a: Any, b: Any) -> bool:
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return abs(float(a) - float(b)) < _EPS
+        return nfc(a) == nfc(b)
+
+    return same(change.self_value, own) and same(change.review_value, team)
+
+
+def _lowered(change: Change) -> bool:
+    own, team = change.self_value, change.review_value
+    if isinstance(own, (int, float)) and isinstance(team, (int, float)):
+        return team < own - _EPS
+    return NOT_APPLICABLE in (own, team)
+
+
+def _rescore(rubric: Rubric, unit: Unit, decided: list[Any]) -> None:
+    """A unit's scores after the council's decisions: the decided items' points replace the
+    team's, the total, class and notes follow."""
+    values = dict(unit.values)
+    for d in decided:
+        values[d.item] = d.final
+    dropped = unit.dropped - {d.item for d in decided}
+    score = rubric.score(values, unit.answers, column="review", dropped=dropped)
+    unit.score_before_appeals = unit.final_score
+    unit.final_score, unit.class_name, unit.values = score.total, score.class_name, values
+    unit.notes.append(f"Sau giải trình: {points_text(unit.score_before_appeals)} → "
+                      f"{points_text(score.total)} điểm")
 
 
 def targets_met(rubric: Rubric, unit: Unit) -> list[str]:
@@ -699,6 +805,7 @@ def _unit(rubric: Rubric, r: FileResult, agency: Agency, changes: list[Change]) 
         values=values, self_values=dict(marks.self), notes=notes,
         not_applicable=sorted(dropped), figures=final_figures(marks),
         title_registered=marks.title, has_titles=bool(rubric.titles),
+        answers=dict(answers), dropped=dropped,
     )
     if dropped:
         unit.notes.append("Không áp dụng: mục " + ", ".join(sorted(dropped)) +

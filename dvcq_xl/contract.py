@@ -117,6 +117,25 @@ def target_items(rubric: Rubric) -> list[Item]:
             if leaf.measure is not None and leaf.measure.rule == TARGET]
 
 
+#: the giải trình round: the form an agency answers (copy «appeal»), the Sở's copy that records
+#: the decisions (copy «decision»); per changed item C the names below, and the signing date
+APPEAL_SHEET = "Phiếu giải trình"
+APPEAL, DECISION = "appeal", "decision"
+APPEAL_DATE = f"{PREFIX}appeal_date"
+#: the form's facts (the ranking it answers, by SHA-256; the agency's score, class, rank; the
+#: changed items with the agency's and the team's scores and the team's reason), as JSON
+APPEAL_DATA = f"{PREFIX}appeal_data"
+#: the decisions of the council: what each means for the score after the decision
+DECISIONS = ("Chấp nhận", "Chấp nhận một phần", "Không chấp nhận")
+
+
+def appeal_name(part: str, key: str) -> str:
+    """A name of a changed item's row on a giải trình form: ``appeal`` (the explanation),
+    ``appeal_evidence``, ``decision``, ``decided`` (the score after the decision) or
+    ``decision_reason`` (``dvcq_decision_reason_1_2``)."""
+    return f"{PREFIX}{part}_{key}"
+
+
 def has_targets(rubric: Rubric) -> bool:
     """Whether the rubric scores registered targets (giao ước thi đua)."""
     return any(leaf.measure is not None and leaf.measure.rule == TARGET

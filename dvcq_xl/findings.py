@@ -751,6 +751,72 @@ CATALOGUE: dict[str, CodeEntry] = {
             description="Tổng hợp chỉ xếp hạng bảng chấm điểm, bảng kết quả. Bảng đăng ký đầu năm "
             "thu bằng «dvcq registration collect»; hãy để riêng thư mục.",
         ),
+        "appeal-unreadable": CodeEntry(
+            ERROR, "Tệp không phải phiếu giải trình do bộ công cụ tạo (dvcq appeal-form), hoặc đã "
+            "mất phần thông tin ẩn.",
+            title="không phải phiếu giải trình",
+            description="Phiếu giải trình được tạo bằng «dvcq appeal-form» từ bảng xếp hạng; tệp "
+            "này không có phần dữ liệu của phiếu. Hãy dùng phiếu Sở Nội vụ gửi.",
+        ),
+        "appeal-explanation-missing": CodeEntry(
+            ERROR, "Phiếu giải trình gửi lại nhưng không có mục nào được giải trình (ô {cell}).",
+            title="phiếu giải trình không có nội dung giải trình",
+            description="Đơn vị gửi lại phiếu mà không ghi giải trình cho mục nào: không có gì để "
+            "Sở xem xét. Ghi giải trình cho các mục đơn vị đề nghị xem xét lại.",
+        ),
+        "appeal-evidence-missing": CodeEntry(
+            ERROR, "Mục {item}: có giải trình nhưng thiếu tài liệu kiểm chứng, bộ tiêu chí yêu cầu "
+            "(ô {cell}).",
+            title="giải trình thiếu tài liệu kiểm chứng",
+            description="Với mục bộ tiêu chí yêu cầu tài liệu kiểm chứng, giải trình phải kèm tài "
+            "liệu (số, ngày văn bản). Hãy ghi vào cột «Tài liệu kiểm chứng».",
+        ),
+        "appeal-date-missing": CodeEntry(
+            WARNING, "Phiếu giải trình chưa ghi ngày đơn vị ký (ô {cell}).",
+            title="phiếu giải trình chưa ghi ngày ký",
+            description="Ngày ký cho biết phiếu gửi đúng hạn hay muộn. Hãy ghi ngày ký.",
+        ),
+        "appeal-late": CodeEntry(
+            WARNING, "Phiếu giải trình ký ngày {found}, sau hạn {expected} (ô {cell}).",
+            title="phiếu giải trình gửi sau hạn",
+            description="Ngày đơn vị ghi trên phiếu sau hạn giải trình. Phiếu vẫn được xem xét; "
+            "Hội đồng quyết định có chấp nhận phiếu muộn hay không.",
+        ),
+        "decision-missing": CodeEntry(
+            ERROR, "Mục {item}: đơn vị có giải trình nhưng chưa có quyết định (ô {cell}).",
+            title="mục giải trình chưa có quyết định",
+            description="Mỗi mục đơn vị giải trình cần quyết định của Sở: Chấp nhận, Chấp nhận một "
+            "phần hoặc Không chấp nhận.",
+        ),
+        "decision-invalid": CodeEntry(
+            ERROR, "Mục {item}: quyết định «{found}» không có; chọn một trong: {expected} "
+            "(ô {cell}).",
+            title="quyết định không thuộc danh sách",
+            description="Quyết định chọn trong danh sách: Chấp nhận, Chấp nhận một phần, Không "
+            "chấp nhận.",
+        ),
+        "decision-reason-missing": CodeEntry(
+            ERROR, "Mục {item}: quyết định chưa ghi lý do (ô {cell}).",
+            title="quyết định không có lý do",
+            description="Mỗi quyết định về giải trình phải ghi lý do, để thông báo cho đơn vị và "
+            "lưu hồ sơ của đợt.",
+        ),
+        "decision-score-invalid": CodeEntry(
+            ERROR, "Mục {item}: quyết định «{detail}» nhưng điểm sau giải trình là {found}, cần "
+            "{expected} (ô {cell}).",
+            title="điểm sau giải trình không khớp quyết định",
+            description="«Chấp nhận» là điểm tự chấm của đơn vị, «Không chấp nhận» là điểm của Tổ "
+            "kiểm tra, «Chấp nhận một phần» là một điểm ở giữa hai điểm đó, đúng bước điểm của "
+            "mục.",
+        ),
+        "appeal-other-round": CodeEntry(
+            ERROR, "Phiếu giải trình của «{found}» không khớp kết quả của đợt này ({detail}): "
+            "không áp dụng.",
+            title="phiếu giải trình của đợt khác",
+            description="Điểm, mục trong phiếu không còn là kết quả hiện tại của đơn vị (phiếu của "
+            "năm khác, của lần tổng hợp trước khi Tổ kiểm tra chấm lại, hoặc của đơn vị khác). "
+            "Hãy lập lại phiếu từ bảng xếp hạng hiện tại.",
+        ),
         "target-missing": CodeEntry(
             ERROR, "Mục {item}: chưa có chỉ tiêu đăng ký hợp lệ («{found}»; cần {expected}) "
             "(ô {cell}).",

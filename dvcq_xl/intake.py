@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .contract import (AGENCY_CODE, AGENCY_NAME, BLOCK, COPY, REGISTRATION, RUBRIC_HASH,
+from .contract import (AGENCY_CODE, AGENCY_NAME, APPEAL, BLOCK, COPY, DECISION, REGISTRATION,
+                       RUBRIC_HASH,
                        RUBRIC_ID, TITLE_REGISTERED, YEAR, entry_name)
 from .checks import (
     REV,
@@ -312,6 +313,8 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
     findings = list(ir.notes)
     if ir.has_metadata and ir.text(COPY) == REGISTRATION:  # giao ước: a registration form
         return _registration_result(ir, rubrics, year), ir
+    if ir.has_metadata and ir.text(COPY) in (APPEAL, DECISION):  # a giải trình form
+        return _appeal_result(ir, rubrics), ir
     if ir.has_metadata:
         rubric, problems = identify(ir, rubrics)
     else:  # a sheet made by hand: its cells named by the layout they are in
@@ -349,6 +352,22 @@ def _registration_result(ir: WorkbookIR, rubrics: Sequence[Rubric], year: int | 
                         year=reg.year, rubric_id=reg.rubric_id, copy=REGISTRATION,
                         rubric_version=ir.rubric_version)
     result.findings = sorted(list(ir.notes) + reg.findings,
+                             key=lambda f: (f.severity != ERROR, f.sort_key()))
+    result.status = INVALID if result.errors else OK
+    return result
+
+
+def _appeal_result(ir: WorkbookIR, rubrics: Sequence[Rubric]) -> FileResult:
+    """``dvcq check`` of a giải trình form: the agency's answers, or the Sở's decisions."""
+    from .appeals import appeal_of
+
+    form = appeal_of(ir, rubrics)
+    result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size,
+                        agency=form.agency, agency_code=form.agency_code,
+                        block=nfc(form.facts.get("block")), year=ir.year,
+                        rubric_id=ir.rubric_id, rubric_version=ir.rubric_version,
+                        copy=form.copy)
+    result.findings = sorted(list(ir.notes) + form.findings,
                              key=lambda f: (f.severity != ERROR, f.sort_key()))
     result.status = INVALID if result.errors else OK
     return result

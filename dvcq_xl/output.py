@@ -148,7 +148,8 @@ KINDS = {"score-sheet": "một bảng chấm điểm", "ranking": "một bảng 
          "roster": "một danh sách cơ quan", "control": "một sổ điều khiển",
          "rubric": "một bộ tiêu chí", "marked": "một bản đánh dấu lỗi",
          "registration": "một bảng đăng ký giao ước thi đua",
-         "register": "một sổ đăng ký giao ước thi đua"}
+         "register": "một sổ đăng ký giao ước thi đua",
+         "appeal": "một phiếu giải trình"}
 
 
 def workbook_kind(ir) -> str:
@@ -162,6 +163,8 @@ def workbook_kind(ir) -> str:
         return "marked"
     if RUBRIC_ID in ir.cells and ir.text(COPY) == REGISTRATION:
         return "registration"
+    if RUBRIC_ID in ir.cells and ir.text(COPY) in ("appeal", "decision"):
+        return "appeal"
     if RUBRIC_ID in ir.cells:
         return "score-sheet"
     if register_name("data") in ir.cells:

@@ -33,11 +33,15 @@ FONT = "Times New Roman"
 RANKING_PREFIX = "Xếp hạng"
 RANKING_COLUMNS = ("STT", "Mã", "Tên cơ quan", "Khối", "Điểm tự chấm", "Điểm Tổ kiểm tra",
                    "Chênh lệch", "Điểm xếp loại", "Xếp loại", "Hạng", "Ghi chú")
+#: after a giải trình round (``--appeals``): the score before it, and what it changed
+APPEAL_COLUMNS = ("Điểm trước giải trình", "Thay đổi do giải trình")
 STATS, MATRIX, CHANGES, GAPS, SOURCES, META = ("Thống kê", "Ma trận điểm", "Tổ kiểm tra chấm lại",
                                                "Chưa nộp - bị từ chối", "Nguồn dữ liệu", "dvcq")
 #: the figures of measured items and the items that do not apply, beside their points (only for
 #: a rubric that has them)
 FIGURES = "Số liệu"
+#: the giải trình round: every decided row, the forms and their fate, who sent none
+APPEALS = "Giải trình"
 #: giao ước thi đua: the title proposals of every khối, and why a member was not proposed
 PROPOSALS = "Đề nghị khen thưởng"
 #: defined-name key -> sheet, for readers of the workbook (``dvcq report``)
@@ -174,7 +178,7 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
                            "author": "dvcq_xl", "comments": f"dvcq_xl {__version__}"})
         st = _Styles(wb)
         taken: set[str] = {s.casefold() for s in (STATS, MATRIX, CHANGES, GAPS, SOURCES, META,
-                                                   FIGURES, PROPOSALS)}
+                                                   FIGURES, PROPOSALS, APPEALS)}
         ranking_sheets = []
         for block in c.blocks:
             units = c.block_units(block)
@@ -191,6 +195,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
             _figures_sheet(wb.add_worksheet(FIGURES), st, c)
         if c.rubric.titles:
             _proposals_sheet(wb.add_worksheet(PROPOSALS), st, c)
+        if c.appeals_used:
+            _appeals_sheet(wb.add_worksheet(APPEALS), st, c)
         _changes_sheet(wb.add_worksheet(CHANGES), st, c)
         _gaps_sheet(wb.add_worksheet(GAPS), st, c)
         _sources_sheet(wb.add_worksheet(SOURCES), st, c)
@@ -201,7 +207,8 @@ def write_ranking(c: Consolidation, path: str | Path) -> Path:
 
 
 def _ranking_sheet(ws, st: _Styles, c: Consolidation, block: str, units: list[Unit]) -> None:
-    width = len(RANKING_COLUMNS)
+    columns = RANKING_COLUMNS + (APPEAL_COLUMNS if c.appeals_used else ())
+    width = len(columns)
     top = _titles(ws, st, c, "KẾT QUẢ XẾP HẠNG CÔNG TÁC DÂN VẬN CHÍNH QUYỀN", width,
                   f"Khối: {block}")
     rows = []
@@ -209,10 +216,15 @@ def _ranking_sheet(ws, st: _Styles, c: Consolidation, block: str, units: list[Un
         rows.append([i, u.agency_code, u.agency, u.block, _score(u.self_total),
                      _score(u.review_total), _score(u.delta), _score(u.final_score),
                      u.class_name, u.rank, "; ".join(u.notes)])
+        if c.appeals_used:
+            before = u.score_before_appeals
+            rows[-1] += [_score(before if before is not None else u.final_score),
+                         _score(round(u.final_score - before, 9)) if before is not None
+                         else None]
     styles = [st.center, st.center, st.text, st.text, st.number, st.number, st.delta, st.number,
-              st.text, st.center, st.text]
-    end = _table(ws, st, top, RANKING_COLUMNS, rows, styles,
-                 widths=(5, 9, 38, 18, 9, 10, 9, 9, 18, 7, 40))
+              st.text, st.center, st.text] + ([st.number, st.delta] if c.appeals_used else [])
+    end = _table(ws, st, top, columns, rows, styles,
+                 widths=(5, 9, 38, 18, 9, 10, 9, 9, 18, 7, 40, 11, 11))
     gaps = [m for m in c.missing if (m.block or NO_BLOCK) == block]
     if gaps:
         text = (f"Chưa có bài hợp lệ ({len(gaps)}): "
@@ -326,6 +338,55 @@ def weakest_items(c: Consolidation) -> list[tuple[str, str, float, float, float]
         out.append((leaf.code, leaf_label(c.rubric, leaf.code), leaf.max_points, round(avg, 2),
                     round(avg / leaf.max_points, 4)))
     return sorted(out, key=lambda t: (t[4], t[0]))
+
+
+def _appeals_sheet(ws, st: _Styles, c: Consolidation) -> None:
+    """The giải trình round: each decided row (agency, item, self, team, explanation, decision,
+    final, reason, form), then every form read with its SHA-256 and fate, then the agencies
+    whose score the team lowered and that sent no decided form."""
+    head = ["STT", "Mã", "Tên cơ quan", "Mục", "Tự chấm", "Tổ kiểm tra", "Giải trình",
+            "Quyết định", "Điểm sau giải trình", "Lý do quyết định", "Phiếu"]
+    top = _titles(ws, st, c, "KẾT QUẢ GIẢI TRÌNH", len(head),
+                  f"{len(c.appeals)} mục được quyết định")
+    for col, text in enumerate(head):
+        ws.write_string(top, col, text, st.head)
+    row = top + 1
+    for i, a in enumerate(c.appeals, start=1):
+        values = [i, a.agency_code, a.agency, a.item, _score(a.own) if isinstance(
+            a.own, (int, float)) else a.own, _score(a.team) if isinstance(a.team, (int, float))
+            else a.team, a.explanation, a.decision, _score(a.final), a.reason,
+            Path(a.source).name]
+        for col, value in enumerate(values):
+            _put(ws, row, col, value, st.text if col in (2, 6, 7, 9, 10) else st.center)
+        ws.set_row(row, 16 * max(1, -(-len(a.explanation) // 30), -(-len(a.reason) // 26)))
+        row += 1
+    row += 1
+    ws.merge_range(row, 0, row, len(head) - 1, "Các phiếu đã đọc", st.bold_text)
+    row += 1
+    for col, text in enumerate(["STT", "Mã", "Tên cơ quan", "Tệp", "Tình trạng", "SHA-256",
+                                "Lý do"]):
+        ws.write_string(row, col, text, st.head)
+    row += 1
+    for i, f in enumerate(c.appeal_forms, start=1):
+        values = [i, f["agency_code"], f["agency"], Path(f["path"]).name, f["status"],
+                  f["sha256"], "; ".join(f["problems"])]
+        for col, value in enumerate(values):
+            _put(ws, row, col, value, st.text)
+        row += 1
+    if c.appeals_missing:
+        row += 1
+        ws.merge_range(row, 0, row, len(head) - 1,
+                       "Chưa có bản quyết định giải trình: " + "; ".join(c.appeals_missing),
+                       st.warning)
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 28)
+    ws.set_column(3, 5, 10)
+    ws.set_column(6, 6, 32)
+    ws.set_column(7, 8, 14)
+    ws.set_column(9, 9, 28)
+    ws.set_column(10, 10, 24)
+    _print_setup(ws, top)
 
 
 def _proposals_sheet(ws, st: _Styles, c: Consolidation) -> None:

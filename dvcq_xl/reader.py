@@ -223,9 +223,11 @@ def entries_of(ir: WorkbookIR) -> str:
     into it (scores, answers, evidence, reasons: a submission or the team's copy), else "". Such
     a file is someone's work: no output may replace it."""
     form = ir.text(COPY) == REGISTRATION  # a registration form: its targets and title too
+    answered = ir.text(COPY) in ("appeal", "decision")  # a giải trình form: its answers
     for name, cell in ir.cells.items():
         typed = is_input_name(name) or (form and (name.startswith(target_name(""))
-                                                  or name == TITLE_REGISTERED))
+                                                  or name == TITLE_REGISTERED)) or (
+            answered and name.startswith(("dvcq_appeal_", "dvcq_decision")))
         if typed and cell.formula is None and cell.value not in (None, ""):
             return ir.text(AGENCY_NAME) or "?"
     return ""

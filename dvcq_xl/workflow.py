@@ -85,7 +85,8 @@ def rank(paths: Iterable[str | Path], output: str | Path, *,
          rubric: Rubric | None = None, year: int | None = None,
          previous: str | Path | None = None, jobs: int | None = None,
          progress: Callable[[FileResult], None] | None = None,
-         found: Callable[[int], None] | None = None) -> Ranked:
+         found: Callable[[int], None] | None = None,
+         appeals: Iterable[str | Path] | None = None) -> Ranked:
     """Steps 2–3: check every submission under ``paths``, consolidate them against the roster,
     score, rank per block, and write the ranking workbook to ``output`` (atomically).
 
@@ -93,9 +94,10 @@ def rank(paths: Iterable[str | Path], output: str | Path, *,
     output is wrong or nothing can be consolidated.
     """
     paths = [str(p) for p in paths]
-    check_ranking_output(output, paths, [roster_source, previous])
+    check_ranking_output(output, [*paths, *(appeals or [])], [roster_source, previous])
     result = consolidate(paths, roster=roster, rubric=rubric, year=year, previous=previous,
-                         jobs=jobs, progress=progress, found=found, roster_source=roster_source)
+                         jobs=jobs, progress=progress, found=found, roster_source=roster_source,
+                         appeals=appeals)
     return Ranked(result, write_ranking(result, output))
 
 
