@@ -208,7 +208,8 @@ def refuse_replacing(output: str | Path, kind: str = "", replace_filled: bool = 
     agency = entries_of(ir)
     if agency:
         who = f" của {agency}" if agency != "?" else ""
-        what = "bảng đăng ký" if found == "registration" else "bảng chấm điểm"
+        what = {"registration": "bảng đăng ký", "appeal": "phiếu giải trình"}.get(
+            found, "bảng chấm điểm")
         raise OutputError(f"Không ghi đè {shown(out)}: đó là {what} đã điền{shown(who)}. "
                           f"Hãy chọn tên khác cho tệp kết quả (-o).")
 

@@ -1,0 +1,202 @@
+"""The giải trình round: forms for the agencies the team lowered, the agencies' answers, the
+Sở's decisions, and the final ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from dvcq_xl.appeals import AppealRow, allowed_score, appeal_forms, decision_copy, read_appeal
+from dvcq_xl.cli import main
+from dvcq_xl.consolidate import consolidate
+from dvcq_xl.contract import APPEAL_SHEET
+from dvcq_xl.intake import check_file
+from dvcq_xl.ranking import write_ranking
+from dvcq_xl.reader import read_workbook
+from dvcq_xl.rubric import builtin_rubric
+from dvcq_xl.template import REVIEW, Agency
+
+from .helpers import full_fill, make_filled, review_fill
+
+BG = builtin_rubric("bac-giang-274-2017")
+SBN = "Sở, ban, ngành"
+A, B, C = Agency("Sở A", "A", SBN), Agency("Sở B", "B", SBN), Agency("Sở C", "C", SBN)
+
+
+def put(path: Path, out: Path | None = None, **values) -> Path:
+    """Type into a form's cells by their names, as a clerk does (saved to ``out``)."""
+    ir = read_workbook(path)
+    wb = load_workbook(path)
+    ws = wb[APPEAL_SHEET]
+    for name, value in values.items():
+        cell = ws[ir.cells[name].ref]
+        cell.value = value
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # text typed as such ('=…), not a formula
+    out = out or path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+@pytest.fixture
+def round_(tmp_path):
+    """A round of three: the team lowers A (2.1) and B (3.1) by 2 each, leaves C at full marks;
+    A and B end tied below C."""
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    full = full_fill(BG)
+    for agency in (A, B, C):
+        make_filled(BG, inbox / f"{agency.code}.xlsx", agency=agency)
+    team = tmp_path / "to-kiem-tra"
+    team.mkdir()
+    lower_a = review_fill(BG, {"2.1": full.self_scores["2.1"] - 2}, {"2.1": "Thiếu báo cáo"})
+    make_filled(BG, team / "A.xlsx", agency=A, fill=lower_a, mode=REVIEW)
+    lower_b = review_fill(BG, {"3.1": full.self_scores["3.1"] - 2}, {"3.1": "Chậm kế hoạch"})
+    make_filled(BG, team / "B.xlsx", agency=B, fill=lower_b, mode=REVIEW)
+    c = consolidate([inbox, team], jobs=1)
+    ranking = write_ranking(c, tmp_path / "kq" / "xep-hang.xlsx")
+    return tmp_path, inbox, team, ranking
+
+
+def test_a_returned_form_is_never_replaced(round_):
+    tmp_path, *_rest, ranking = round_
+    _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    from dvcq_xl.errors import OutputError
+
+    with pytest.raises(OutputError, match="phiếu giải trình đã điền"):
+        appeal_forms(ranking, tmp_path / "gt")
+
+
+def test_forms_only_for_agencies_the_team_lowered(round_):
+    tmp_path, _inbox, _team, ranking = round_
+    forms = appeal_forms(ranking, tmp_path / "gt", deadline="15/01/2026")
+    assert sorted(w.agency.code for w in forms) == ["A", "B"]
+    form = read_appeal(next(w.path for w in forms if w.agency.code == "A"))
+    assert [(r.code, r.own, r.team) for r in form.rows] == [("2.1", 5, 3)]
+    assert form.facts["ranking_sha256"] and form.facts["deadline"] == "15/01/2026"
+    ws = load_workbook(form.path)[APPEAL_SHEET]
+    assert ws.protection.sheet
+    ir = read_workbook(form.path)
+    for name, locked in (("dvcq_appeal_2_1", False), ("dvcq_appeal_evidence_2_1", False),
+                         ("dvcq_appeal_date", False), ("dvcq_decision_2_1", True),
+                         ("dvcq_decided_2_1", True)):
+        assert ws[ir.cells[name].ref].protection.locked is locked, name
+
+
+@pytest.mark.parametrize("decision, own, team, value, ok", [
+    ("Chấp nhận", 5, 3, 5, True), ("Chấp nhận", 5, 3, 4, False),
+    ("Không chấp nhận", 5, 3, 3, True), ("Không chấp nhận", 5, 3, 5, False),
+    ("Chấp nhận một phần", 5, 3, 4, True), ("Chấp nhận một phần", 5, 3, 3, False),
+    ("Chấp nhận một phần", 5, 3, 5, False), ("Chấp nhận một phần", 5, 3, 4.5, False),
+    ("Chấp nhận một phần", 5, 4, 4.5, False),  # nothing strictly between on a step of 1
+])
+def test_the_score_each_decision_allows(decision, own, team, value, ok):
+    row = AppealRow("2.1", own, team, "", decision=decision)
+    assert allowed_score(BG.item("2.1"), row)(value) is ok
+
+
+def _answer(tmp_path, ranking, code, explanation, date=dt.datetime(2026, 1, 10), **more):
+    folder = tmp_path / "gt"
+    if not folder.exists():  # the forms are made once; a returned one is never replaced
+        appeal_forms(ranking, folder, deadline="15/01/2026")
+    path = next(p for p in folder.iterdir() if p.name.startswith(code.lower() + "-"))
+    item = read_appeal(path).rows[0].code.replace(".", "_")
+    return put(path, **{f"dvcq_appeal_{item}": explanation,
+                        f"dvcq_appeal_evidence_{item}": "Báo cáo số 1/BC",
+                        "dvcq_appeal_date": date, **more}), item
+
+
+def _decide(tmp_path, form, item, decision, score, reason="Đã xem xét hồ sơ"):
+    copy = decision_copy(form, tmp_path / "quyet-dinh" / form.name)
+    return put(copy, **{f"dvcq_decision_{item}": decision, f"dvcq_decided_{item}": score,
+                        f"dvcq_decision_reason_{item}": reason})
+
+
+def test_a_returned_form_and_the_sos_decision_are_checked(round_):
+    tmp_path, *_rest, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "=Đã có báo cáo", date=dt.datetime(2026, 1, 20))
+    result = check_file(form)
+    assert result.status == "ok" and [f.code for f in result.warnings] == ["appeal-late"]
+    decided = _decide(tmp_path, form, item, "Chấp nhận một phần", 5, reason="")
+    codes = sorted(f.code for f in check_file(decided).errors)
+    assert codes == ["decision-reason-missing", "decision-score-invalid"]
+    # the agency's text that looks like a formula stays text in every copy
+    assert read_workbook(decided).value(f"dvcq_appeal_{item}") == "=Đã có báo cáo"
+    assert read_workbook(decided).cells[f"dvcq_appeal_{item}"].formula is None
+
+
+def test_decisions_change_the_score_the_class_and_the_rank(round_):
+    tmp_path, inbox, team, ranking = round_
+    form_a, item_a = _answer(tmp_path, ranking, "A", "Đã có báo cáo sơ kết")
+    form_b, item_b = _answer(tmp_path, ranking, "B", "Kế hoạch đúng hạn")
+    _decide(tmp_path, form_a, item_a, "Chấp nhận", 5)
+    _decide(tmp_path, form_b, item_b, "Không chấp nhận", 3, reason="Kế hoạch ban hành muộn")
+    before = consolidate([inbox, team], jobs=1)
+    after = consolidate([inbox, team], appeals=[tmp_path / "quyet-dinh"], jobs=1)
+    was = {u.agency_code: (u.final_score, u.rank, u.tied) for u in before.units}
+    now = {u.agency_code: (u.final_score, u.rank, u.tied) for u in after.units}
+    assert was["A"][0] == was["B"][0] and was["A"][2]  # tied before
+    assert now["A"][0] == was["A"][0] + 2 and now["B"] [0] == was["B"][0]
+    # the decision breaks A and B's tie: A joins C at full marks, B ranks alone after them
+    assert (now["A"][1], now["C"][1], now["B"][1]) == (1, 1, 3) and not now["B"][2]
+    data = after.to_dict()
+    assert [(a["agency_code"], a["decision"], a["final"]) for a in data["appeals"]] == [
+        ("A", "Chấp nhận", 5.0), ("B", "Không chấp nhận", 3.0)]
+    unit_a = next(u for u in data["units"] if u["agency_code"] == "A")
+    assert unit_a["score_before_appeals"] == was["A"][0]
+    out = write_ranking(after, tmp_path / "kq2" / "xh.xlsx")
+    rows = [[c.value for c in r] for r in load_workbook(out)["Giải trình"].iter_rows()]
+    assert any(r[1] == "A" and r[7] == "Chấp nhận" and r[8] == 5 for r in rows)
+    assert any(r[4] == "áp dụng" and len(str(r[5])) == 64 for r in rows)  # the form's SHA-256
+
+
+def test_no_appeals_changes_nothing(round_):
+    tmp_path, inbox, team, _ranking = round_
+    plain = consolidate([inbox, team], jobs=1)
+    empty = tmp_path / "trong"
+    empty.mkdir()
+    with_none = consolidate([inbox, team], appeals=[empty], jobs=1)
+    assert plain.flat() == with_none.flat()
+    assert "appeals" not in plain.to_dict() and with_none.appeals_missing == ["Sở A", "Sở B"]
+
+
+def test_a_form_of_another_round_is_not_applied(round_, tmp_path_factory):
+    tmp_path, inbox, team, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    _decide(tmp_path, form, item, "Chấp nhận", 5)
+    # the team changes its mind: 2.1 back to the agency's score, so the form answers nothing
+    (team / "A.xlsx").unlink()
+    after = consolidate([inbox, team], appeals=[tmp_path / "quyet-dinh"], jobs=1)
+    (f,) = after.appeal_forms
+    assert f["status"] == "có lỗi, không áp dụng" and "không khớp kết quả" in f["problems"][0]
+    assert not after.appeals
+
+
+def test_an_agency_form_without_the_sos_decision_is_listed_not_applied(round_):
+    tmp_path, inbox, team, ranking = round_
+    form, _item = _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    after = consolidate([inbox, team], appeals=[form], jobs=1)
+    assert [f["status"] for f in after.appeal_forms] == ["chưa có quyết định của Sở"]
+    assert not after.appeals
+
+
+def test_the_commands(round_):
+    tmp_path, inbox, team, ranking = round_
+    runner = CliRunner()
+    result = runner.invoke(main, ["appeal-form", str(ranking), "-o", str(tmp_path / "p"),
+                                  "--deadline", "15/01/2026", "--agency", "B"])
+    assert result.exit_code == 0 and "Đã lập 1 phiếu" in result.output
+    result = runner.invoke(main, ["appeal-form", str(ranking), "-o", str(tmp_path / "p2"),
+                                  "--deadline", "32/01/2026"])
+    assert result.exit_code == 2 and "ngày/tháng/năm" in result.output
+    form = next((tmp_path / "p").iterdir())
+    result = runner.invoke(main, ["appeal-decision", str(form), "-o", str(form)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    out = tmp_path / "qd.xlsx"
+    result = runner.invoke(main, ["appeal-decision", str(form), "-o", str(out)])
+    assert result.exit_code == 0 and read_workbook(out).text("dvcq_copy") == "decision"
