@@ -739,6 +739,16 @@ def demo_cmd(output: str) -> None:
               f"{_t(result.macro_template)}\n"
               f"  Sổ điều khiển của Sở Nội vụ (nút Tạo mẫu, Tổng hợp, Xuất báo cáo; đặt sẵn cho "
               f"thư mục này): {_t(result.control)}", soft_wrap=True)
+    if result.appeals is not None:
+        a = result.appeals
+        out.print(f"\n[bold]Vòng giải trình[/] (dvcq appeal-form, appeal-decision, consolidate "
+                  f"--appeals): {len(a.forms)} phiếu giải trình, {len(a.answered)} đơn vị gửi "
+                  f"lại, Sở quyết định {len(a.consolidation.appeals)} nội dung:", soft_wrap=True)
+        for d in a.consolidation.appeals:
+            out.print(f"  {_t(d.agency)}, nội dung {_t(d.item)}: {_t(d.decision)} → "
+                      f"{points_text(d.final)} điểm", soft_wrap=True)
+        out.print(f"  Bảng xếp hạng cuối cùng: {_t(a.ranking.name)}; văn bản: "
+                  f"{len(a.reports)} tệp", soft_wrap=True)
     if result.khoi is not None:
         _print_khoi_demo(result.khoi)
 

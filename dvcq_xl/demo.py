@@ -92,6 +92,29 @@ class DemoResult:
     roster: Path  # the sample roster, copied into the folder for the README's commands
     resent: Path  # the corrected file one agency sent after the check (in ``nop/`` from then on)
     khoi: "KhoiDemo | None" = None  # the giao ước thi đua round of one khối (``giao-uoc/``)
+    appeals: "AppealsDemo | None" = None  # the giải trình round after the ranking
+
+
+#: the giải trình round: agency code -> (its explanation, the Sở's decision, its reason)
+APPEALS = {
+    "SYT": ("Đã có Báo cáo sơ kết số 12/BC-SYT ngày 10/12/2025 (gửi kèm)", "Chấp nhận",
+            "Tài liệu kiểm chứng hợp lệ, ban hành trong năm"),
+    "XKIMSON": ("Kế hoạch được ban hành trong thời hạn của huyện", "Không chấp nhận",
+                "Kế hoạch ban hành ngày 15/3, sau thời hạn 28/02 của tỉnh"),
+}
+
+
+@dataclass
+class AppealsDemo:
+    """The demo's giải trình round (``giai-trinh/``): the forms, the agencies' answers, the
+    Sở's decisions, the final ranking and its reports."""
+
+    forms: list[Path]
+    answered: list[Path]
+    decided: list[Path]
+    consolidation: Consolidation
+    ranking: Path
+    reports: list[Path]
 
 
 #: the giao ước thi đua round: one khối of the fictional province, its khối trưởng first
@@ -224,10 +247,58 @@ def run_demo(out_dir: str | Path, progress: Callable[[str], None] | None = None)
         "province": DEMO_SETTINGS.province, "number": DEMO_SETTINGS.number,
         "signer_name": DEMO_SETTINGS.signer_name, "launch_letter": DEMO_SETTINGS.launch_letter})
     if progress:
+        progress("Vòng giải trình")
+    appeals = run_appeals_demo(out, ranking, [inbox, out / "to-kiem-tra"], agencies, roster)
+    if progress:
         progress("Giao ước thi đua của khối")
     khoi = run_khoi_demo(out / "giao-uoc")
     return DemoResult(out, rubric, templates, submissions, report, marked, reviews, result,
-                      ranking, reports, macro_template, Path(control), roster, resent, khoi)
+                      ranking, reports, macro_template, Path(control), roster, resent, khoi,
+                      appeals)
+
+
+def run_appeals_demo(out: Path, ranking: Path, inputs: list[Path], agencies: list[Agency],
+                     roster: Path) -> AppealsDemo:
+    """After the letters: a «Phiếu giải trình» for each agency the team lowered; two answer
+    (one explanation accepted, one not), the Sở decides, the round is ranked and reported
+    again."""
+    import datetime as dt
+
+    from .appeals import DECISION, appeal_forms, read_appeal, render_appeal
+
+    folder = out / "giai-trinh"
+    forms = [w.path for w in appeal_forms(ranking, _clean(folder / "phieu"),
+                                          deadline=f"15/01/{DEMO_YEAR + 1}")]
+    answered, decided = [], []
+    for path in forms:
+        form = read_appeal(path)
+        if form.agency_code not in APPEALS:
+            continue
+        explanation, decision, reason = APPEALS[form.agency_code]
+        row = form.rows[0]
+        variant = builtin_rubric(DEMO_RUBRIC).for_block(str(form.facts.get("block") or ""))
+        entries = {row.code: {"appeal": explanation, "appeal_evidence": "Gửi kèm phiếu"}}
+        answer = render_appeal(_fresh(folder / "da-gui" / path.name), variant, form.facts,
+                               entries=entries, date=dt.date(DEMO_YEAR + 1, 1, 12))
+        answered.append(answer)
+        final = row.own if decision == "Chấp nhận" else row.team
+        entries[row.code].update(decision=decision, decided=final, decision_reason=reason)
+        decided.append(render_appeal(_fresh(folder / "quyet-dinh" / path.name), variant,
+                                     form.facts, copy=DECISION, entries=entries,
+                                     date=dt.date(DEMO_YEAR + 1, 1, 12)))
+    final = rank(inputs, _fresh(out / f"xep-hang-{DEMO_YEAR}-sau-giai-trinh.xlsx"),
+                 roster=agencies, roster_source=roster, rubric=builtin_rubric(DEMO_RUBRIC),
+                 year=DEMO_YEAR, appeals=[folder / "quyet-dinh"])
+    reports = write_reports(final.ranking, _clean(out / "bao-cao-sau-giai-trinh"),
+                            DEMO_SETTINGS)
+    return AppealsDemo(forms, answered, decided, final.consolidation, final.ranking, reports)
+
+
+def _clean(folder: Path) -> Path:
+    """A demo output folder emptied of an earlier demo's files (the demo writes its inputs)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    return folder
 
 
 def run_khoi_demo(folder: Path) -> KhoiDemo:

@@ -301,6 +301,11 @@ def build_summary(path: str | Path) -> Path:
                 [1.3, 3.6, 3.4, 1.6, 1.7, 4.4], "c in changes",
                 [center, left, left, center, center, left])
     para(doc, "", after=0)
+    para(doc, "{% if appeals %}Sau khi thông báo kết quả, {{ appeals.n_agencies }} đơn vị giải "
+              "trình {{ appeals.n_items }} nội dung; Hội đồng chấp nhận {{ appeals.accepted }}, "
+              "chấp nhận một phần {{ appeals.partly }}, không chấp nhận {{ appeals.rejected }}"
+              "{% if appeals.not_returned %}; chưa có quyết định giải trình: "
+              "{{ appeals.not_returned }}{% endif %}. {{ appeals.changes_text }}{% endif %}")
     para(doc, "IV. NHỮNG NỘI DUNG CÒN HẠN CHẾ", bold=True)
     para(doc, "Các nội dung có tỷ lệ điểm bình quân thấp nhất toàn tỉnh: {{ weakest_text }}.")
     para(doc, "{% if previous_text %}So với năm trước: {{ previous_text }}.{% endif %}")
@@ -401,6 +406,9 @@ def build_notice(path: str | Path) -> Path:
                 [1.3, 5.2, 1.7, 1.7, 1.8, 4.3], "i in u.lines",
                 [center, left, center, center, center, left])
     para(doc, "", after=0)
+    para(doc, "{% if u.appeals %}4. Kết quả giải trình: {% for a in u.appeals %}nội dung "
+              "{{ a.item }}: {{ a.decision }}, điểm được tính {{ a.final }} ({{ a.reason }})"
+              "{% if not loop.last %}; {% endif %}{% endfor %}.{% endif %}")
     para(doc, "Đề nghị {{ u.name }} phát huy kết quả đạt được, khắc phục những nội dung còn "
               "hạn chế trong năm tiếp theo./.")
     signature_block(doc, "notice_recipients", "{{ settings.signer_title }}",

@@ -417,12 +417,48 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
         "province_counts_text": counts_text(province),
         "changes": changes,
         "n_rescored": len({c["key"] for c in changes}),
+        "appeals": _appeals_context(book),
         "weakest_text": "; ".join(f"{nfc(r.get('Nội dung'))} (bình quân "
                                   f"{vn_number(r.get('Bình quân'))}/"
                                   f"{vn_number(r.get('Điểm chuẩn'))} điểm)" for r in weakest)
         or "không có số liệu",
         "previous_text": "; ".join(previous),
     }
+
+
+def _appeals_context(book: RankingBook) -> dict[str, Any] | None:
+    """The giải trình round as the summary tells it (None without one): how many agencies and
+    items, the decisions, the scores and classes that changed."""
+    rows = book.data.get("appeals")
+    if not isinstance(rows, list):
+        return None
+    rows = [r for r in rows if isinstance(r, dict)]
+    units = [u for u in book.data.get("units") or [] if isinstance(u, dict)
+             and u.get("score_before_appeals") is not None
+             and u.get("score_before_appeals") != u.get("final_score")]
+    decisions = [nfc(r.get("decision")) for r in rows]
+    changes = [f"{nfc(u.get('agency'))}: {vn_number(u.get('score_before_appeals'))} → "
+               f"{vn_number(u.get('final_score'))} điểm ({nfc(u.get('class'))})" for u in units]
+    missing = [nfc(f.get("agency")) for f in book.data.get("appeal_forms") or []
+               if isinstance(f, dict) and f.get("status") != "áp dụng"]
+    return {"n_agencies": len({nfc(r.get("agency_code")) or nfc(r.get("agency"))
+                               for r in rows}),
+            "n_items": len(rows), "accepted": decisions.count("Chấp nhận"),
+            "partly": decisions.count("Chấp nhận một phần"),
+            "rejected": decisions.count("Không chấp nhận"),
+            "not_returned": "; ".join(missing),
+            "changes_text": ("Điểm thay đổi sau giải trình: " + "; ".join(changes) + ".")
+            if changes else "Không đơn vị nào thay đổi điểm sau giải trình."}
+
+
+def unit_appeals(book: RankingBook, unit: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decisions on one agency's explanations, for its letter."""
+    from .reader import ranking_key
+
+    return [{"item": nfc(r.get("item")), "decision": nfc(r.get("decision")),
+             "final": vn_number(r.get("final")), "reason": nfc(r.get("reason"))}
+            for r in book.data.get("appeals") or [] if isinstance(r, dict)
+            and ranking_key(r.get("agency_code"), r.get("agency")) == unit["key"]]
 
 
 def notice_items(book: RankingBook, context: dict[str, Any], unit: dict[str, Any]
@@ -774,7 +810,8 @@ def write_reports(ranking: str | Path, out_dir: str | Path, settings: Settings |
     taken = set()
     for block in context["blocks"]:
         for unit in block["units"]:
-            unit = dict(unit, lines=notice_items(book, context, unit))
+            unit = dict(unit, lines=notice_items(book, context, unit),
+                        appeals=unit_appeals(book, unit))
             name = safe_filename(f"thong-bao-{unit['code'] or unit['name']}-{year}", ".docx",
                                  taken)
             written.append(done(render(notice, dict(context, u=unit, notice_recipients=[
