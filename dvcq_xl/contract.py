@@ -129,6 +129,12 @@ APPEAL_DATA = f"{PREFIX}appeal_data"
 DECISIONS = ("Chấp nhận", "Chấp nhận một phần", "Không chấp nhận")
 
 
+def is_appeal_input(name: str) -> bool:
+    """A name of a cell someone types into on a giải trình form (an explanation, its evidence,
+    the signing date; a decision, its score, its reason)."""
+    return name.startswith((f"{PREFIX}appeal_", f"{PREFIX}decision")) and name != APPEAL_DATA
+
+
 def appeal_name(part: str, key: str) -> str:
     """A name of a changed item's row on a giải trình form: ``appeal`` (the explanation),
     ``appeal_evidence``, ``decision``, ``decided`` (the score after the decision) or

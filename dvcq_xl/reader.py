@@ -47,6 +47,7 @@ from .contract import (
     result_name,
     REGISTRATION,
     TITLE_REGISTERED,
+    is_appeal_input,
     target_name,
 )
 from .errors import MacroLimit, WorkbookError
@@ -227,7 +228,7 @@ def entries_of(ir: WorkbookIR) -> str:
     for name, cell in ir.cells.items():
         typed = is_input_name(name) or (form and (name.startswith(target_name(""))
                                                   or name == TITLE_REGISTERED)) or (
-            answered and name.startswith(("dvcq_appeal_", "dvcq_decision")))
+            answered and is_appeal_input(name))
         if typed and cell.formula is None and cell.value not in (None, ""):
             return ir.text(AGENCY_NAME) or "?"
     return ""
