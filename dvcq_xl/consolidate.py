@@ -44,7 +44,7 @@ from .roster import ABBREVIATIONS, RosterIndex, RosterMatch, identity, name_key 
 from .rubric import (BONUS, NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, PENALTY, SUPERIOR, Rubric,
                      builtin_ids, nfc, num)
 from .contract import REVIEW, Agency
-from .text import comma, points_text, sort_key
+from .text import comma, points_text, readable, sort_key
 
 NO_BLOCK = "Chưa phân khối"
 _EPS = 1e-6
@@ -579,7 +579,7 @@ def apply_appeals(out: Consolidation, paths: list[str]) -> None:
         status = ("áp dụng" if decided else "có lỗi, không áp dụng" if problems else
                   "chưa có quyết định của Sở" if form.copy != "decision" else
                   "không có mục được quyết định")
-        out.appeal_forms.append({"path": form.path, "sha256": form.sha256,
+        out.appeal_forms.append({"path": readable(form.path), "sha256": form.sha256,
                                  "agency": form.agency, "agency_code": form.agency_code,
                                  "status": status, "problems": problems})
         if unit is None or not decided:
