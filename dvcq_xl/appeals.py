@@ -267,6 +267,10 @@ def appeal_forms(ranking: str | Path, out_dir: str | Path, *, deadline: str = ""
     if deadline:
         _deadline(deadline)
     book = read_ranking(ranking)
+    from .reader import ranking_key
+
+    decided = {(ranking_key(a.get("agency_code"), a.get("agency")), nfc(a.get("item")))
+               for a in book.data.get("appeals") or [] if isinstance(a, dict)}
     data = book.data
     if not isinstance(data.get("units"), list):
         raise InputError(f"{ranking} không phải bảng xếp hạng do dvcq tạo (không có phần dữ "
@@ -278,8 +282,7 @@ def appeal_forms(ranking: str | Path, out_dir: str | Path, *, deadline: str = ""
     import hashlib
 
     sha = hashlib.sha256(Path(ranking).read_bytes()).hexdigest()
-    folder = ensure_dir(out_dir)
-    written, taken = [], set()
+    planned = []
     for unit in data["units"]:
         if not isinstance(unit, dict):
             continue
@@ -287,9 +290,16 @@ def appeal_forms(ranking: str | Path, out_dir: str | Path, *, deadline: str = ""
         if agency_code and code.casefold() != agency_code.casefold():
             continue
         variant = rubric.for_block(nfc(unit.get("block")))
-        items = changed_items(data, variant, code, name)
-        if not items:
-            continue
+        items = [i for i in changed_items(data, variant, code, name)
+                 if (ranking_key(code, name), i.code) not in decided]  # decided: closed
+        if items:
+            planned.append((unit, code, name, variant, items))
+    if agency_code and not planned:
+        raise InputError(f"Không có đơn vị mã «{agency_code}» có nội dung bị Tổ kiểm tra hạ "
+                         f"điểm (chưa giải trình) trong {ranking}.")
+    folder = ensure_dir(out_dir)
+    written, taken = [], set()
+    for unit, code, name, variant, items in planned:
         facts = {"ranking_sha256": sha, "year": data.get("year"), "deadline": deadline,
                  "agency": name, "agency_code": code, "block": nfc(unit.get("block")),
                  "final": unit.get("final_score"), "class": nfc(unit.get("class")),
@@ -298,9 +308,6 @@ def appeal_forms(ranking: str | Path, out_dir: str | Path, *, deadline: str = ""
         written.append(WrittenForm(Agency(name, code, facts["block"]),
                                    render_appeal(folder / file, variant, facts,
                                                  password=password, inputs=[ranking])))
-    if agency_code and not written:
-        raise InputError(f"Không có đơn vị mã «{agency_code}» được Tổ kiểm tra điều chỉnh điểm "
-                         f"trong {ranking}.")
     return written
 
 
@@ -366,15 +373,12 @@ def appeal_of(ir: Any, rubrics: Sequence[Rubric] = ()) -> AppealForm:
     form = AppealForm(path=ir.path, copy=ir.text(COPY), sha256=ir.sha256,
                       facts=json_cells(ir, APPEAL_DATA))
     rubric, problems = identify(ir, rubrics)
-    if rubric is None or not isinstance(form.facts.get("items"), list):
+    if rubric is None or not facts_usable(form.facts):
         form.findings = problems or [make("appeal-unreadable", path=ir.path)]
         return form
     findings = []
-    raw_date = ir.value(APPEAL_DATE)
-    if isinstance(raw_date, dt.datetime):
-        form.signed = raw_date.date()
-    elif isinstance(raw_date, dt.date):
-        form.signed = raw_date
+    form.signed = _signed(ir.value(APPEAL_DATE))
+    answers = form.facts.get("answers") if isinstance(form.facts.get("answers"), dict) else None
     for item in form.facts["items"]:
         code = nfc(item.get("code"))
         key = code.replace(".", "_")
@@ -388,7 +392,13 @@ def appeal_of(ir: Any, rubrics: Sequence[Rubric] = ()) -> AppealForm:
         decided = ir.value(appeal_name("decided", key))
         row.decided = float(decided) if isinstance(decided, (int, float)) and not isinstance(
             decided, bool) else None
+        row.decision = next((d for d in DECISIONS if d.casefold() == row.decision.casefold()),
+                            row.decision)
         form.rows.append(row)
+        if form.copy == DECISION and answers is not None and nfc(
+                answers.get(code)) != row.explanation:  # the agency's words, as it sent them
+            findings.append(make("appeal-modified", item=code,
+                                 **located(ir, appeal_name("appeal", key))))
         try:
             leaf = rubric.item(code)
         except KeyError:
@@ -399,6 +409,9 @@ def appeal_of(ir: Any, rubrics: Sequence[Rubric] = ()) -> AppealForm:
                                  **where, **located(ir, appeal_name("appeal_evidence", key))))
         if form.copy == DECISION and row.explanation:
             findings += _decision_findings(ir, leaf, row, key, decided)
+        elif form.copy == DECISION and row.decision:
+            findings.append(make("decision-without-appeal", item=code,
+                                 **located(ir, appeal_name("decision", key))))
     if form.rows and not any(r.explanation for r in form.rows):
         first = form.rows[0].code.replace(".", "_")
         findings.append(make("appeal-explanation-missing",
@@ -412,6 +425,39 @@ def appeal_of(ir: Any, rubrics: Sequence[Rubric] = ()) -> AppealForm:
                                  expected=deadline, **located(ir, APPEAL_DATE)))
     form.findings = findings
     return form
+
+
+def facts_usable(facts: dict[str, Any]) -> bool:
+    """Whether a form's data is the toolkit's: its items, each with a code; a deadline that is a
+    date; the scores numbers."""
+    items = facts.get("items")
+    if not isinstance(items, list) or not items:
+        return False
+    if not all(isinstance(i, dict) and isinstance(i.get("code"), str) and i["code"]
+               for i in items):
+        return False
+    deadline = facts.get("deadline")
+    if deadline not in (None, ""):
+        try:
+            _deadline(str(deadline))
+        except InputError:
+            return False
+    final = facts.get("final")
+    return final is None or (isinstance(final, (int, float)) and not isinstance(final, bool))
+
+
+def _signed(raw: Any) -> dt.date | None:
+    """The signing date: a date, or a date typed as text «10/01/2026»."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.datetime.strptime(raw.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            return None
+    return None
 
 
 def _decision_findings(ir: Any, leaf: Any, row: AppealRow, key: str, raw: Any
@@ -483,9 +529,13 @@ def decision_copy(form_path: str | Path, out: str | Path, *, rubric: Rubric | No
     from .intake import find_rubric
 
     form = read_appeal(form_path, [rubric] if rubric else [])
-    if form.copy != APPEAL or not form.facts.get("items"):
-        finding = (form.findings[0] if form.findings and form.copy != DECISION else
-                   make("appeal-unreadable", path=str(form_path)))
+    if form.copy == DECISION:
+        raise WorkbookError(f"{form_path} đã là bản quyết định của Sở (dvcq appeal-decision "
+                            "lập từ phiếu đơn vị gửi lại).")
+    unusable = [f for f in form.findings if f.code in ("appeal-unreadable", "unknown-rubric",
+                                                         "rubric-mismatch")]
+    if form.copy != APPEAL or unusable or not facts_usable(form.facts):
+        finding = unusable[0] if unusable else make("appeal-unreadable", path=str(form_path))
         raise WorkbookError(finding.message, [finding])
     from .reader import read_workbook
 
@@ -495,7 +545,10 @@ def decision_copy(form_path: str | Path, out: str | Path, *, rubric: Rubric | No
     variant = used.for_block(nfc(form.facts.get("block")))
     entries = {r.code: {"appeal": r.explanation, "appeal_evidence": r.evidence}
                for r in form.rows}
-    return render_appeal(out, variant, form.facts, copy=DECISION, entries=entries,
+    # the agency's words as it sent them, and its file by SHA-256: a copy edited since is seen
+    facts = dict(form.facts, answers={r.code: r.explanation for r in form.rows},
+                 answered_sha256=form.sha256)
+    return render_appeal(out, variant, facts, copy=DECISION, entries=entries,
                          date=form.signed, password=password, inputs=[form_path])
 
 

@@ -563,12 +563,13 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
             out.print(f"  Khối {_t(block)}: {len(units)} đơn vị — {_t(counts or 'chưa có')}; "
                       f"hạng 1: {_t(first or '—')}", soft_wrap=True)
             continue
-        table = Table("Hạng", "Tên cơ quan", "Tự chấm", "Tổ KT", "Xếp loại", "Ghi chú",
+        table = Table("Hạng", "Tên cơ quan", "Tự chấm", "Tổ KT", "Điểm", "Xếp loại", "Ghi chú",
                       title=f"Khối: {_t(block)} ({len(units)} đơn vị)", title_justify="left")
         for u in units:
             table.add_row(str(u.rank or "—") + (" =" if u.tied else ""), _t(u.agency),
                           points_text(u.self_total), points_text(u.review_total),
-                          _t(u.class_name), _t("; ".join(u.notes)))
+                          points_text(u.final_score), _t(u.class_name),
+                          _t("; ".join(u.notes)))
         out.print(table)
     s = c.summary()
     out.print(f"[bold]Đã tổng hợp {s['files']} tệp:[/] {s['ranked']} đơn vị được xếp hạng, "
@@ -597,6 +598,18 @@ def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> N
         out.print(f"  [dim]bỏ qua {_t(_shown_path(path))}: {_t(why)}[/]", soft_wrap=True)
     for note in c.notes:
         out.print(f"  [yellow]![/] {_t(note)}", soft_wrap=True)
+    if c.appeals_used:  # the giải trình round: what was applied, and what was not
+        out.print(f"[bold]Giải trình:[/] áp dụng {len(c.appeals)} nội dung của "
+                  f"{len({(a.agency_code, a.agency) for a in c.appeals})} đơn vị.",
+                  soft_wrap=True)
+        for f in c.appeal_forms:
+            if f["status"] != "áp dụng":
+                why = f"; {f['problems'][0]}" if f["problems"] else ""
+                out.print(f"  [yellow]![/] {_t(_shown_path(f['path']))}: {_t(f['status'])}"
+                          f"{_t(why)}", soft_wrap=True)
+        if c.appeals_missing:
+            out.print(f"  [yellow]•[/] chưa có bản quyết định giải trình: "
+                      f"{_t('; '.join(c.appeals_missing))}", soft_wrap=True)
     out.print(f"Bảng xếp hạng: {_t(written)}", soft_wrap=True)
 
 

@@ -83,8 +83,9 @@ class Unit:
     #: what rescoring after the giải trình needs: the answers, the items that do not apply
     answers: dict[str, bool | None] = field(default_factory=dict, repr=False)
     dropped: frozenset[str] = field(default_factory=frozenset, repr=False)
-    #: the final score before the giải trình (None: no decision applied, or no --appeals)
+    #: the final score and class before the giải trình (None: no decision applied)
     score_before_appeals: float | None = None
+    class_before_appeals: str = ""
     has_appeals: bool = field(default=False, repr=False)
 
     @property
@@ -121,7 +122,9 @@ class Unit:
                if self.figures else {}),
             **({"title_registered": self.title_registered or None,
                 "title_proposed": self.title_proposed or None} if self.has_titles else {}),
-            **({"score_before_appeals": self.score_before_appeals} if self.has_appeals else {}),
+            **({"score_before_appeals": self.score_before_appeals,
+                "class_before_appeals": self.class_before_appeals or None}
+               if self.has_appeals else {}),
         }
 
     has_titles: bool = field(default=False, repr=False)
@@ -245,8 +248,11 @@ class Consolidation:
 
     @property
     def attention(self) -> bool:
-        """Something the Sở must look at: rejected, missing, unknown or duplicate submissions."""
-        return bool(self.rejected or self.missing or self.unknown or self.duplicates)
+        """Something the Sở must look at: rejected, missing, unknown or duplicate submissions;
+        in a giải trình round, a form not applied or an agency without a decision."""
+        return bool(self.rejected or self.missing or self.unknown or self.duplicates
+                    or self.appeals_missing
+                    or any(f["status"] != "áp dụng" for f in self.appeal_forms))
 
     def class_counts(self, block: str | None = None) -> dict[str, int]:
         names = self.rubric.all_class_names + [NOT_ELIGIBLE_CLASS]
@@ -270,7 +276,8 @@ class Consolidation:
             "summary": self.summary(),
             # only with --appeals: the decided rows, and the forms and their fate
             **({"appeals": [a.to_dict() for a in self.appeals],
-                "appeal_forms": [f for f in self.appeal_forms]}
+                "appeal_forms": [f for f in self.appeal_forms],
+                "appeals_missing": list(self.appeals_missing)}
                if self.appeals_used else {}),
         }
 
@@ -561,6 +568,7 @@ def apply_appeals(out: Consolidation, paths: list[str]) -> None:
     units = {ranking_key(u.agency_code, u.agency): u for u in out.units}
     changes = {(ranking_key(c.agency_code, c.agency), c.item): c for c in out.changes}
     answered = set()
+    forms = _latest_decisions(forms, out)
     for form in forms:
         key = ranking_key(form.agency_code, form.agency)
         unit = units.get(key)
@@ -575,8 +583,10 @@ def apply_appeals(out: Consolidation, paths: list[str]) -> None:
                 problems.append(make("appeal-other-round", found=form.agency,
                                      detail="mục " + ", ".join(other) if other
                                      else f"năm {form.facts.get('year')}").message)
-        decided = applicable(form) if not problems else []
+        decided = applicable(form) if not problems and not getattr(
+            form, "superseded", False) else []
         status = ("áp dụng" if decided else "có lỗi, không áp dụng" if problems else
+                  "trùng, không áp dụng" if getattr(form, "superseded", False) else
                   "chưa có quyết định của Sở" if form.copy != "decision" else
                   "không có mục được quyết định")
         out.appeal_forms.append({"path": readable(form.path), "sha256": form.sha256,
@@ -596,6 +606,35 @@ def apply_appeals(out: Consolidation, paths: list[str]) -> None:
             out.appeals_missing.append(c.agency)
     for unit in out.units:
         unit.has_appeals = True
+
+
+def _latest_decisions(forms: list[Any], out: Consolidation) -> list[Any]:
+    """Two decided copies for one agency: the one saved last counts, the other is listed (a
+    warning on it) and not applied — never both, one over the other."""
+    import os
+
+    from .reader import ranking_key
+
+    latest: dict[str, Any] = {}
+    for form in forms:
+        if form.copy != "decision" or form.errors:
+            continue
+        key = ranking_key(form.agency_code, form.agency)
+        other = latest.get(key)
+        mtime = os.stat(form.path).st_mtime if os.path.exists(form.path) else 0.0
+        if other is None or (mtime, form.path) > (other[0], other[1].path):
+            if other is not None:
+                _supersede(other[1], form)
+            latest[key] = (mtime, form)
+        else:
+            _supersede(form, other[1])
+    return forms
+
+
+def _supersede(old: Any, new: Any) -> None:
+    old.superseded = True
+    old.findings.append(make("appeal-duplicate", path=old.path, found=old.agency,
+                             expected=Path(new.path).name))
 
 
 def _same_change(change: Change | None, own: Any, team: Any) -> bool:
@@ -626,9 +665,12 @@ def _rescore(rubric: Rubric, unit: Unit, decided: list[Any]) -> None:
     dropped = unit.dropped - {d.item for d in decided}
     score = rubric.score(values, unit.answers, column="review", dropped=dropped)
     unit.score_before_appeals = unit.final_score
+    unit.class_before_appeals = unit.class_name
     unit.final_score, unit.class_name, unit.values = score.total, score.class_name, values
+    changed = (f" ({unit.class_before_appeals} → {score.class_name})"
+               if unit.class_before_appeals != score.class_name else "")
     unit.notes.append(f"Sau giải trình: {points_text(unit.score_before_appeals)} → "
-                      f"{points_text(score.total)} điểm")
+                      f"{points_text(score.total)} điểm{changed}")
 
 
 def targets_met(rubric: Rubric, unit: Unit) -> list[str]:

@@ -809,6 +809,27 @@ CATALOGUE: dict[str, CodeEntry] = {
             "kiểm tra, «Chấp nhận một phần» là một điểm ở giữa hai điểm đó, đúng bước điểm của "
             "mục.",
         ),
+        "appeal-modified": CodeEntry(
+            ERROR, "Mục {item}: giải trình của đơn vị trong bản quyết định đã bị sửa, không còn "
+            "như phiếu đơn vị gửi (ô {cell}).",
+            title="giải trình của đơn vị bị sửa trong bản quyết định",
+            description="Bản quyết định giữ nguyên văn giải trình đơn vị gửi (và mã SHA-256 của "
+            "phiếu); ô giải trình đã bị sửa sau đó. Hãy lập lại bản quyết định từ phiếu đơn vị gửi.",
+        ),
+        "decision-without-appeal": CodeEntry(
+            WARNING, "Mục {item}: có quyết định nhưng đơn vị không giải trình mục này; quyết định "
+            "không được áp dụng (ô {cell}).",
+            title="quyết định cho mục đơn vị không giải trình",
+            description="Chỉ các mục đơn vị giải trình mới được quyết định lại; mục không giải "
+            "trình giữ điểm của Tổ kiểm tra.",
+        ),
+        "appeal-duplicate": CodeEntry(
+            WARNING, "Đơn vị «{found}» có nhiều bản quyết định giải trình; dùng bản lưu sau cùng "
+            "({expected}).",
+            title="một đơn vị có nhiều bản quyết định",
+            description="Hai bản quyết định giải trình của cùng một đơn vị: chỉ bản lưu sau cùng "
+            "được áp dụng, bản kia được liệt kê để Sở biết.",
+        ),
         "appeal-other-round": CodeEntry(
             ERROR, "Phiếu giải trình của «{found}» không khớp kết quả của đợt này ({detail}): "
             "không áp dụng.",

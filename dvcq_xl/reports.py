@@ -437,10 +437,18 @@ def _appeals_context(book: RankingBook) -> dict[str, Any] | None:
              and u.get("score_before_appeals") is not None
              and u.get("score_before_appeals") != u.get("final_score")]
     decisions = [nfc(r.get("decision")) for r in rows]
-    changes = [f"{nfc(u.get('agency'))}: {vn_number(u.get('score_before_appeals'))} → "
-               f"{vn_number(u.get('final_score'))} điểm ({nfc(u.get('class'))})" for u in units]
+
+    def change(u: dict[str, Any]) -> str:
+        before, now = nfc(u.get("class_before_appeals")), nfc(u.get("class"))
+        moved = f"{before} → {now}" if before and before != now else now
+        return (f"{nfc(u.get('agency'))}: {vn_number(u.get('score_before_appeals'))} → "
+                f"{vn_number(u.get('final_score'))} điểm ({moved})")
+
+    changes = [change(u) for u in units]
     missing = [nfc(f.get("agency")) for f in book.data.get("appeal_forms") or []
                if isinstance(f, dict) and f.get("status") != "áp dụng"]
+    missing += [nfc(a) for a in book.data.get("appeals_missing") or []
+                if isinstance(a, str) and nfc(a) not in missing]
     return {"n_agencies": len({nfc(r.get("agency_code")) or nfc(r.get("agency"))
                                for r in rows}),
             "n_items": len(rows), "accepted": decisions.count("Chấp nhận"),

@@ -200,3 +200,78 @@ def test_the_commands(round_):
     out = tmp_path / "qd.xlsx"
     result = runner.invoke(main, ["appeal-decision", str(form), "-o", str(out)])
     assert result.exit_code == 0 and read_workbook(out).text("dvcq_copy") == "decision"
+
+
+# --- what the sweep of the commands found -------------------------------------------------------
+
+
+def test_two_decided_copies_for_one_agency_apply_once(round_):
+    import os
+
+    tmp_path, inbox, team, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    first = _decide(tmp_path, form, item, "Chấp nhận", 5)
+    second = put(first, tmp_path / "quyet-dinh" / "a-lan-2.xlsx",
+                 **{f"dvcq_decision_{item}": "Chấp nhận một phần", f"dvcq_decided_{item}": 4})
+    os.utime(first, (1, 1))  # saved first: the second counts
+    c = consolidate([inbox, team], appeals=[tmp_path / "quyet-dinh"], jobs=1)
+    assert [(a.decision, a.final) for a in c.appeals] == [("Chấp nhận một phần", 4.0)]
+    assert sorted(f["status"] for f in c.appeal_forms) == ["trùng, không áp dụng", "áp dụng"]
+    unit = next(u for u in c.units if u.agency_code == "A")
+    assert unit.final_score == unit.score_before_appeals + 1 and c.attention
+    assert second.exists()
+
+
+@pytest.mark.parametrize("edit, code", [
+    ({"dvcq_decision_2_1": "chấp nhận", "dvcq_decided_2_1": 5}, None),  # case aside
+    ({"dvcq_appeal_2_1": "Lời khác"}, "appeal-modified"),  # the agency's words changed
+])
+def test_a_decided_copy_is_read_as_it_should(round_, edit, code):
+    tmp_path, *_rest, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    decided = _decide(tmp_path, form, item, "Chấp nhận", 5)
+    wb = load_workbook(decided)
+    wb[APPEAL_SHEET].protection.sheet = False
+    wb.save(decided)
+    put(decided, **edit)
+    codes = [f.code for f in check_file(decided).errors]
+    assert codes == ([code] if code else [])
+
+
+def test_a_date_typed_as_text_and_a_decision_on_a_row_not_explained(round_):
+    tmp_path, *_rest, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "Đã có báo cáo", date="10/01/2026")
+    assert read_appeal(form).signed == dt.date(2026, 1, 10)
+    form_b, item_b = _answer(tmp_path, ranking, "B", "", date=dt.datetime(2026, 1, 10))
+    decided = _decide(tmp_path, form_b, item_b, "Chấp nhận", 5)
+    codes = {f.code for f in check_file(decided).findings}
+    assert "decision-without-appeal" in codes
+
+
+def test_an_edited_form_data_is_a_finding_never_a_crash(round_):
+    tmp_path, inbox, team, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    decided = _decide(tmp_path, form, item, "Chấp nhận", 5)
+    wb = load_workbook(decided)
+    meta = wb["dvcq"]
+    for cell in meta["C"]:
+        if cell.value and str(cell.value).startswith("{"):
+            cell.value = cell.value.replace('"deadline":"15/01/2026"', '"deadline":"31/02/2026"')
+    wb.save(decided)
+    assert [f.code for f in check_file(decided).errors] == ["appeal-unreadable"]
+    c = consolidate([inbox, team], appeals=[decided], jobs=1)
+    assert c.units and c.appeal_forms[0]["status"] == "có lỗi, không áp dụng"
+    from dvcq_xl.errors import WorkbookError
+
+    with pytest.raises(WorkbookError):
+        decision_copy(decided, tmp_path / "x.xlsx")
+
+
+def test_decided_items_are_closed_in_the_final_ranking(round_):
+    tmp_path, inbox, team, ranking = round_
+    form, item = _answer(tmp_path, ranking, "A", "Đã có báo cáo")
+    _decide(tmp_path, form, item, "Chấp nhận", 5)
+    final = write_ranking(consolidate([inbox, team], appeals=[tmp_path / "quyet-dinh"], jobs=1),
+                          tmp_path / "cuoi" / "xh.xlsx")
+    again = appeal_forms(final, tmp_path / "gt2")
+    assert [w.agency.code for w in again] == ["B"]  # A's only lowered item was decided
