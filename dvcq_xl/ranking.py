@@ -42,6 +42,8 @@ STATS, MATRIX, CHANGES, GAPS, SOURCES, META = ("Thống kê", "Ma trận điểm
 FIGURES = "Số liệu"
 #: the giải trình round: every decided row, the forms and their fate, who sent none
 APPEALS = "Giải trình"
+#: how the sources sheet names a giải trình form (not a submission: never counted as one)
+APPEAL_COPY = "Phiếu giải trình"
 #: giao ước thi đua: the title proposals of every khối, and why a member was not proposed
 PROPOSALS = "Đề nghị khen thưởng"
 #: defined-name key -> sheet, for readers of the workbook (``dvcq report``)
@@ -626,6 +628,10 @@ def _sources_sheet(ws, st: _Styles, c: Consolidation) -> None:
                      {"review": "Tổ kiểm tra", "agency": "Cơ quan"}.get(r.copy, r.copy),
                      STATUS.get(r.status, r.status), USED.get(c.used.get(r.path, ""), "—"),
                      r.agency])
+    for f in c.appeal_forms:  # the giải trình round's forms, traceable by SHA-256 too
+        rows.append([len(rows) + 1, os.path.abspath(f["path"]), f["sha256"], None, None,
+                     c.rubric.id, c.rubric.version, APPEAL_COPY, f["status"],
+                     "Áp dụng" if f["status"] == "áp dụng" else "Không áp dụng", f["agency"]])
     styles = [st.center, st.text, st.mono, st.number, st.date, st.text, st.text, st.text, st.text,
               st.text, st.text]
     end = _table(ws, st, top, headers, rows, styles, name="NguonDuLieu")

@@ -25,7 +25,7 @@ from .errors import DvcqError, ReportError
 from .findings import make
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, input_problem,
                      os_message, safe_filename)
-from .ranking import USED
+from .ranking import APPEAL_COPY, USED
 from .reader import RankingBook, ranking_key, read_ranking
 from .rubric import NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, builtin_ids, builtin_rubric, nfc
 
@@ -391,7 +391,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
     sources = book.table("Nguồn dữ liệu")
     # the Tổ kiểm tra's review copies are not submissions: neither received from an agency nor
     # on time or late (the team saves them after the deadline, by design)
-    submitted = [r for r in sources if nfc(r.get("Bản")) != REVIEW_COPY]
+    submitted = [r for r in sources if nfc(r.get("Bản")) not in (REVIEW_COPY, APPEAL_COPY)]
     on_time, late = _timeliness(submitted, settings.deadline)
     decision = (f"Quyết định số {rubric.decision.number} ngày {rubric.decision.date_vn} của "
                 f"{rubric.decision.body}" if rubric else f"bộ tiêu chí {rid}")
@@ -404,7 +404,7 @@ def round_context(book: RankingBook, settings: Settings) -> dict[str, Any]:
         "year": _year(year),
         "decision": decision,
         "n_files": len(submitted),
-        "n_review": len(sources) - len(submitted),
+        "n_review": sum(1 for r in sources if nfc(r.get("Bản")) == REVIEW_COPY),
         "n_ranked": len(book.units),
         "n_missing": len(missing),
         "missing_text": "; ".join(_missing_entry(r) for r in missing),
@@ -438,11 +438,24 @@ def _appeals_context(book: RankingBook) -> dict[str, Any] | None:
              and u.get("score_before_appeals") != u.get("final_score")]
     decisions = [nfc(r.get("decision")) for r in rows]
 
+    everyone = [u for u in book.data.get("units") or [] if isinstance(u, dict)]
+
+    def before(u: dict[str, Any]) -> float:
+        value = u.get("score_before_appeals")
+        return value if isinstance(value, (int, float)) else u.get("final_score") or 0
+
+    def rank_before(u: dict[str, Any]) -> int:  # competition ranking of the scores before
+        return 1 + sum(1 for o in everyone if o.get("block") == u.get("block")
+                       and o.get("rank") is not None and before(o) > before(u) + 1e-9)
+
     def change(u: dict[str, Any]) -> str:
-        before, now = nfc(u.get("class_before_appeals")), nfc(u.get("class"))
-        moved = f"{before} → {now}" if before and before != now else now
+        was, now = nfc(u.get("class_before_appeals")), nfc(u.get("class"))
+        moved = f"{was} → {now}" if was and was != now else now
+        rank = u.get("rank")
+        ranked = (f"; hạng {rank_before(u)} → {rank}" if isinstance(rank, int)
+                  and rank_before(u) != rank else "")
         return (f"{nfc(u.get('agency'))}: {vn_number(u.get('score_before_appeals'))} → "
-                f"{vn_number(u.get('final_score'))} điểm ({moved})")
+                f"{vn_number(u.get('final_score'))} điểm ({moved}{ranked})")
 
     changes = [change(u) for u in units]
     missing = [nfc(f.get("agency")) for f in book.data.get("appeal_forms") or []

@@ -275,3 +275,39 @@ def test_decided_items_are_closed_in_the_final_ranking(round_):
                           tmp_path / "cuoi" / "xh.xlsx")
     again = appeal_forms(final, tmp_path / "gt2")
     assert [w.agency.code for w in again] == ["B"]  # A's only lowered item was decided
+
+
+def test_a_decision_that_changes_the_class_and_the_rank_is_told(tmp_path):
+    """A lowered on three items to 85 («Hoàn thành tốt»); one explanation accepted: 90, «Hoàn
+    thành xuất sắc» (its rank stays 2, behind C); the summary and the letter say so."""
+    from docx import Document
+
+    from dvcq_xl.reports import Settings, write_reports
+
+    inbox, team = tmp_path / "nop", tmp_path / "to"
+    inbox.mkdir()
+    team.mkdir()
+    for agency in (A, C):
+        make_filled(BG, inbox / f"{agency.code}.xlsx", agency=agency)
+    low = review_fill(BG, {"2.1": 0, "3.1": 0, "4.1": 0},
+                      {code: "Không có tài liệu" for code in ("2.1", "3.1", "4.1")})
+    make_filled(BG, team / "A.xlsx", agency=A, fill=low, mode=REVIEW)
+    ranking = write_ranking(consolidate([inbox, team], jobs=1), tmp_path / "kq" / "xh.xlsx")
+    (form,) = [w.path for w in appeal_forms(ranking, tmp_path / "gt")]
+    put(form, dvcq_appeal_2_1="Đã có báo cáo", dvcq_appeal_evidence_2_1="BC 1",
+        dvcq_appeal_date=dt.datetime(2026, 1, 5))
+    _decide(tmp_path, form, "2_1", "Chấp nhận", 5)
+    c = consolidate([inbox, team], appeals=[tmp_path / "quyet-dinh"], jobs=1)
+    unit = next(u for u in c.units if u.agency_code == "A")
+    assert (unit.score_before_appeals, unit.class_before_appeals) == (85, "Hoàn thành tốt")
+    assert (unit.final_score, unit.class_name, unit.rank) == (90, "Hoàn thành xuất sắc", 2)
+    final = write_ranking(c, tmp_path / "cuoi" / "xh.xlsx")
+    written = write_reports(final, tmp_path / "vb", Settings(province="Ví Dụ"))
+    summary = next(p for p in written if p.name.startswith("bao-cao"))
+    text = "\n".join(p.text for p in Document(str(summary)).paragraphs)
+    assert "Sở A: 85 → 90 điểm (Hoàn thành tốt → Hoàn thành xuất sắc)" in text
+    letter = next(p for p in written if p.name.startswith("thong-bao-a-"))
+    text = "\n".join(p.text for p in Document(str(letter)).paragraphs)
+    assert "nội dung 2.1: Chấp nhận, điểm được tính 5" in text
+    sources = [[c.value for c in r] for r in load_workbook(final)["Nguồn dữ liệu"].iter_rows()]
+    assert any(r[7] == "Phiếu giải trình" and len(str(r[2])) == 64 for r in sources)
