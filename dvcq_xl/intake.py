@@ -314,7 +314,7 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
     if ir.has_metadata and ir.text(COPY) == REGISTRATION:  # giao ước: a registration form
         return _registration_result(ir, rubrics, year), ir
     if ir.has_metadata and ir.text(COPY) in (APPEAL, DECISION):  # a giải trình form
-        return _appeal_result(ir, rubrics), ir
+        return _appeal_result(ir, rubrics, year), ir
     if ir.has_metadata:
         rubric, problems = identify(ir, rubrics)
     else:  # a sheet made by hand: its cells named by the layout they are in
@@ -357,11 +357,15 @@ def _registration_result(ir: WorkbookIR, rubrics: Sequence[Rubric], year: int | 
     return result
 
 
-def _appeal_result(ir: WorkbookIR, rubrics: Sequence[Rubric]) -> FileResult:
+def _appeal_result(ir: WorkbookIR, rubrics: Sequence[Rubric], year: int | None = None
+                   ) -> FileResult:
     """``dvcq check`` of a giải trình form: the agency's answers, or the Sở's decisions."""
     from .appeals import appeal_of
 
     form = appeal_of(ir, rubrics)
+    if year is not None and ir.year is not None and ir.year != year:
+        form.findings.append(make("year-mismatch", found=ir.year, expected=year,
+                                  **located(ir, YEAR)))
     result = FileResult(path=ir.path, format=ir.format, sha256=ir.sha256, size=ir.size,
                         agency=form.agency, agency_code=form.agency_code,
                         block=nfc(form.facts.get("block")), year=ir.year,
