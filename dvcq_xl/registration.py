@@ -412,18 +412,11 @@ def registration_of(ir: Any, rubrics: Sequence[Rubric] = (), year: int | None = 
     for item in target_items(rubric):
         name = target_name(item.key)
         raw = ir.value(name)
-        where = {"item": item.code, **located(ir, name)}
-        value = _target_of(item, raw)
-        if raw is None or raw == "":
-            findings.append(make("registration-target-missing", **where))
-        elif value is None or not item.measure.fits(value):
-            findings.append(make("registration-target-invalid", found=_shown_raw(raw),
-                                 expected=unit_text(item), **where))
-        elif item.measure.minimum is not None and value < item.measure.minimum - 1e-12:
-            findings.append(make("registration-target-below-minimum",
-                                 found=shown_value(item, raw),
-                                 expected=shown_value(item, _min_value(item)), **where))
+        problem = target_problem(item, raw, item=item.code, **located(ir, name))
+        if problem is not None:
+            findings.append(problem)
         else:
+            value = _target_of(item, raw)
             result.targets[item.code] = raw if item.measure.unit != YESNO else (
                 YES if value else NO)
     title = ir.text(TITLE_REGISTERED)
@@ -436,6 +429,21 @@ def registration_of(ir: Any, rubrics: Sequence[Rubric] = (), year: int | None = 
                              if t.name.casefold() == title.casefold()), "")
     result.findings = findings
     return result
+
+
+def target_problem(leaf: Item, raw: Any, **where: Any) -> Finding | None:
+    """What is wrong with a registered target (missing, not of the item's unit, below the
+    khối's minimum), located by ``where``; None when it is a target the khối accepts."""
+    value = _target_of(leaf, raw)
+    if raw is None or raw == "":
+        return make("registration-target-missing", **where)
+    if value is None or not leaf.measure.fits(value):
+        return make("registration-target-invalid", found=_shown_raw(raw),
+                    expected=unit_text(leaf), **where)
+    if leaf.measure.minimum is not None and value < leaf.measure.minimum - 1e-12:
+        return make("registration-target-below-minimum", found=shown_value(leaf, raw),
+                    expected=shown_value(leaf, _min_value(leaf)), **where)
+    return None
 
 
 def _target_of(item: Item, raw: Any) -> float | None:
@@ -608,18 +616,10 @@ def check_register(register: Register, rubric: Rubric, year: int) -> list[Findin
     for reg in register.registered:
         who = reg.agency or reg.agency_code
         for item in target_items(rubric):
-            raw = reg.targets.get(item.code)
-            value = _target_of(item, raw)
-            where = {"item": item.code, "path": reg.path, "detail": who}
-            if raw is None or raw == "":
-                found.append(make("registration-target-missing", **where))
-            elif value is None or not item.measure.fits(value):
-                found.append(make("registration-target-invalid", found=_shown_raw(raw),
-                                  expected=unit_text(item), **where))
-            elif item.measure.minimum is not None and value < item.measure.minimum - 1e-12:
-                found.append(make("registration-target-below-minimum",
-                                  found=shown_value(item, raw),
-                                  expected=shown_value(item, _min_value(item)), **where))
+            problem = target_problem(item, reg.targets.get(item.code), item=item.code,
+                                     path=reg.path, detail=who)
+            if problem is not None:
+                found.append(problem)
         if reg.title and reg.title.casefold() not in titles:
             found.append(make("registration-title-unknown", found=reg.title, path=reg.path,
                               expected=", ".join(t.name for t in rubric.titles) or "—"))
