@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
-from .contract import (
+from .contract import (DEFAULT_PASSWORD, 
     AGENCY_CODE,
     AGENCY_NAME,
     APPEAL,
@@ -44,7 +44,6 @@ from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, safe
 from .rubric import Rubric, is_multiple, nfc
 from .text import points_text, readable
 
-DEFAULT_PASSWORD = "dvcq"
 FIRST_ROW = 10
 #: the form's columns: the item, the agency's and the team's scores and reason (locked), the
 #: agency's explanation and evidence, the council's decision, score and reason

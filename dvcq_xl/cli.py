@@ -11,37 +11,52 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Column, Table
 
 from . import __version__, i18n
-from .annotate import annotate_results
-from .consolidate import Consolidation, points_text
-from .demo import DEMO_YEAR, RESENT, run_demo, write_sample_roster
+from .contract import BUTTON_CAPTION, DEFAULT_PASSWORD
 from .errors import DvcqError
 from .findings import ERROR, Report, comma
-from .generate import review_copy
-from .intake import CheckReport, check_paths
-from .output import (check_folder_name, check_suffix, os_message, refuse_inputs, refuse_inside, require_name, shown)
-from .reports import load_settings, write_agency_report, write_reports
-from .roster import read_roster
-from .rubric import builtin_rubrics, load_rubric
-from .rubric_workbook import export_rubric_workbook
-from .contract import Agency, has_targets
-from .registration import collect, read_register, registration_forms, write_register
-from .template import BUTTON_CAPTION, DEFAULT_PASSWORD, render_template
-from .text import INTERRUPTED, json_text
-from .workflow import make_templates, rank
+from .output import (check_folder_name, check_suffix, os_message, refuse_inputs, refuse_inside,
+                     require_name, shown)
+from .rubric import load_rubric
+from .text import INTERRUPTED, json_text, points_text
+
+if TYPE_CHECKING:
+    from .consolidate import Consolidation
+    from .intake import CheckReport
+
+# Each command imports what it uses when it runs: «dvcq check ONE.xlsx» must not pay for
+# XlsxWriter, docxtpl, matplotlib or openpyxl (the start-up is most of a one-file check, and every
+# click of the Excel button pays it again).
 
 # click's own messages, help and usage lines in Vietnamese; before the commands below exist
 i18n.install()
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+
+class _Console:
+    """rich's Console, made at the first line printed (``--help`` and usage errors need none)."""
+
+    def __init__(self, **options) -> None:
+        self._options = options
+        self._console = None
+
+    def real(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(highlight=False, **self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.real(), name)
+
+
+out = _Console()
+err = _Console(stderr=True)
 
 
 def rubric_features(rubric) -> list[str]:
@@ -65,6 +80,8 @@ def rubric_features(rubric) -> list[str]:
 
 def _t(text: object) -> str:
     """Text from users' files or paths, for the terminal: no markup, no control sequences."""
+    from rich.markup import escape
+
     return escape(shown(text))
 
 
@@ -123,6 +140,9 @@ def main() -> None:
 @handles_errors
 def rubrics_cmd() -> None:
     """Liệt kê các bộ tiêu chí có sẵn."""
+    from rich.table import Column, Table
+    from .rubric import builtin_rubrics
+
     table = Table("Phiên bản", "Quyết định", "Điểm", "Thang xếp loại")
     table.columns.insert(0, Column("Mã", no_wrap=True))
     for r in builtin_rubrics():
@@ -133,6 +153,8 @@ def rubrics_cmd() -> None:
 
 def _roster(path: str):
     """Read a roster; its warnings (a name shared by several codes …) are shown, not lost."""
+    from .roster import read_roster
+
     agencies = read_roster(path)
     for finding in getattr(agencies, "warnings", []):
         err.print(f"[yellow]Lưu ý:[/] {_t(finding)}", soft_wrap=True)
@@ -156,6 +178,8 @@ def rubric_group() -> None:
 @handles_errors
 def rubric_export(rubric_id: str, output: str) -> None:
     """Ghi bộ tiêu chí MÃ (hoặc một tệp) thành bảng tính để sửa trong Excel."""
+    from .rubric_workbook import export_rubric_workbook
+
     rubric = load_rubric(rubric_id)
     path = export_rubric_workbook(rubric, output)
     out.print(f"Đã ghi bộ tiêu chí {rubric.id} vào {path}")
@@ -192,9 +216,11 @@ def rubric_check(file: str, as_json: bool) -> None:
     sys.exit(0 if rubric is not None else 1)
 
 
-def _progress() -> Progress:
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    console=err, transient=True)
+                    console=err.real(), transient=True)
 
 
 @main.command("template")
@@ -220,6 +246,11 @@ def _progress() -> Progress:
 def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, password,
                  macros, register_path) -> None:
     """Tạo Bảng chấm điểm đã khóa, cho một cơ quan hoặc cho cả danh sách."""
+    from .contract import Agency, has_targets
+    from .registration import read_register
+    from .template import render_template
+    from .workflow import make_templates
+
     if roster and (agency or agency_code or block):
         raise click.UsageError("--agency, --agency-code, --block là cho một cơ quan; với --roster "
                                "tên, mã và khối lấy từ danh sách.")
@@ -265,6 +296,8 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
 @handles_errors
 def review_copy_cmd(filled, output, rubric_ref, password) -> None:
     """Tạo bản chấm của Tổ kiểm tra từ bảng cơ quan đã nộp (giữ và khóa phần tự chấm)."""
+    from .generate import review_copy
+
     rubric = load_rubric(rubric_ref) if rubric_ref else None
     made = review_copy(filled, output, rubric=rubric, password=password)
     out.print(f"Đã tạo bản chấm của Tổ kiểm tra {_t(made.path)}", soft_wrap=True)
@@ -342,6 +375,8 @@ def registration_cmd(ctx, rubric_ref, year, roster, output, password) -> None:
 
     «dvcq registration collect THƯ_MỤC... -o SỔ.xlsx» thu các bảng đã điền thành sổ đăng ký.
     """
+    from .registration import registration_forms
+
     if ctx.invoked_subcommand is not None:
         if any((rubric_ref, year, roster, output)):
             raise click.UsageError("Các tùy chọn --rubric, --year, --roster, -o đặt sau "
@@ -380,6 +415,8 @@ def registration_collect_cmd(paths, output, rubric_ref, year, roster, as_json) -
 
     Thoát 0 khi không bảng nào có lỗi, 1 khi có, 2 khi dùng sai lệnh.
     """
+    from .registration import collect, write_register
+
     if not paths:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bảng đăng ký, ví dụ: "
                                "dvcq registration collect dang-ky/ -o so-dang-ky.xlsx")
@@ -436,6 +473,8 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
     Thoát 0 khi không tệp nào có lỗi (được phép có cảnh báo), 1 khi có tệp lỗi, 2 khi dùng sai
     lệnh.
     """
+    from .intake import check_paths
+
     if not paths:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục để kiểm tra, ví dụ: "
                                "dvcq check nop/")
@@ -453,7 +492,11 @@ def check_cmd(paths, rubric_refs, year, as_json, annotate_dir, jobs) -> None:
             err.print(f"  bỏ qua {_t(_shown_path(path))}: {_t(why)}", soft_wrap=True)
         raise click.UsageError("Không có bảng tính nào để kiểm tra trong "
                                + ", ".join(_t(p) for p in paths) + ".")
-    annotated = annotate_results(report.files, annotate_dir, inputs=paths) if annotate_dir else []
+    annotated = []
+    if annotate_dir:
+        from .annotate import annotate_results
+
+        annotated = annotate_results(report.files, annotate_dir, inputs=paths)
     if as_json:
         click.echo(json_text(report.to_dict(), indent=2))
     else:
@@ -484,7 +527,7 @@ def print_check_report(report: CheckReport, only_problems: bool = False) -> None
             score = (f", {comma(r.self_total)} điểm ({r.self_class})"
                      if r.self_total is not None else "")
             extra = f", {len(r.warnings)} cảnh báo" if r.warnings else ""
-            out.print(f"[green]✔[/] {name}: hợp lệ{escape(score)}{extra}", soft_wrap=True)
+            out.print(f"[green]✔[/] {name}: hợp lệ{_t(score)}{extra}", soft_wrap=True)
         elif r.status == "unreadable":
             out.print(f"[red]✘[/] {name}: không đọc được", soft_wrap=True)
         else:
@@ -532,6 +575,8 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
     hạng nhưng có bài bị từ chối, chưa nộp, không có trong danh sách hoặc nộp trùng; 2 khi
     dùng sai lệnh hoặc không tổng hợp được.
     """
+    from .workflow import rank
+
     if not paths:
         raise click.UsageError("Cần chỉ ít nhất một tệp hoặc thư mục bài nộp, ví dụ: "
                                "dvcq consolidate nop/ -o xep-hang.xlsx")
@@ -555,6 +600,8 @@ def consolidate_cmd(paths, output, roster, rubric_ref, year, previous, as_json, 
 def print_consolidation(c: Consolidation, written: Path, full: bool = True) -> None:
     """Per block the ranking (or its counts per class), then what needs the Sở's attention —
     every file that was not ranked, with its first reason — then where the workbook is."""
+    from rich.table import Table
+
     for block in c.blocks:
         units = c.block_units(block)
         if not full:
@@ -635,6 +682,8 @@ def report_cmd(what, output, settings_path, templates, roster) -> None:
                                            thông báo kết quả cho từng cơ quan
     dvcq report agency BÀI_NỘP.xlsx -o F.docx  báo cáo của một cơ quan, kèm bảng điểm
     """
+    from .reports import load_settings, write_agency_report, write_reports
+
     if roster and what[0] != "agency":
         raise click.UsageError("--roster chỉ dùng với «dvcq report agency» (ký hiệu văn bản của "
                                "cơ quan); bảng xếp hạng đã có danh sách của đợt.")
@@ -707,6 +756,8 @@ def roster_group() -> None:
 def roster_sample(output: str) -> None:
     """Ghi danh sách mẫu (tỉnh hư cấu, 41 cơ quan, 3 khối) để chạy thử các lệnh hoặc sửa thành
     danh sách của tỉnh."""
+    from .demo import write_sample_roster
+
     path = write_sample_roster(output)
     out.print(f"Đã ghi danh sách mẫu {_t(path)} (trang «Danh sách»: Mã | Tên cơ quan | Khối).",
               soft_wrap=True)
@@ -718,6 +769,9 @@ def roster_sample(output: str) -> None:
 @handles_errors
 def demo_cmd(output: str) -> None:
     """Chạy thử cả vòng chấm điểm trên dữ liệu mẫu kèm theo."""
+    from rich.table import Column, Table
+    from .demo import DEMO_YEAR, RESENT, run_demo
+
     with _progress() as progress:
         task = progress.add_task("Đang chạy thử", total=None)
         result = run_demo(output, progress=lambda msg: progress.update(task, description=msg))

@@ -217,6 +217,11 @@ AGENCY_NAME, AGENCY_CODE, BLOCK, AGENCY_SYMBOL = (
 
 # --- the sheets, their places and texts -------------------------------------------------------
 
+#: the password of the toolkit's locked sheets (against slips, not a secret)
+DEFAULT_PASSWORD = "dvcq"
+#: the «Kiểm tra» button of the .xlsm score sheet: its macro, caption and cell
+BUTTON_MACRO, BUTTON_CAPTION, BUTTON_CELL = "KiemTra", "Kiểm tra", "K6"
+
 #: the sheet a check adds in front of a score workbook (the marked-up copy, the Excel button)
 RESULT_SHEET = "Kết quả kiểm tra"
 

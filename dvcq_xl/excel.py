@@ -46,7 +46,7 @@ from .intake import FileResult, check_workbook
 from .reader import read_book
 from .roster import ROSTER_SHEET
 from .reports import ROUND_KEYS, SETTINGS_SHEET, settings_rows
-from .template import DEFAULT_PASSWORD
+from .contract import DEFAULT_PASSWORD
 
 RED, AMBER = rgb(MARK_ERROR), rgb(MARK_WARNING)
 #: where the result sheet remembers the fills it changed (to restore them on the next run)

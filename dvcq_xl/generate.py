@@ -18,7 +18,8 @@ from .rubric import Rubric
 if TYPE_CHECKING:
     from .registration import Register
 from .contract import AGENCY, REVIEW, Agency
-from .template import DEFAULT_PASSWORD, Fill, render_template
+from .contract import DEFAULT_PASSWORD
+from .template import Fill, render_template
 
 
 @dataclass(frozen=True)

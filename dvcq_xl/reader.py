@@ -24,7 +24,7 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -668,29 +668,75 @@ def _date_styles(pkg: _Package, rels: dict[str, tuple[str, str]]) -> dict[int, b
     return {} if data is None else _parse_styles(data)
 
 
+#: built-in number formats that show dates (True) or durations (False), by id: openpyxl's
+#: BUILTIN_FORMATS classified by its is_date_format/is_timedelta_format (tests/test_reader.py
+#: keeps them equal). Copied, not imported: importing openpyxl (and numpy behind it) costs a
+#: plain ``dvcq check`` of one file four times its reading.
+BUILTIN_DATE_FORMATS = {14: True, 15: True, 16: True, 17: True, 18: True, 19: True, 20: True,
+                        21: True, 22: True, 45: True, 46: False, 47: True}
+#: quoted text and bracketed colours/conditions/locales, which hold letters that are no dates
+_NOT_DATE_PARTS = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_LETTER = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_DURATION = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?")
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a number format shows a date, a time or a duration (its first section)."""
+    return _DATE_LETTER.search(_NOT_DATE_PARTS.sub("", code.split(";")[0])) is not None
+
+
+def is_duration_format(code: str) -> bool:
+    """Whether a number format shows an elapsed time ([h]:mm …)."""
+    return _DURATION.search(code.split(";")[0]) is not None
+
+
 @lru_cache(maxsize=_SAME_PARTS)
 def _parse_styles(data: bytes) -> dict[int, bool]:
     from xml.etree.ElementTree import fromstring
 
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-
     root = fromstring(data)
-    formats = dict(BUILTIN_FORMATS)
+    custom: dict[int, str] = {}
     for nf in root.iter(f"{_MAIN}numFmt"):
         try:
-            formats[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
+            custom[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
         except ValueError:
             continue
     out: dict[int, bool] = {}
     xfs = root.find(f"{_MAIN}cellXfs")
     for index, xf in enumerate(xfs if xfs is not None else []):
         try:
-            code = formats.get(int(xf.get("numFmtId", "0")), "")
+            fmt = int(xf.get("numFmtId", "0"))
         except ValueError:
             continue
-        if code and is_date_format(code):
-            out[index] = not is_timedelta_format(code)
+        if fmt in custom:
+            code = custom[fmt]
+            if code and is_date_format(code):
+                out[index] = not is_duration_format(code)
+        elif fmt in BUILTIN_DATE_FORMATS:
+            out[index] = BUILTIN_DATE_FORMATS[fmt]
     return out
+
+
+_EPOCH_1900, _EPOCH_1904 = datetime(1899, 12, 30), datetime(1904, 1, 1)
+
+
+def from_excel(value: float, epoch: datetime, duration: bool = False):
+    """An Excel serial number as Python shows it: openpyxl's ``from_excel`` (tests keep them
+    equal), without importing openpyxl. Times of day below 1 are a ``time``; Excel's phantom
+    29/02/1900 shifts the serials before 60 in the 1900 calendar."""
+    if duration:
+        delta = timedelta(days=value)
+        if delta.microseconds:  # to the millisecond, as Excel keeps it
+            delta = timedelta(seconds=delta.total_seconds() // 1,
+                              microseconds=round(delta.microseconds, -3))
+        return delta
+    day, fraction = divmod(value, 1)
+    diff = timedelta(milliseconds=round(fraction * 86_400_000))
+    if 0 <= value < 1 and diff.days == 0:
+        return (datetime.min + diff).time()
+    if 0 < value < 60 and epoch == _EPOCH_1900:
+        day += 1
+    return epoch + timedelta(days=day) + diff
 
 
 #: sheets up to this size are parsed whole (fastest); bigger ones are streamed row by row, so
@@ -732,10 +778,7 @@ def _sheet_parts(data: bytes) -> Iterator[tuple[str, Any]]:
 def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, bool],
                  epoch_1904: bool) -> tuple[dict[str, Cell], bool]:
     """The non-empty cells of a sheet (up to MAX_ROWS × MAX_COLS), and its protection."""
-    from openpyxl.formula.translate import Translator
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-
-    epoch = CALENDAR_MAC_1904 if epoch_1904 else CALENDAR_WINDOWS_1900
+    epoch = _EPOCH_1904 if epoch_1904 else _EPOCH_1900
     grid: dict[str, Cell] = {}
     protected = False
     shared: dict[str, tuple[str, str]] = {}
@@ -763,15 +806,13 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
                 ref = f"{col_letter(col_no)}{row_no}"
             if col_no > MAX_COLS:
                 continue
-            cell = _cell(title, ref, c, strings, dates, epoch, shared, Translator, from_excel,
-                         tags)
+            cell = _cell(title, ref, c, strings, dates, epoch, shared, tags)
             if cell is not None:
                 grid[ref] = cell
     return grid, protected
 
 
-def _cell(title, ref, elem, strings, dates, epoch, shared, translator, from_excel, tags
-          ) -> Cell | None:
+def _cell(title, ref, elem, strings, dates, epoch, shared, tags) -> Cell | None:
     v_tag, f_tag, is_tag = tags
     kind = elem.get("t", "n")
     v = elem.find(v_tag)
@@ -785,7 +826,10 @@ def _cell(title, ref, elem, strings, dates, epoch, shared, translator, from_exce
                 shared[si] = (formula, ref)
             elif si in shared:
                 master, origin = shared[si]
-                formula = translator("=" + master, origin).translate_formula(ref)[1:]
+                # only Excel writes shared formulas; openpyxl's translator is loaded for them
+                from openpyxl.formula.translate import Translator
+
+                formula = Translator("=" + master, origin).translate_formula(ref)[1:]
         if text is None:
             cached = None
         elif kind == "s":  # Gnumeric stores a formula's text result as a shared string
@@ -812,7 +856,7 @@ def _cell(title, ref, elem, strings, dates, epoch, shared, translator, from_exce
     if (isinstance(value, (int, float)) and style is not None and style.isdigit()
             and int(style) in dates):
         try:
-            value = from_excel(value, epoch, timedelta=not dates[int(style)])
+            value = from_excel(value, epoch, duration=not dates[int(style)])
         except (ValueError, OverflowError):
             pass  # a date beyond the calendar: the number as it is
     return Cell(title, ref, value)

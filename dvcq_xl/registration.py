@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
-from .contract import (
+from .contract import (DEFAULT_PASSWORD, 
     AGENCY_CODE,
     AGENCY_NAME,
     BLOCK,
@@ -51,7 +51,6 @@ from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, safe
 from .rubric import MAX_FIGURE, NO, PERCENT, YES, YESNO, Item, Rubric, nfc, num
 from .text import points, readable
 
-DEFAULT_PASSWORD = "dvcq"
 EDIT_NOTE = ("Sổ do dvcq ghi. Muốn sửa một đăng ký: sửa bảng đăng ký của thành viên rồi thu lại "
              "(dvcq registration collect); sửa trực tiếp trong sổ này không được dùng.")
 TITLE = "BẢNG ĐĂNG KÝ GIAO ƯỚC THI ĐUA"

@@ -99,10 +99,9 @@ from .errors import OutputError
 from .output import atomic_path, cell_text
 from .rubric import NO, NOT_APPLICABLE, PERCENT, TARGET, YES, YESNO, Item, Rubric, num
 from .vba import TEMPLATE_MODULES, attach, insert_button
+# the button runs macros/DvcqKiemTra.bas; the password and the button are the contract's
+from .contract import BUTTON_CAPTION, BUTTON_CELL, BUTTON_MACRO, DEFAULT_PASSWORD  # noqa: F401
 
-DEFAULT_PASSWORD = "dvcq"
-#: the «Kiểm tra» button of the macro-enabled template: the macro it runs (macros/DvcqKiemTra.bas)
-BUTTON_MACRO, BUTTON_CAPTION, BUTTON_CELL = "KiemTra", "Kiểm tra", "K6"
 WIDTHS = {TT: 10, CONTENT: 62, MAX: 8, SELF: 11, REV: 11, EVID: 26, REASON: 18, NOTE: 12,
           SSTATE: 6, RSTATE: 6}
 FONT = "Times New Roman"

@@ -28,7 +28,7 @@ from .rubric import Rubric
 from .contract import Agency
 from .errors import WorkbookError
 from .registration import Register, check_register
-from .template import DEFAULT_PASSWORD
+from .contract import DEFAULT_PASSWORD
 
 #: where a round folder keeps its results (the control workbook and the demo use them)
 REPORTS_FOLDER = "bao-cao"

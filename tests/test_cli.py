@@ -600,13 +600,13 @@ def test_a_real_ctrl_c_at_any_moment_never_prints_a_traceback(tmp_path, after):
 
 
 def test_ctrl_c_while_a_command_works_says_so_and_exits_130(monkeypatch):
-    from dvcq_xl import cli
+    from dvcq_xl import rubric
     from dvcq_xl.cli import INTERRUPTED
 
     def interrupted():
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "builtin_rubrics", interrupted)
+    monkeypatch.setattr(rubric, "builtin_rubrics", interrupted)  # the command imports it as it runs
     import signal
 
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # keep pytest's own Ctrl-C

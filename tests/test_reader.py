@@ -359,3 +359,45 @@ def test_numbers_no_spreadsheet_can_hold_are_read_as_text(tmp_path, raw):
             zout.writestr(info, data)
     value = read_workbook(crafted).at("T", "A1").value
     assert value == raw and isinstance(value, str)
+
+
+# --- the date tables copied from openpyxl (so that reading does not import it) stay its own ---
+
+_CODES = ["General", "0.00", "dd/mm/yyyy", "d/m/yy h:mm", "[h]:mm:ss", "[mm]:ss", "mm:ss.0",
+          '"Ngày" dd', '[Red]0.00', "[$-42A]dd/mm/yyyy", "0.00;[Red]-0.00", "@", "h:mm AM/PM",
+          "[ss].00", '#,##0" điểm"', "yyyy-mm-dd;@", "_-* #,##0_-", "\\d0", ""]
+
+
+@pytest.mark.parametrize("code", _CODES)
+def test_date_formats_are_classified_as_openpyxl_does(code):
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    assert reader.is_date_format(code) == is_date_format(code)
+    assert reader.is_duration_format(code) == is_timedelta_format(code)
+
+
+def test_builtin_date_formats_are_openpyxls():
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    assert reader.BUILTIN_DATE_FORMATS == {
+        k: not is_timedelta_format(v) for k, v in BUILTIN_FORMATS.items() if is_date_format(v)}
+
+
+@pytest.mark.parametrize("value", [0, 0.25, 0.999999, 1, 1.5, 59, 59.9, 60, 61, 45291.75,
+                                   2958465.9999, 0.0000001, 36526.123456789])
+@pytest.mark.parametrize("epoch_1904", [False, True])
+@pytest.mark.parametrize("duration", [False, True])
+def test_serials_become_dates_as_openpyxl_reads_them(value, epoch_1904, duration):
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+    ours = reader._EPOCH_1904 if epoch_1904 else reader._EPOCH_1900
+    theirs = CALENDAR_MAC_1904 if epoch_1904 else CALENDAR_WINDOWS_1900
+    assert ours == theirs
+
+    def outcome(convert, epoch):
+        try:
+            return convert(value, epoch, duration)
+        except (OverflowError, ValueError) as exc:  # past year 9999: the reader keeps the number
+            return type(exc)
+
+    assert outcome(reader.from_excel, ours) == outcome(from_excel, theirs)
