@@ -27,3 +27,50 @@ def test_the_stages_each_have_their_module():
     for stage in ("rubric", "contract", "template", "reader", "checks", "intake", "consolidate",
                   "ranking", "reports", "workflow", "excel", "output", "errors", "findings"):
         assert (PACKAGE / f"{stage}.py").is_file(), stage
+
+
+# --- start-up: a command imports what it uses, nothing more (issue 18) -----------------------
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+#: what a plain check of one workbook never needs: the writers, the Word side, the chart, and
+#: openpyxl (with numpy behind it), which the reader does without
+HEAVY = ("openpyxl", "numpy", "xlsxwriter", "docxtpl", "docx", "jinja2", "matplotlib", "PIL",
+         "lxml", "xlrd", "olefile", "pyOpenVBA", "icu", "pyuca")
+
+_LOADED = ("import sys, json; sys.argv = ['dvcq'] + sys.argv[1:]\n{code}\n"
+           "print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))")
+
+
+def _top_modules(code: str, *args: str) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", _LOADED.format(code=code), *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("module", ["dvcq_xl", "dvcq_xl.excel"])
+def test_importing_the_package_or_the_excel_side_loads_nothing_heavy(module):
+    """``import dvcq_xl`` is nearly free; ``import dvcq_xl.excel`` is what every click of an
+    Excel button pays before the book is read."""
+    loaded = _top_modules(f"import {module}")
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    if module == "dvcq_xl":
+        assert loaded.isdisjoint({"rich", "click", "yaml"}), loaded
+
+
+def test_a_plain_check_of_one_workbook_loads_nothing_heavy(tmp_path):
+    from dvcq_xl.rubric import builtin_rubric
+
+    from .helpers import make_filled
+
+    path = make_filled(builtin_rubric("bac-giang-274-2017"), tmp_path / "cq.xlsx")
+    code = ("from dvcq_xl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code")
+    loaded = _top_modules(code, "check", str(path))
+    assert "dvcq_xl" in loaded and "rich" in loaded  # it did check, and printed
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
