@@ -11,6 +11,9 @@ Identity (which rubric, which year) is checked before these, by :mod:`dvcq_xl.in
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import math
 import re
 from collections import Counter
@@ -106,6 +109,36 @@ def parse_answer(raw: Any) -> tuple[str, bool | None]:
     return NOT_NUMBER, None
 
 
+#: while one workbook is checked (:func:`one_workbook`), what its columns parse to, kept
+_SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("checked_workbook", default=None)
+
+
+@contextlib.contextmanager
+def one_workbook():
+    """Within it, a column's entries and points are parsed once: a dozen checks, the totals and
+    the marks ask for the same columns of the same IR (read once, never written to)."""
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _per_workbook(func):
+    @functools.wraps(func)
+    def cached(ir, rubric, column):
+        memo = _SCOPE.get()
+        if memo is None:
+            return func(ir, rubric, column)
+        key = (func.__name__, id(ir), id(rubric), column)
+        hit = memo.get(key)
+        if hit is None or hit[0] is not ir or hit[1] is not rubric:
+            hit = memo[key] = (ir, rubric, func(ir, rubric, column))
+        return hit[2]
+    return cached
+
+
+@_per_workbook
 def entries(ir: WorkbookIR, rubric: Rubric, column: str) -> list[Entry]:
     """The scores of one column, leaf by leaf (superior-only leaves included): built here and
     only here, from the IR, which is never written to."""
@@ -203,6 +236,7 @@ class ColumnPoints:
     dropped: frozenset[str]
 
 
+@_per_workbook
 def column_points(ir: WorkbookIR, rubric: Rubric, column: str) -> ColumnPoints:
     """The usable points of one column: a typed score in range and on step; a measured item's
     points from usable figures; an item marked «Không áp dụng» what its rule counts
@@ -298,8 +332,9 @@ def check(name: str, *codes: str) -> Callable[[Check], Check]:
 def run_checks(ir: WorkbookIR, rubric: Rubric) -> list[Finding]:
     """Every registered check on one workbook; findings sorted by location."""
     findings: list[Finding] = []
-    for _codes, func in CHECKS.values():
-        findings.extend(func(ir, rubric))
+    with one_workbook():
+        for _codes, func in CHECKS.values():
+            findings.extend(func(ir, rubric))
     return sorted(findings)
 
 

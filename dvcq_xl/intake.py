@@ -26,6 +26,7 @@ from .checks import (
     column_points,
     figure_values,
     located,
+    one_workbook,
     recompute,
     run_checks,
 )
@@ -333,9 +334,10 @@ def checked(ir: WorkbookIR, rubrics: Sequence[Rubric] = (), year: int | None = N
         if year is not None and ir.year is not None and ir.year != year:
             findings.append(make("year-mismatch", found=ir.year, expected=year,
                                  **located(ir, YEAR)))
-        findings += run_checks(ir, rubric)
-        _totals(result, ir, rubric)
-        result.marks = marks_of(ir, rubric)
+        with one_workbook():  # the columns parsed once for the checks, totals and marks
+            findings += run_checks(ir, rubric)
+            _totals(result, ir, rubric)
+            result.marks = marks_of(ir, rubric)
     result.findings = sorted(findings, key=lambda f: (f.severity != ERROR, f.sort_key()))
     result.status = INVALID if result.errors else OK
     return result, ir

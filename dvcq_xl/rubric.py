@@ -604,21 +604,27 @@ class Rubric:
         return self._by_code[code]
 
     @cached_property
+    def _families(self) -> dict[str, tuple[Item, ...]]:
+        """Top-level items by what they count in (asked for on every score)."""
+        return {family: tuple(i for i in self.items if _family_of(i) == family)
+                for family in ("base", BONUS, PENALTY)}
+
+    @cached_property
     def _by_code(self) -> dict[str, Item]:
         return {it.code: it for it in self.walk()}
 
     @property
     def base_items(self) -> list[Item]:
         """Top-level tiêu chí that count in "Tổng cộng" (scored or superior-only)."""
-        return [i for i in self.items if _family_of(i) == "base"]
+        return list(self._families["base"])
 
     @property
     def bonus_items(self) -> list[Item]:
-        return [i for i in self.items if _family_of(i) == BONUS]
+        return list(self._families[BONUS])
 
     @property
     def penalty_items(self) -> list[Item]:
-        return [i for i in self.items if _family_of(i) == PENALTY]
+        return list(self._families[PENALTY])
 
     @property
     def base_max(self) -> float:

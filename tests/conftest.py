@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,30 @@ def gnumeric(tmp_path_factory) -> Gnumeric:
     """Gnumeric's ssconvert, the second engine the formulas are proven in."""
     return Gnumeric(_required(install_gnumeric(), "Gnumeric (ssconvert)"),
                     tmp_path_factory.mktemp("gnumeric"))
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    """One ``dvcq demo`` of the session: its folder (read it; copy it to change it), what it
+    printed and its exit status."""
+
+    folder: Path
+    output: str
+    exit_code: int
+
+    def copy_to(self, target: Path) -> Path:
+        shutil.copytree(self.folder, target, symlinks=True)
+        return target
+
+
+@pytest.fixture(scope="session")
+def demo_round(tmp_path_factory) -> DemoRound:
+    """``dvcq demo`` run once for the tests that follow a whole round (the slowest thing the
+    suite does: every test that needs it shares this run)."""
+    from click.testing import CliRunner
+
+    from dvcq_xl.cli import main
+
+    folder = tmp_path_factory.mktemp("demo-round") / "dvcq-demo"
+    result = CliRunner().invoke(main, ["demo", "-o", str(folder)], prog_name="dvcq")
+    return DemoRound(folder, result.output, result.exit_code)

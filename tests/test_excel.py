@@ -277,16 +277,16 @@ def test_control_workbook_settings_serve_dvcq_report(tmp_path):
     assert (s.province, s.number, s.superior) == ("Quảng Ngãi", "7", "UBND TỈNH QUẢNG NGÃI")
 
 
-def test_the_demo_control_workbook_runs_on_the_demo_folder(tmp_path, monkeypatch):
+@pytest.mark.xdist_group("demo")  # one worker runs the demo, once
+def test_the_demo_control_workbook_runs_on_the_demo_folder(demo_round, tmp_path, monkeypatch):
     """As «dvcq demo» writes it, «Tổng hợp» consolidates the demo's inbox beside it."""
-    from dvcq_xl.demo import run_demo
     from dvcq_xl.excel import ACTIONS, consolidate_inbox
     from dvcq_xl.reader import read_ranking_rows
 
-    demo = run_demo(tmp_path / "demo")
+    demo_round.copy_to(tmp_path / "demo")
     (tmp_path / "demo" / "xep-hang-2025.xlsx").unlink()
     monkeypatch.chdir(tmp_path)
-    book = FakeBook(demo.control)
+    book = FakeBook(tmp_path / "demo" / "so-dieu-khien-2025.xlsm")
     result = consolidate_inbox(book)
     assert len(result.units) == 36 and len(result.rejected) == 5  # the planted mistakes
     assert len(read_ranking_rows(tmp_path / "demo" / "xep-hang-2025.xlsx")) == 36

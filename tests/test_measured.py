@@ -25,7 +25,8 @@ from dvcq_xl.reader import read_workbook
 from dvcq_xl.rubric import NOT_APPLICABLE, builtin_rubric, excel_round
 from dvcq_xl.template import AGENCY, REVIEW, Agency, Fill, render_template
 
-pytestmark = pytest.mark.libreoffice
+# one worker recalculates the module's files once (module-scoped fixture), not one per worker
+pytestmark = [pytest.mark.libreoffice, pytest.mark.xdist_group("measured")]
 
 ENGINES = ("libreoffice", "gnumeric")
 DL = builtin_rubric("vi-du-do-luong")

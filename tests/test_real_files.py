@@ -16,7 +16,8 @@ from dvcq_xl.template import DEFAULT_PASSWORD, SHEET
 
 from .helpers import cell_of, full_fill, make_filled
 
-pytestmark = pytest.mark.libreoffice
+# one worker recalculates the module's files once (module-scoped fixture), not one per worker
+pytestmark = [pytest.mark.libreoffice, pytest.mark.xdist_group("real-files")]
 
 EX = builtin_rubric("vi-du-minh-hoa")
 BG = builtin_rubric("bac-giang-274-2017")

@@ -43,7 +43,8 @@ from dvcq_xl.template import (
 from .helpers import full_fill
 from .test_checks import BONUS2, FLOORED
 
-pytestmark = pytest.mark.libreoffice
+# one worker recalculates the module's files once (module-scoped fixture), not one per worker
+pytestmark = [pytest.mark.libreoffice, pytest.mark.xdist_group("recalc")]
 
 ENGINES = ("libreoffice", "gnumeric")
 EX = builtin_rubric("vi-du-minh-hoa")
