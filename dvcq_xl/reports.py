@@ -11,6 +11,8 @@ the template and the tag, not a traceback.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
@@ -569,20 +571,59 @@ def class_chart(blocks: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=1)
+def _template_class():
+    """docxtpl's template, its tag clean-up (a dozen regular expressions over the whole part,
+    a function of the part's XML alone) done once per template part of a round."""
+    from docxtpl import DocxTemplate
+
+    class Template(DocxTemplate):
+        def patch_xml(self, src_xml):
+            return _patched(super().patch_xml, src_xml)
+
+    return Template
+
+
+_PATCHED: dict[str, str] = {}
+
+
+def _patched(patch: Callable[[str], str], xml: str) -> str:
+    if xml not in _PATCHED:
+        if len(_PATCHED) >= 64:  # a few templates per round; never grows without end
+            _PATCHED.clear()
+        _PATCHED[xml] = patch(xml)
+    return _PATCHED[xml]
+
+
+@functools.lru_cache(maxsize=1)
+def _jinja():
+    """The Jinja environment of every report: autoescaped, every text cleaned as for a cell (XML
+    cannot hold controls); a part compiled once per source, since a round fills the same
+    template for each of hundreds of agencies (compiling was a third of writing a letter)."""
+    from jinja2 import Environment
+
+    class Compiled(Environment):
+        @functools.lru_cache(maxsize=64)
+        def from_string(self, source, globals=None, template_class=None):
+            return super().from_string(source, globals, template_class)
+
+    return Compiled(autoescape=True,
+                    finalize=lambda v: cell_text(v) if isinstance(v, str) else v)
+
+
 def render(template: Path, context: dict[str, Any], out: Path,
            images: dict[str, bytes] | None = None,
            inputs: Sequence[str | Path | None] = ()) -> Path:
     """Fill one .docx template (autoescaped) and write it atomically; ``images`` are PNGs put
     where the template has ``{{ name }}``. ``out`` must end in .docx and be none of ``inputs``
     (nor the template)."""
-    from docxtpl import DocxTemplate
-    from jinja2 import Environment, TemplateError
+    from jinja2 import TemplateError
 
     problem = input_problem(template)
     if problem:
         raise ReportError(f"Không mở được mẫu báo cáo {template}: {problem}.")
     try:
-        doc = DocxTemplate(str(template))
+        doc = _template_class()(str(template))
         doc.get_docx()  # a damaged template fails here, before any tag is read
     except Exception:  # noqa: BLE001 - python-docx raises many types for a bad file
         raise ReportError(f"Không mở được mẫu báo cáo {template}: không phải tệp Word .docx "
@@ -597,9 +638,7 @@ def render(template: Path, context: dict[str, Any], out: Path,
                                    for name, png in images.items()})
     try:
         # every text reaching the document is cleaned as for a cell: XML cannot hold controls
-        env = Environment(autoescape=True,
-                          finalize=lambda v: cell_text(v) if isinstance(v, str) else v)
-        doc.render(context, jinja_env=env, autoescape=True)
+        doc.render(context, jinja_env=_jinja(), autoescape=True)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" (dòng {line} của nội dung mẫu)" if line else ""

@@ -656,3 +656,23 @@ def test_letters_and_own_report_show_figures_and_items_that_do_not_apply(tmp_pat
     assert any("thôn, tổ dân phố" in r[1] and r[3] == "Không áp dụng" for r in annex)
     # 20 + 16 + 20 + 20 of 80 that apply -> 95 on the full scale
     assert annex[-1][1:4] == ["Tổng điểm để đánh giá, phân loại", "105", "95"]
+
+
+def test_templates_are_prepared_as_docxtpl_prepares_them():
+    """Each part's tag clean-up is kept per XML (a round fills one template hundreds of times):
+    the kept result is docxtpl's own, the first time and every time after."""
+    from docxtpl import DocxTemplate
+
+    from dvcq_xl import reports
+
+    folder = Path(reports.__file__).parent.parent / "workbook_templates"
+    templates = sorted(folder.glob("*.docx"))
+    assert templates
+    for path in templates:
+        theirs = DocxTemplate(str(path))
+        theirs.init_docx()
+        expected = theirs.patch_xml(theirs.get_xml())
+        for _ in range(2):
+            ours = reports._template_class()(str(path))
+            ours.init_docx()
+            assert ours.patch_xml(ours.get_xml()) == expected, path.name
