@@ -79,3 +79,13 @@ def demo_round(tmp_path_factory) -> DemoRound:
     folder = tmp_path_factory.mktemp("demo-round") / "dvcq-demo"
     result = CliRunner().invoke(main, ["demo", "-o", str(folder)], prog_name="dvcq")
     return DemoRound(folder, result.output, result.exit_code)
+
+
+def pytest_collection_modifyitems(items):
+    """The long shared runs first (the demo, the engines' recalculations: one worker each), so
+    that the many short tests fill the other workers meanwhile instead of waiting on a long
+    run that started last."""
+    def long_first(item) -> int:
+        return 0 if item.get_closest_marker("xdist_group") else 1
+
+    items.sort(key=long_first)  # stable: the order within each kind stays as collected
