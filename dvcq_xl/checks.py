@@ -23,8 +23,8 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from .contract import (AGENCY_NAME, REGISTRATION_STAMP, TITLE_REGISTERED, answer_name,
-                       entry_name, figure_name, na_name, result_name, stamp_name, subtotal_name,
-                       target_name)
+                       entry_name, figure_name, na_name, per_rubric, result_name, stamp_name,
+                       subtotal_name, target_name)
 from .findings import Finding, make
 from .reader import Cell, WorkbookIR
 from .rubric import (BONUS, NO, NOT_APPLICABLE, NUMBER_UNIT, PENALTY, PERCENT, TARGET, YES,
@@ -434,15 +434,26 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                    detail=f"đã chèn, xóa hoặc di chuyển dòng trong bảng (ô {cell.ref} đáng lẽ "
                           f"ở {places[name][1]})")
     sheet = ir.score_sheet or SHEET
-    for ref, expected in blueprint(rubric).items():
-        col, row = ref[0], int(ref[1:])
+    grid = ir.sheets.get(sheet, {})
+    in_place = moved is None and row_map.get(1) == 1  # no row inserted above the table
+    for ref, col, row, expected, is_formula, same in _template_plan(rubric):
         if row not in row_map:
             continue
-        is_formula = isinstance(expected, str) and expected.startswith("=")
         if is_formula and (moved is not None or not ir.formulas_known):
             continue
+        if in_place:  # the cell as the template wrote it: nothing more to compare
+            cell = grid.get(ref)
+            if cell is not None:
+                if is_formula:
+                    if cell.formula is not None and cell.formula[1:] == same:
+                        continue
+                elif same.__class__ is float:
+                    if cell.value.__class__ in (int, float) and abs(cell.value - same) <= 1e-9:
+                        continue
+                elif cell.formula is None and cell.value == same:
+                    continue
         actual_ref = f"{col}{row_map[row]}"
-        cell = ir.at(sheet, actual_ref)
+        cell = grid.get(actual_ref)
         problem = _differs(cell, expected, is_formula, ir.formulas_known,
                            row_map[row] - row)
         if not problem:
@@ -457,9 +468,27 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                        found=found, expected=wanted, detail=detail)
 
 
+@per_rubric
+def _template_plan(rubric: Rubric) -> tuple[tuple[str, str, int, Any, bool, Any], ...]:
+    """The blueprint as the check walks it: (A1, column, row, content, is a formula, the content
+    to compare as written: a formula without its «=», a Chuẩn as a float, a text as is)."""
+    plan = []
+    for ref, expected in blueprint(rubric).items():
+        is_formula = isinstance(expected, str) and expected.startswith("=")
+        same = (expected[1:] if is_formula else
+                float(expected) if isinstance(expected, (int, float)) else expected)
+        plan.append((ref, ref[0], int(ref[1:]), expected, is_formula, same))
+    return tuple(plan)
+
+
 def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]
              ) -> tuple[dict[int, int], tuple[str, Cell] | None]:
     """Planned row -> actual row of the score sheet, and the first name out of place."""
+    if all(cell is not None and cell.ref == ref
+           for cell, ref in ((ir.cells.get(name), ref) for name, (sheet, ref) in places.items()
+                             if sheet == SHEET)):  # every name where the template put it
+        last = max((int(ref[1:]) for sheet, ref in places.values() if sheet == SHEET), default=0)
+        return ({r: r for r in range(1, last + 4)} if last else {}), None
     pairs = []
     for name, (sheet, ref) in places.items():
         cell = ir.cells.get(name)

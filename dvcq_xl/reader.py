@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .contract import (
     AGENCY_NAME,
@@ -71,12 +71,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 XLSX, XLSM, XLS = "xlsx", "xlsm", "xls"
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell as the file holds it: the value it shows, and its formula if it has one.
 
     ``value`` is what the file shows: a constant as typed, or for a formula cell the value cached
     by the application that last saved it (None when it never calculated: openpyxl, XlsxWriter).
+    A named tuple (immutable, and made three times faster than a frozen dataclass: a round
+    reads a few hundred cells of each of hundreds of workbooks).
     """
 
     sheet: str
@@ -782,8 +783,8 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
     grid: dict[str, Cell] = {}
     protected = False
     shared: dict[str, tuple[str, str]] = {}
-    c_tag = f"{_MAIN}c"
-    tags = (f"{_MAIN}v", f"{_MAIN}f", f"{_MAIN}is")
+    c_tag, v_tag = f"{_MAIN}c", f"{_MAIN}v"
+    tags = (v_tag, f"{_MAIN}f", f"{_MAIN}is")
     row_no = 0
     for kind, elem in _sheet_parts(data):
         if kind == "protection":
@@ -799,17 +800,35 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
                 continue
             ref = c.get("r")
             if ref:
-                letters, number = _split(ref)
-                col_no = col_index(letters)
+                col_no = _column_number(ref)
             else:  # writers may leave positions out: count them
                 col_no += 1
                 ref = f"{col_letter(col_no)}{row_no}"
             if col_no > MAX_COLS:
                 continue
+            kind = c.get("t")
+            if kind is None or kind == "s":  # most cells: a number or a shared string, plain
+                children = list(c)
+                if len(children) == 1 and children[0].tag == v_tag:
+                    text = children[0].text
+                    if text is None:
+                        continue
+                    if kind == "s":
+                        grid[ref] = Cell(title, ref, strings[int(text)])
+                        continue
+                    style = c.get("s")
+                    if style is None or not style.isdigit() or int(style) not in dates:
+                        grid[ref] = Cell(title, ref, _number(text))
+                        continue
             cell = _cell(title, ref, c, strings, dates, epoch, shared, tags)
             if cell is not None:
                 grid[ref] = cell
     return grid, protected
+
+
+@lru_cache(maxsize=4096)
+def _column_number(ref: str) -> int:
+    return col_index(_split(ref)[0])
 
 
 def _cell(title, ref, elem, strings, dates, epoch, shared, tags) -> Cell | None:
