@@ -248,8 +248,9 @@ def read_workbook(path: str | Path) -> WorkbookIR:
     head = data[:8]
     try:
         if head.startswith(ZIP_MAGIC):
-            fmt = _inspect_zip(data, source)
-            ir = _read_ooxml(data, source, fmt)
+            fmt, zf = _inspect_zip(data, source)
+            with zf:
+                ir = _read_ooxml(zf, source, fmt)
         elif head == OLE_MAGIC:
             ir = _read_ole(data, source)
         else:
@@ -331,47 +332,58 @@ def _what_is(data: bytes) -> str:
 # --- zip containers (xlsx, xlsm, and what is not) ------------------------------------------------
 
 
-def _inspect_zip(data: bytes, source: str) -> str:
-    """Screen a zip container before any XML is parsed; return ``xlsx`` or ``xlsm``."""
+def _inspect_zip(data: bytes, source: str) -> tuple[str, zipfile.ZipFile]:
+    """Screen a zip container before any XML is parsed; return ``xlsx`` or ``xlsm``, and the
+    container, open (the caller closes it)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise _unreadable(source, "tệp bị cắt cụt hoặc hỏng (thường do gửi thư điện tử lỗi "
                                   "hoặc tải về chưa xong); hãy xin gửi lại tệp") from None
-    with zf:
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise _fail("file-unsafe", source, found=len(infos), expected=MAX_ZIP_ENTRIES,
-                        detail=f"tệp nén chứa {len(infos)} thành phần, bất thường với một "
-                               f"bảng tính")
-        total = 0
-        for info in infos:
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
-                raise _fail("file-unsafe", source, found=info.filename,
-                            detail=f"thành phần «{info.filename}» nén {ratio:.0f} lần "
-                                   f"(dấu hiệu bom nén)")
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise _fail("file-unsafe", source, found=total, expected=MAX_UNCOMPRESSED_BYTES,
-                        detail=f"giải nén ra {total / 1048576:.0f} MB (dấu hiệu bom nén)")
-        names = {info.filename for info in infos}
-        if "xl/workbook.xml" not in names and not any(
-                n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
-            raise _unreadable(source, _what_zip(names, zf))
-        if not _prolog_is_safe(zf.read("[Content_Types].xml") if "[Content_Types].xml" in names
-                               else b""):
-            raise _fail("file-unsafe", source, found="[Content_Types].xml",
-                        detail="thành phần «[Content_Types].xml» khai báo DTD/thực thể XML "
-                               "(có thể là tệp độc hại)")
-        fmt = XLSM if "xl/vbaProject.bin" in names else XLSX
-        try:
-            content_types = zf.read("[Content_Types].xml")
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-            raise _unreadable(source, "tệp thiếu thành phần bắt buộc [Content_Types].xml "
-                                      "(tệp hỏng)") from None
-        if b"macroEnabled" in content_types:
-            fmt = XLSM
+    try:
+        fmt = _screen_zip(zf, infos, source)
+    except BaseException:
+        zf.close()
+        raise
+    return fmt, zf
+
+
+def _screen_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], source: str) -> str:
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise _fail("file-unsafe", source, found=len(infos), expected=MAX_ZIP_ENTRIES,
+                    detail=f"tệp nén chứa {len(infos)} thành phần, bất thường với một "
+                           f"bảng tính")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
+            raise _fail("file-unsafe", source, found=info.filename,
+                        detail=f"thành phần «{info.filename}» nén {ratio:.0f} lần "
+                               f"(dấu hiệu bom nén)")
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _fail("file-unsafe", source, found=total, expected=MAX_UNCOMPRESSED_BYTES,
+                    detail=f"giải nén ra {total / 1048576:.0f} MB (dấu hiệu bom nén)")
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names and not any(
+            n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
+        raise _unreadable(source, _what_zip(names, zf))
+    try:
+        content_types = (zf.read("[Content_Types].xml") if "[Content_Types].xml" in names
+                         else None)
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+        content_types = None
+    if not _prolog_is_safe(content_types or b""):
+        raise _fail("file-unsafe", source, found="[Content_Types].xml",
+                    detail="thành phần «[Content_Types].xml» khai báo DTD/thực thể XML "
+                           "(có thể là tệp độc hại)")
+    if content_types is None:
+        raise _unreadable(source, "tệp thiếu thành phần bắt buộc [Content_Types].xml "
+                                  "(tệp hỏng)")
+    fmt = XLSM if "xl/vbaProject.bin" in names else XLSX
+    if b"macroEnabled" in content_types:
+        fmt = XLSM
     return fmt
 
 
@@ -522,56 +534,55 @@ def _join(folder: str, target: str) -> str:
     return "/".join(out)
 
 
-def _read_ooxml(data: bytes, source: str, fmt: str) -> WorkbookIR:
+def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str) -> WorkbookIR:
     """Names, values, formulas, cached results and protection, in one pass over the few parts
     that matter (workbook, its relationships, shared strings, styles, the kept sheets).
 
     Parts are parsed only after their prolog is screened (no DTD, so no entity can be declared
     or expanded); parts that are not needed are never parsed.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        pkg = _Package(zf, source)
-        try:
-            book_part = next((target for kind, target in pkg.rels("").values()
-                              if kind.endswith("/officeDocument")), "xl/workbook.xml")
-            book = pkg.raw(book_part)
-            if book is None:
-                raise KeyError(book_part)
-            sheets, names, epoch_1904 = _parse_book(book)
-            rels = pkg.rels(book_part)
-            ir = WorkbookIR(path=source, format=fmt, sheetnames=[t for t, _ in sheets])
-            parts: dict[str, str] = {}
-            for title, rid in sheets:
-                kind, target = rels.get(rid, ("", ""))
-                if kind.endswith("/worksheet"):
-                    parts[title] = target
-            for name, place in names:
-                if place[0] in parts:
-                    ir.cells[name] = Cell(*place)
-            keep = _sheets_to_keep(ir, list(parts))
-            strings = _shared_strings(pkg, rels)
-            dates = _date_styles(pkg, rels)
-            for title in keep:
-                sheet_data = pkg.raw(parts[title])
-                if sheet_data is None:
-                    raise KeyError(parts[title])
-                grid, protected = _sheet_cells(title, sheet_data, strings, dates, epoch_1904)
-                ir.sheets[title] = grid
-                ir.protected[title] = protected
-            project = next((t for k, t in rels.values() if k.endswith("/vbaProject")), None)
-            if project and project in zf.namelist():
-                try:
-                    ir.macros = read_macros(zf.read(project))
-                except Exception as exc:  # noqa: BLE001 - a damaged or hostile VBA project
-                    ir.macros = {}
-                    ir.notes.append(make("macros-unreadable", path=source, detail=str(exc)
-                                         if isinstance(exc, MacroLimit) else
-                                         "phần macro bị hỏng"))
-        except WorkbookError:
-            raise
-        except Exception:  # noqa: BLE001 - damaged parts fail in many ways
-            raise _unreadable(source, "nội dung bảng tính bị hỏng; hãy mở bằng Excel, lưu lại "
-                                      "rồi gửi lại") from None
+    pkg = _Package(zf, source)
+    try:
+        book_part = next((target for kind, target in pkg.rels("").values()
+                          if kind.endswith("/officeDocument")), "xl/workbook.xml")
+        book = pkg.raw(book_part)
+        if book is None:
+            raise KeyError(book_part)
+        sheets, names, epoch_1904 = _parse_book(book)
+        rels = pkg.rels(book_part)
+        ir = WorkbookIR(path=source, format=fmt, sheetnames=[t for t, _ in sheets])
+        parts: dict[str, str] = {}
+        for title, rid in sheets:
+            kind, target = rels.get(rid, ("", ""))
+            if kind.endswith("/worksheet"):
+                parts[title] = target
+        for name, place in names:
+            if place[0] in parts:
+                ir.cells[name] = Cell(*place)
+        keep = _sheets_to_keep(ir, list(parts))
+        strings = _shared_strings(pkg, rels)
+        dates = _date_styles(pkg, rels)
+        for title in keep:
+            sheet_data = pkg.raw(parts[title])
+            if sheet_data is None:
+                raise KeyError(parts[title])
+            grid, protected = _sheet_cells(title, sheet_data, strings, dates, epoch_1904)
+            ir.sheets[title] = grid
+            ir.protected[title] = protected
+        project = next((t for k, t in rels.values() if k.endswith("/vbaProject")), None)
+        if project and project in zf.namelist():
+            try:
+                ir.macros = read_macros(zf.read(project))
+            except Exception as exc:  # noqa: BLE001 - a damaged or hostile VBA project
+                ir.macros = {}
+                ir.notes.append(make("macros-unreadable", path=source, detail=str(exc)
+                                     if isinstance(exc, MacroLimit) else
+                                     "phần macro bị hỏng"))
+    except WorkbookError:
+        raise
+    except Exception:  # noqa: BLE001 - damaged parts fail in many ways
+        raise _unreadable(source, "nội dung bảng tính bị hỏng; hãy mở bằng Excel, lưu lại "
+                                  "rồi gửi lại") from None
     _bind_names(ir)
     return ir
 
