@@ -1988,9 +1988,9 @@ for _loader in (_RubricLoader, *([_FastRubricLoader] if _CParser is not None els
 
 def _loaded(text: str) -> _Screens:
     """A loader that has read ``text`` without a problem (its data in ``.data``), or raises
-    what the pure-Python loader raises. Tabs go straight to it: libyaml lets some through that
-    PyYAML refuses."""
-    if _CParser is not None and "\t" not in text:
+    what the pure-Python loader raises. Tabs and «?» go straight to it: libyaml lets some
+    through that PyYAML refuses (``{a?b: 1}``), and a rubric reads the same everywhere."""
+    if _CParser is not None and "\t" not in text and "?" not in text:
         fast = None
         try:
             fast = _FastRubricLoader(text)  # a lone surrogate fails here: not UTF-8

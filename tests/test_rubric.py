@@ -8,6 +8,7 @@ import re
 import textwrap
 import zipfile
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from dvcq_xl import reader
+from dvcq_xl import rubric as rubric_module
 from dvcq_xl.checks import run_checks
 from dvcq_xl.cli import main
 from dvcq_xl.errors import RubricError
@@ -1311,3 +1313,39 @@ def test_a_figure_far_too_large_is_no_figure():
     item = load_text(MEASURED).item("1.1")
     assert item.measure.points(20, (MAX_FIGURE * 10, MAX_FIGURE * 10)) == (None, False)
     assert parse_score(10 ** 400)[0] == "not-number"  # no OverflowError
+
+
+# --- the rubric loader on libyaml reads what the pure-Python loader reads ------------------------
+
+_BASE_TEXT = (resources.files("dvcq_xl.rubrics") / "vi-du-do-luong.yaml").read_text(encoding="utf-8")
+_NOISE = list(":-'\"[]{}#&*!|>%@`,\n \\\u00a0\u0085\u2028\ufeff\x00\x07\x7féđ") + [
+    "  ", "- ", ": ", "\r\n", "---\n", "...\n", "\U0001F600", " &a", " *a", " !!str", " ~"]
+
+
+@pytest.mark.skipif(rubric_module._CParser is None, reason="PyYAML without libyaml")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.floats(0, 1), st.sampled_from(_NOISE), st.booleans()),
+                min_size=1, max_size=4))
+def test_the_fast_loader_accepts_only_what_the_pure_loader_reads_the_same(edits):
+    """Whatever libyaml reads without a problem, PyYAML reads to the same data, lines and
+    duplicate keys (anything else is read again by PyYAML, for its own words)."""
+    text = _BASE_TEXT
+    for where, piece, cut in edits:
+        at = int(where * len(text))
+        text = text[:at] + text[at + 3:] if cut else text[:at] + piece + text[at:]
+
+    def read(loader):
+        it = loader(text)
+        try:
+            return it.get_single_data(), it.duplicates
+        finally:
+            it.dispose()
+
+    if "\t" in text or "?" in text:
+        return  # always read by PyYAML (libyaml lets some of these through)
+    try:
+        fast = read(rubric_module._FastRubricLoader)
+    except Exception:  # noqa: BLE001 - refused by libyaml: the pure loader's turn, as in use
+        return
+    assert fast == read(rubric_module._RubricLoader)
+    assert rubric_module._loaded(text).data == fast[0]
