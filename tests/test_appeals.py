@@ -44,9 +44,19 @@ def put(path: Path, out: Path | None = None, **values) -> Path:
 
 
 @pytest.fixture
-def round_(tmp_path):
+def round_(_round_made, tmp_path):
     """A round of three: the team lowers A (2.1) and B (3.1) by 2 each, leaves C at full marks;
-    A and B end tied below C."""
+    A and B end tied below C (a copy of one made once per worker: tests change it)."""
+    import shutil
+
+    shutil.copytree(_round_made, tmp_path, dirs_exist_ok=True)
+    return (tmp_path, tmp_path / "nop", tmp_path / "to-kiem-tra",
+            tmp_path / "kq" / "xep-hang.xlsx")
+
+
+@pytest.fixture(scope="session")
+def _round_made(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("appeal-round")
     inbox = tmp_path / "nop"
     inbox.mkdir()
     full = full_fill(BG)
@@ -59,8 +69,8 @@ def round_(tmp_path):
     lower_b = review_fill(BG, {"3.1": full.self_scores["3.1"] - 2}, {"3.1": "Chậm kế hoạch"})
     make_filled(BG, team / "B.xlsx", agency=B, fill=lower_b, mode=REVIEW)
     c = consolidate([inbox, team], jobs=1)
-    ranking = write_ranking(c, tmp_path / "kq" / "xep-hang.xlsx")
-    return tmp_path, inbox, team, ranking
+    write_ranking(c, tmp_path / "kq" / "xep-hang.xlsx")
+    return tmp_path
 
 
 def test_a_returned_form_is_never_replaced(round_):

@@ -388,22 +388,39 @@ def test_control_workbook_command(tmp_path):
 # --- careless and hostile use (issue 13) ---------------------------------------------------------
 
 
-@pytest.fixture
-def round_folder(tmp_path, monkeypatch):
-    """A small round in the current folder: nop/ (valid and invalid), danh-sach.xlsx, a ranking
-    of last year, a rubric workbook."""
+@pytest.fixture(scope="session")
+def _round_made(tmp_path_factory):
+    """The small round of :func:`round_folder`, made once per worker (each test gets a copy)."""
     from dvcq_xl.rubric import builtin_rubric
 
     from .helpers import full_fill, make_filled
 
+    folder = tmp_path_factory.mktemp("round-made")
+    here = os.getcwd()
+    os.chdir(folder)  # the ranking records the inputs as the command was given them: nop/…
+    try:
+        ex = builtin_rubric("vi-du-minh-hoa")
+        (folder / "nop").mkdir()
+        make_filled(ex, folder / "nop" / "stn-2025.xlsx")
+        make_filled(ex, folder / "nop" / "b-loi.xlsx",
+                    fill=full_fill(ex, self_scores={"1.3": 11}))
+        write_roster([Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành")],
+                     folder / "danh-sach.xlsx")
+        assert run("consolidate", "nop", "-o", "nam-truoc.xlsx").exit_code == 1
+        assert run("rubric", "export", "vi-du-minh-hoa", "-o", "bo.xlsx").exit_code == 0
+    finally:
+        os.chdir(here)
+    return folder
+
+
+@pytest.fixture
+def round_folder(_round_made, tmp_path, monkeypatch):
+    """A small round in the current folder: nop/ (valid and invalid), danh-sach.xlsx, a ranking
+    of last year, a rubric workbook (a copy of one made once: tests change it)."""
+    import shutil
+
+    shutil.copytree(_round_made, tmp_path, dirs_exist_ok=True)
     monkeypatch.chdir(tmp_path)
-    ex = builtin_rubric("vi-du-minh-hoa")
-    (tmp_path / "nop").mkdir()
-    make_filled(ex, tmp_path / "nop" / "stn-2025.xlsx")
-    make_filled(ex, tmp_path / "nop" / "b-loi.xlsx", fill=full_fill(ex, self_scores={"1.3": 11}))
-    write_roster([Agency("Sở Thử nghiệm", "STN", "Sở, ban, ngành")], tmp_path / "danh-sach.xlsx")
-    assert run("consolidate", "nop", "-o", "nam-truoc.xlsx").exit_code == 1
-    assert run("rubric", "export", "vi-du-minh-hoa", "-o", "bo.xlsx").exit_code == 0
     return tmp_path
 
 
