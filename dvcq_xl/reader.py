@@ -794,8 +794,8 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
     grid: dict[str, Cell] = {}
     protected = False
     shared: dict[str, tuple[str, str]] = {}
-    c_tag, v_tag = f"{_MAIN}c", f"{_MAIN}v"
-    tags = (v_tag, f"{_MAIN}f", f"{_MAIN}is")
+    c_tag, v_tag, f_tag = f"{_MAIN}c", f"{_MAIN}v", f"{_MAIN}f"
+    tags = (v_tag, f_tag, f"{_MAIN}is")
     row_no = 0
     for kind, elem in _sheet_parts(data):
         if kind == "protection":
@@ -818,8 +818,16 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
             if col_no > MAX_COLS:
                 continue
             kind = c.get("t")
+            children = list(c)
+            if (len(children) == 2 and (kind is None or kind == "str")
+                    and children[0].tag == f_tag and children[1].tag == v_tag
+                    and children[0].get("t") is None):  # a plain formula and its result
+                text = children[1].text
+                grid[ref] = Cell(title, ref, None if text is None else
+                                 text if kind == "str" else _number(text),
+                                 "=" + (children[0].text or ""))
+                continue
             if kind is None or kind == "s":  # most cells: a number or a shared string, plain
-                children = list(c)
                 if len(children) == 1 and children[0].tag == v_tag:
                     text = children[0].text
                     if text is None:
