@@ -110,13 +110,18 @@ def parse_answer(raw: Any) -> tuple[str, bool | None]:
 
 
 #: while one workbook is checked (:func:`one_workbook`), what its columns parse to, kept
-_SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("checked_workbook", default=None)
+_SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("checked_workbook",
+                                                                     default=None)
 
 
 @contextlib.contextmanager
 def one_workbook():
     """Within it, a column's entries and points are parsed once: a dozen checks, the totals and
-    the marks ask for the same columns of the same IR (read once, never written to)."""
+    the marks ask for the same columns of the same IR (read once, never written to). Nested,
+    it keeps the outer scope's."""
+    if _SCOPE.get() is not None:
+        yield
+        return
     token = _SCOPE.set({})
     try:
         yield

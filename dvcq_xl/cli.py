@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 i18n.install()
 
 
-
 class _Console:
     """rich's Console, made at the first line printed (``--help`` and usage errors need none)."""
 

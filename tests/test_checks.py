@@ -636,3 +636,25 @@ def test_floors_at_any_level_warn_and_cap_the_class(scores, warned, klass):
 def test_not_applicable_typed_into_a_score_cell(rubric, code, expected):
     found = list(CHECKS["scores"][1](ir_of(rubric, scores={code: "không áp dụng"}), rubric))
     assert [(f.code, f.item, f.expected) for f in found] == [("na-not-allowed", code, expected)]
+
+
+def test_a_column_is_parsed_once_per_check_run_and_never_kept_after(tmp_path, monkeypatch):
+    """Inside one workbook's check the checks share a column's entries; outside it nothing is
+    kept, so an IR built or changed by hand is always read as it is."""
+    from dvcq_xl import checks
+
+    rubric = builtin_rubric("vi-du-minh-hoa")
+    ir = read_workbook(make_filled(rubric, tmp_path / "a.xlsx"))
+    made = []
+    real = checks._entry
+    monkeypatch.setattr(checks, "_entry", lambda *a: made.append(a[3]) or real(*a))
+    leaves = len(rubric.leaves())
+    with checks.one_workbook():
+        first = checks.entries(ir, rubric, "self")
+        assert checks.entries(ir, rubric, "self") is first and len(made) == leaves
+        with checks.one_workbook():  # nested: the same scope
+            assert checks.entries(ir, rubric, "self") is first
+    name = entry_name("self", rubric.leaves()[0].key)
+    ir.cells[name] = ir.cells[name]._replace(value="sửa tay")
+    again = checks.entries(ir, rubric, "self")
+    assert again is not first and again[0].raw == "sửa tay" and len(made) == 2 * leaves
