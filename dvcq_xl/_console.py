@@ -24,6 +24,13 @@ signal.signal(signal.SIGINT, _interrupted)
 
 def run() -> None:
     """The ``dvcq`` console script."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show Vietnamese shows «?»,
+        try:  # never a UnicodeEncodeError (PYTHONIOENCODING=ascii, an old Windows code page)
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
     from .cli import main
 
     main()

@@ -369,18 +369,14 @@ def _screen_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], source: str) 
     if "xl/workbook.xml" not in names and not any(
             n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
         raise _unreadable(source, _what_zip(names, zf))
-    try:
-        content_types = (zf.read("[Content_Types].xml") if "[Content_Types].xml" in names
-                         else None)
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-        content_types = None
-    if not _prolog_is_safe(content_types or b""):
+    if "[Content_Types].xml" not in names:
+        raise _unreadable(source, "tệp thiếu thành phần bắt buộc [Content_Types].xml "
+                                  "(tệp hỏng)")
+    content_types = zf.read("[Content_Types].xml")  # damaged: «tệp bị hỏng», as any part
+    if not _prolog_is_safe(content_types):
         raise _fail("file-unsafe", source, found="[Content_Types].xml",
                     detail="thành phần «[Content_Types].xml» khai báo DTD/thực thể XML "
                            "(có thể là tệp độc hại)")
-    if content_types is None:
-        raise _unreadable(source, "tệp thiếu thành phần bắt buộc [Content_Types].xml "
-                                  "(tệp hỏng)")
     fmt = XLSM if "xl/vbaProject.bin" in names else XLSX
     if b"macroEnabled" in content_types:
         fmt = XLSM
@@ -689,7 +685,8 @@ BUILTIN_DATE_FORMATS = {14: True, 15: True, 16: True, 17: True, 18: True, 19: Tr
 #: quoted text and bracketed colours/conditions/locales, which hold letters that are no dates
 _NOT_DATE_PARTS = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
 _DATE_LETTER = re.compile(r"(?<![_\\])[dmhysDMHYS]")
-_DURATION = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?")
+_DURATION = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?",
+                       re.IGNORECASE)  # as openpyxl's (its bracket stripping is case-sensitive)
 
 
 def is_date_format(code: str) -> bool:
@@ -908,8 +905,11 @@ def _number(text: str) -> int | float | str:
         if "." in text or "E" in text or "e" in text:
             value = float(text)
             return value if math.isfinite(value) else text
-        return int(text)
-    except ValueError:
+        whole = int(text)
+        if len(text) > 15:
+            float(whole)  # beyond a double (a crafted 400-digit integer): text, never computed
+        return whole
+    except (ValueError, OverflowError):
         return text
 
 

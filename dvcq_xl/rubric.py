@@ -1986,11 +1986,16 @@ for _loader in (_RubricLoader, *([_FastRubricLoader] if _CParser is not None els
     _loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: node.value)
 
 
+#: characters around which libyaml and PyYAML disagree: texts holding one are read by PyYAML
+_PYYAML_ONLY = ("\t", "?", "\ufeff")
+
+
 def _loaded(text: str) -> _Screens:
     """A loader that has read ``text`` without a problem (its data in ``.data``), or raises
-    what the pure-Python loader raises. Tabs and «?» go straight to it: libyaml lets some
-    through that PyYAML refuses (``{a?b: 1}``), and a rubric reads the same everywhere."""
-    if _CParser is not None and "\t" not in text and "?" not in text:
+    what the pure-Python loader raises. Texts with a tab, «?» or a BOM go straight to it:
+    libyaml lets some of those through that PyYAML refuses (``{a?b: 1}``, a BOM starting a later
+    line), and a rubric must read the same everywhere."""
+    if _CParser is not None and not any(ch in text for ch in _PYYAML_ONLY):
         fast = None
         try:
             fast = _FastRubricLoader(text)  # a lone surrogate fails here: not UTF-8

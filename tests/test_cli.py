@@ -825,3 +825,17 @@ def test_rubric_check_says_what_the_rubric_uses():
         assert line in result.output
     assert "Mức sàn" not in result.output and "Khối" not in run(
         "rubric", "check", "bac-giang-274-2017").output
+
+
+def test_a_terminal_that_cannot_show_vietnamese_gets_no_traceback(inbox):
+    """PYTHONIOENCODING=ascii (or an old Windows code page): the letters it cannot show become
+    «?», the verdict and the exit status stay."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run([sys.executable, "-m", "dvcq_xl", "check", str(inbox)],
+                          capture_output=True, env=env, timeout=120)
+    out = proc.stdout.decode("ascii", errors="strict") + proc.stderr.decode("ascii")
+    assert proc.returncode == 1 and "Traceback" not in out, out[-2000:]
+    assert "3 t?p" in out  # «Đã kiểm tra 3 tệp» with what ASCII cannot show replaced

@@ -99,7 +99,30 @@ HOSTILE = [
     ("zip-bomb", lambda g: _rezip(g, add={"xl/media/bomb.bin": b"\0" * (24 * 1024 * 1024)}),
      "file-unsafe", "bom nén"),
     ("encrypted", _encrypted, "file-encrypted", "mật khẩu"),
+    ("content-types-missing", lambda g: _without(g, "[Content_Types].xml"), "file-unreadable",
+     "thiếu thành phần"),
+    ("content-types-damaged", lambda g: _damaged(g, "[Content_Types].xml"), "file-unreadable",
+     "bị hỏng"),
 ]
+
+
+def _without(data: bytes, name: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            if info.filename != name:
+                zout.writestr(info.filename, zin.read(info))
+    return out.getvalue()
+
+
+def _damaged(data: bytes, name: str) -> bytes:
+    """The part is there, its bytes changed after it was zipped (its CRC no longer matches)."""
+    stored = bytearray(_rezip(data, compression=zipfile.ZIP_STORED))
+    with zipfile.ZipFile(io.BytesIO(bytes(stored))) as z:
+        info = z.getinfo(name)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    stored[start + info.file_size // 2] ^= 0x20
+    return bytes(stored)
 
 
 @pytest.mark.parametrize("case_id,build,code,words", HOSTILE, ids=[h[0] for h in HOSTILE])
@@ -365,7 +388,8 @@ def test_numbers_no_spreadsheet_can_hold_are_read_as_text(tmp_path, raw):
 
 _CODES = ["General", "0.00", "dd/mm/yyyy", "d/m/yy h:mm", "[h]:mm:ss", "[mm]:ss", "mm:ss.0",
           '"Ngày" dd', '[Red]0.00', "[$-42A]dd/mm/yyyy", "0.00;[Red]-0.00", "@", "h:mm AM/PM",
-          "[ss].00", '#,##0" điểm"', "yyyy-mm-dd;@", "_-* #,##0_-", "\\d0", ""]
+          "[ss].00", '#,##0" điểm"', "yyyy-mm-dd;@", "_-* #,##0_-", "\\d0", "", "[H]:MM",
+          "[MM]:SS", "[SS].00", "H:MM", "DD/MM/YYYY", "[h]:MM:ss", '[H]"giờ"']
 
 
 @pytest.mark.parametrize("code", _CODES)
@@ -401,3 +425,27 @@ def test_serials_become_dates_as_openpyxl_reads_them(value, epoch_1904, duration
             return type(exc)
 
     assert outcome(reader.from_excel, ours) == outcome(from_excel, theirs)
+
+
+def test_a_number_no_spreadsheet_holds_is_text_not_a_crash(tmp_path, good):
+    """A crafted 400-digit integer is beyond a double: read as text (a score that is not a
+    number), never an internal error."""
+    import re as _re
+
+    sheet = zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml").decode()
+    huge = "9" * 400
+    ref = read_workbook_bytes(tmp_path, good).cells["dvcq_self_1_2"].ref
+    changed = _re.sub(rf'(<c r="{ref}"[^>]*>)<v>[^<]*</v>', rf"\g<1><v>{huge}</v>", sheet)
+    assert changed != sheet
+    path = tmp_path / "lon.xlsx"
+    path.write_bytes(_rezip(good, {"xl/worksheets/sheet1.xml": changed.encode()}))
+    assert read_workbook(path).cells["dvcq_self_1_2"].value == huge
+    result = check_file(path)
+    assert "check-failed" not in [f.code for f in result.findings]
+    assert [(f.code, f.cell) for f in result.errors] == [("score-text", ref)]  # not a number
+
+
+def read_workbook_bytes(tmp_path, data: bytes):
+    path = tmp_path / "goc.xlsx"
+    path.write_bytes(data)
+    return read_workbook(path)

@@ -1349,3 +1349,29 @@ def test_the_fast_loader_accepts_only_what_the_pure_loader_reads_the_same(edits)
         return
     assert fast == read(rubric_module._RubricLoader)
     assert rubric_module._loaded(text).data == fast[0]
+
+
+@pytest.mark.parametrize("bom_at", ["comment-line", "blank-line", "twice-at-top", "top"])
+def test_a_bom_anywhere_reads_as_pyyaml_reads_it(bom_at):
+    """libyaml skips a BOM starting any line, PyYAML only the file's first: a rubric reads the
+    same verdict as PyYAML's, with or without libyaml."""
+    lines = _BASE_TEXT.split("\n")
+    if bom_at == "comment-line":
+        lines.insert(1, "\ufeff# ghi chú")
+    elif bom_at == "blank-line":
+        lines.insert(3, "\ufeff")
+    elif bom_at == "twice-at-top":
+        lines[0] = "\ufeff\ufeff" + lines[0]
+    else:
+        lines[0] = "\ufeff" + lines[0]
+    text = "\n".join(lines)
+
+    def verdict(read):
+        try:
+            return "ok", read()
+        except Exception as exc:  # noqa: BLE001 - which error is the verdict
+            return "error", type(exc).__name__
+
+    pure = verdict(lambda: rubric_module._RubricLoader(text).get_single_data())
+    used = verdict(lambda: rubric_module._loaded(text).data)
+    assert used == pure
