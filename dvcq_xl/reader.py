@@ -814,8 +814,10 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
                 ref = f"{col_letter(col_no)}{row_no}"
             if col_no > MAX_COLS:
                 continue
-            kind = c.get("t")
             children = list(c)
+            if not children:
+                continue  # an empty cell that only carries a style
+            kind = c.get("t")
             if (len(children) == 2 and (kind is None or kind == "str")
                     and children[0].tag == f_tag and children[1].tag == v_tag
                     and children[0].get("t") is None):  # a plain formula and its result
