@@ -74,3 +74,14 @@ def test_a_plain_check_of_one_workbook_loads_nothing_heavy(tmp_path):
     loaded = _top_modules(code, "check", str(path))
     assert "dvcq_xl" in loaded and "rich" in loaded  # it did check, and printed
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_long_shared_runs_stay_on_one_worker(request):
+    """Under ``--dist loadgroup`` every test marked ``xdist_group`` carries its group in its id,
+    which is how xdist keeps a group on one worker; if a pytest or xdist release breaks that,
+    each worker silently redoes the demo and the recalculations (setup.cfg pins pytest)."""
+    if not request.config.getvalue("loadgroup"):
+        return  # one process (-n 0): nothing to keep together
+    marked = [item for item in request.session.items if item.get_closest_marker("xdist_group")]
+    lost = [item.nodeid for item in marked if "@" not in item.nodeid]
+    assert lost == [], lost[:3]
