@@ -38,6 +38,7 @@ from .rubric import (
     YES,
     Condition,
     Item,
+    Measure,
     Rubric,
     num,
 )
@@ -525,10 +526,17 @@ def target_points_formula(item: Item, lay: Layout, column: str) -> str:
     elif m.below == RATIO:
         below = f"ROUND({top}*{a}/{t},{m.decimals})"
     else:
-        below = "0"
-        for tier in reversed(m.tiers):
-            below = f"IF({a}*100>={num(tier.min_percent)}*{t},{num(tier.points)},{below})"
+        below = _tiers_formula(m, a, t)
     return f'=IF({both},IF({a}>={t},{top},{below}),"")'
+
+
+def _tiers_formula(m: Measure, a: str, b: str) -> str:
+    """The points of the first tier that ``a`` of ``b`` reaches, 0 below them all (as
+    :meth:`~dvcq_xl.rubric.Measure.points`: 100·a ≥ p·b, exact for whole numbers)."""
+    formula = "0"
+    for tier in reversed(m.tiers):
+        formula = f"IF({a}*100>={num(tier.min_percent)}*{b},{num(tier.points)},{formula})"
+    return formula
 
 
 def measured_points_formula(item: Item, lay: Layout, column: str) -> str:
@@ -547,9 +555,7 @@ def measured_points_formula(item: Item, lay: Layout, column: str) -> str:
         if m.rule == RATIO:
             core = f"ROUND({top}*MIN({a}/{b},1),{m.decimals})"
         else:
-            core = "0"
-            for tier in reversed(m.tiers):
-                core = f"IF({a}*100>={num(tier.min_percent)}*{b},{num(tier.points)},{core})"
+            core = _tiers_formula(m, a, b)
         zero = {FULL: top, ZERO: "0", DROP: '""'}[m.when_zero]
         expr = f"IF({b}=0,{zero},{core})"
     not_numbers, wrong = _figures_bad(figures)

@@ -273,10 +273,14 @@ class Measure:
                     DROP: (None, True)}[self.when_zero]
         if self.rule == RATIO:
             return excel_round(max_points * min(a / b, 1.0), self.decimals), False
-        for tier in self.tiers:  # compared as 100·in_1 ≥ p·in_2: exact for whole numbers
+        return self._tier_points(a, b), False
+
+    def _tier_points(self, a: float, b: float) -> float:
+        """The points of the first tier that ``a`` of ``b`` reaches (0 below them all)."""
+        for tier in self.tiers:  # compared as 100·a ≥ p·b: exact for whole numbers
             if at_least(a * 100, tier.min_percent * b):
-                return tier.points, False
-        return 0.0, False
+                return tier.points
+        return 0.0
 
     def _against_target(self, max_points: float, achieved: float, target: float) -> float:
         if at_least(achieved, target):
@@ -285,10 +289,7 @@ class Measure:
             return 0.0
         if self.below == RATIO:  # the target is above 0 here
             return excel_round(max_points * achieved / target, self.decimals)
-        for tier in self.tiers:
-            if at_least(achieved * 100, tier.min_percent * target):
-                return tier.points
-        return 0.0
+        return self._tier_points(achieved, target)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"rule": self.rule, "figures": list(self.figures)}
