@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from .contract import (ERROR_TEXT, HEADER_FILL, MARK_ERROR, MARK_WARNING, META, OK_TEXT,
+from .contract import (ERROR_TEXT, FONT, HEADER_FILL, MARK_ERROR, MARK_WARNING, META, OK_TEXT,
                        RESULT_SHEET)
 from .errors import OutputError
 from .findings import ERROR, Finding
@@ -140,14 +140,14 @@ def _write_listing(ws, result: FileResult, linked: bool) -> None:
 
     errors, warnings = len(result.errors), len(result.warnings)
     ws["A1"] = "KẾT QUẢ KIỂM TRA BẢNG CHẤM ĐIỂM"
-    ws["A1"].font = Font(name="Times New Roman", bold=True, size=14)
+    ws["A1"].font = Font(name=FONT, bold=True, size=14)
     _text(ws["A2"], f"Tệp: {Path(result.path).name}")
     _text(ws["A3"], f"Cơ quan, đơn vị: {result.agency or '(chưa ghi)'}")
     verdict = ("Không đọc được tệp" if result.status == UNREADABLE else
                f"{errors} lỗi cần sửa, {warnings} cảnh báo" if errors else
                f"Hợp lệ, {warnings} cảnh báo")
     _text(ws["A4"], f"Kết luận: {verdict}. Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}.")
-    ws["A4"].font = Font(name="Times New Roman", bold=True,
+    ws["A4"].font = Font(name=FONT, bold=True,
                          color=ERROR_TEXT[1:] if errors or result.status == UNREADABLE
                          else OK_TEXT[1:])
     if linked:
@@ -158,7 +158,7 @@ def _write_listing(ws, result: FileResult, linked: bool) -> None:
     fill = PatternFill("solid", fgColor=HEADER_FILL[1:])
     for i, h in enumerate(headers, start=1):
         c = ws.cell(row=top, column=i, value=h)
-        c.font = Font(name="Times New Roman", bold=True)
+        c.font = Font(name=FONT, bold=True)
         c.fill = fill
     for n, f in enumerate(result.findings, start=1):
         r = top + n
@@ -196,7 +196,7 @@ def _print_style(ws, top: int, last: int) -> None:
     for row in ws.iter_rows(min_row=1, max_row=last, max_col=6):
         for c in row:
             font = copy(c.font)
-            font.name = "Times New Roman"
+            font.name = FONT
             font.sz = font.sz if c.row == 1 else 12
             c.font = font
             if c.row >= top:

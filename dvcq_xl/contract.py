@@ -218,6 +218,28 @@ AGENCY_NAME, AGENCY_CODE, BLOCK, AGENCY_SYMBOL = (
 
 # --- the sheets, their places and texts -------------------------------------------------------
 
+#: the font of every sheet the toolkit writes, as on the printed score sheet
+FONT = "Times New Roman"
+
+
+class Formats:
+    """XlsxWriter formats in the toolkit's font (12 pt, centred vertically, wrapped, unless
+    ``base`` says otherwise), made on demand and reused (a workbook holds a limited number):
+    ``fmt = Formats(wb); fmt(bold=True, border=1)``."""
+
+    def __init__(self, wb: Any, **base: Any):
+        self.wb = wb
+        self.base = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "text_wrap": True,
+                     **base}
+        self.cache: dict[tuple, Any] = {}
+
+    def __call__(self, **props: Any):
+        key = tuple(sorted(props.items()))
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format({**self.base, **props})
+        return self.cache[key]
+
+
 #: the password of the toolkit's locked sheets (against slips, not a secret)
 DEFAULT_PASSWORD = "dvcq"
 #: the «Kiểm tra» button of the .xlsm score sheet: its macro, caption and cell

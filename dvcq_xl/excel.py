@@ -39,7 +39,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .contract import HEADER_FILL, MARK_ERROR, MARK_WARNING, RESULT_SHEET, rgb
+from .contract import FONT, HEADER_FILL, MARK_ERROR, MARK_WARNING, RESULT_SHEET, rgb
 from .errors import DvcqError, SheetLocked
 from .findings import ERROR, comma
 from .intake import FileResult, check_workbook
@@ -286,10 +286,10 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1,
-                              "font_name": "Times New Roman"})
-        body = wb.add_format({"border": 1, "font_name": "Times New Roman", "text_wrap": True,
+                              "font_name": FONT})
+        body = wb.add_format({"border": 1, "font_name": FONT, "text_wrap": True,
                               "valign": "top"})
-        title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Times New Roman"})
+        title = wb.add_format({"bold": True, "font_size": 14, "font_name": FONT})
         ws = wb.add_worksheet(SETTINGS_SHEET)
         ws.write_string(0, 0, "CÀI ĐẶT ĐỢT CHẤM ĐIỂM CÔNG TÁC DÂN VẬN CHÍNH QUYỀN", title)
         ws.write_row(2, 0, ["Khóa", "Giá trị", "Ý nghĩa"], head)
@@ -312,7 +312,7 @@ def write_control_workbook(path, agencies=(), values: dict[str, Any] | None = No
         if macros:
             ws.set_column(3, 3, 17)
             ws.set_column(4, 4, 62)
-            note = wb.add_format({"italic": True, "font_name": "Times New Roman",
+            note = wb.add_format({"italic": True, "font_name": FONT,
                                   "text_wrap": True, "valign": "top"})
             for i, (macro, caption, meaning) in enumerate(CONTROL_BUTTONS):
                 insert_button(ws, f"D{4 + 3 * i}", macro, caption, width=120, height=40)

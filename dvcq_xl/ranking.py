@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from .contract import ERROR_TEXT, HEADER_FILL
+from .contract import ERROR_TEXT, FONT, HEADER_FILL, Formats
 from .text import cell_number as _score
 from .contract import ranking_name, ranking_sheet
 from . import __version__
@@ -29,7 +29,6 @@ from .output import (atomic_path, cell_text, refuse_inputs, refuse_inside, sheet
                      write_json_cells)
 from .rubric import NO, NOT_APPLICABLE, NOT_ELIGIBLE_CLASS, PERCENT, SUPERIOR, TARGET, YES, YESNO
 
-FONT = "Times New Roman"
 RANKING_PREFIX = "Xếp hạng"
 RANKING_COLUMNS = ("STT", "Mã", "Tên cơ quan", "Khối", "Điểm tự chấm", "Điểm Tổ kiểm tra",
                    "Chênh lệch", "Điểm xếp loại", "Xếp loại", "Hạng", "Ghi chú")
@@ -63,10 +62,7 @@ def sheet_title(prefix: str, name: str, taken: set[str]) -> str:
 
 class _Styles:
     def __init__(self, wb):
-        base = {"font_name": FONT, "font_size": 12, "valign": "vcenter"}
-
-        def fmt(**extra):
-            return wb.add_format({**base, **extra})
+        fmt = Formats(wb, text_wrap=False)
 
         self.title = fmt(bold=True, font_size=14, align="center")
         self.subtitle = fmt(italic=True, align="center", text_wrap=True)

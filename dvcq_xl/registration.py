@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from . import __version__
-from .contract import (DEFAULT_PASSWORD, 
+from .contract import (DEFAULT_PASSWORD, Formats, 
     AGENCY_CODE,
     AGENCY_NAME,
     BLOCK,
@@ -155,12 +155,7 @@ def render_registration(rubric: Rubric, path: str | Path, year: int,
 
 
 def _formats(wb) -> dict[str, Any]:
-    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "vcenter",
-            "text_wrap": True}
-
-    def f(**kw):
-        return wb.add_format({**base, **kw})
-
+    f = Formats(wb)
     return {"title": f(bold=True, align="center", font_size=14),
             "bold": f(bold=True, align="center"), "label": f(bold=True, align="right"),
             "head": f(bold=True, align="center", border=1, bg_color=HEADER_FILL),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .contract import HEADER_FILL
+from .contract import FONT, HEADER_FILL
 from .errors import RosterError, WorkbookError
 from .findings import ERROR, Finding, make
 from .output import ascii_slug, atomic_path, input_problem
@@ -203,8 +203,8 @@ def add_roster_sheet(wb, agencies: Iterable[Agency]):
         headers.append(TITLES["symbol"])
     ws = wb.add_worksheet(ROSTER_SHEET)
     head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1,
-                          "font_name": "Times New Roman"})
-    body = wb.add_format({"border": 1, "font_name": "Times New Roman"})
+                          "font_name": FONT})
+    body = wb.add_format({"border": 1, "font_name": FONT})
     ws.write_row(0, 0, headers, head)
     i = 0
     for i, a in enumerate(agencies, start=1):

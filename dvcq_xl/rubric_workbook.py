@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from .contract import HEADER_FILL
+from .contract import FONT, HEADER_FILL
 from .errors import RubricError, WorkbookError, rubric_error
 from .findings import Finding, make
 from .output import atomic_path
@@ -153,10 +153,10 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
                      what="bộ tiêu chí", kind="rubric") as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
         head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True,
-                              "valign": "vcenter", "font_name": "Times New Roman"})
-        body = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman"})
+                              "valign": "vcenter", "font_name": FONT})
+        body = wb.add_format({"text_wrap": True, "valign": "top", "font_name": FONT})
         bold = wb.add_format({"text_wrap": True, "valign": "top", "bold": True,
-                              "font_name": "Times New Roman"})
+                              "font_name": FONT})
 
         def sheet(name: str, rows: list[list[Any]], bold_rows: set[int] = frozenset()):
             ws = wb.add_worksheet(name)
@@ -194,7 +194,7 @@ def export_rubric_workbook(rubric: Rubric, path: str | Path) -> Path:
             sheet(TITLES, [[t.name, t.quota, YES if t.all_targets else NO, t.class_name or None,
                             None if t.min_total is None else num(t.min_total)]
                            for t in rubric.titles])
-        pct = wb.add_format({"num_format": "0%", "font_name": "Times New Roman"})
+        pct = wb.add_format({"num_format": "0%", "font_name": FONT})
         wb.get_worksheet_by_name(BANDS).set_column(3, 3, 12, pct)
 
         ws = sheet(CONDITIONS, [[c.id, c.question, EFFECT_LABELS[c.effect], c.target_class]

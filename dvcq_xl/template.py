@@ -101,10 +101,10 @@ from .rubric import NO, NOT_APPLICABLE, PERCENT, TARGET, YES, YESNO, Item, Rubri
 from .vba import TEMPLATE_MODULES, attach, insert_button
 # the button runs macros/DvcqKiemTra.bas; the password and the button are the contract's
 from .contract import BUTTON_CAPTION, BUTTON_CELL, BUTTON_MACRO, DEFAULT_PASSWORD  # noqa: F401
+from .contract import Formats
 
 WIDTHS = {TT: 10, CONTENT: 62, MAX: 8, SELF: 11, REV: 11, EVID: 26, REASON: 18, NOTE: 12,
           SSTATE: 6, RSTATE: 6}
-FONT = "Times New Roman"
 LINE_PT = 15.0  # one line of 12 pt text
 GUIDE_WIDTH = 70  # the guide sheet's one column, in characters
 
@@ -141,20 +141,8 @@ class Fill:
 # --- rendering -----------------------------------------------------------------------------------
 
 
-class _Formats:
-    """XlsxWriter formats made on demand and reused (a workbook has a limited number)."""
-
-    BASE = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "text_wrap": True}
-
-    def __init__(self, wb: xlsxwriter.Workbook):
-        self.wb = wb
-        self.cache: dict[tuple, Any] = {}
-
-    def __call__(self, **props: Any):
-        key = tuple(sorted(props.items()))
-        if key not in self.cache:
-            self.cache[key] = self.wb.add_format({**self.BASE, **props})
-        return self.cache[key]
+class _Formats(Formats):
+    """The contract's formats, and the score sheet's cells by role."""
 
     def cell(self, *, bold=False, italic=False, align=None, unlocked=False, fill=None,
              border=True, num_format=None, size=None):
