@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from . import __version__
-from .contract import (DEFAULT_PASSWORD, Formats, 
+from .contract import (DEFAULT_PASSWORD, Formats, meta_sheet, 
     AGENCY_CODE,
     AGENCY_NAME,
     APPEAL,
@@ -32,10 +31,8 @@ from .contract import (DEFAULT_PASSWORD, Formats,
     INPUT_FILL,
     LOCKED_FILL,
     META,
-    META_KEYS,
     Agency,
     appeal_name,
-    stamp_name,
 )
 from .errors import DvcqError, InputError, WorkbookError
 from .findings import Finding, HasFindings, make
@@ -221,18 +218,7 @@ def _foot(wb, ws, fmt, r: int, date: Any, agency_side: bool) -> None:
 
 
 def _meta(wb, rubric: Rubric, facts: dict[str, Any], copy: str, password: str) -> None:
-    m = wb.add_worksheet(META)
-    values = {"rubric_id": rubric.id, "rubric_version": rubric.version,
-              "rubric_hash": rubric.stamp_hash, "year": facts["year"], "copy": copy,
-              "toolkit_version": __version__}
-    for i, key in enumerate(META_KEYS):
-        m.write(i, 0, key)
-        value = values[key]
-        if isinstance(value, int):
-            m.write_number(i, 1, value)
-        else:
-            m.write_string(i, 1, str(value))
-        wb.define_name(stamp_name(key), f"='{META}'!$B${i + 1}")
+    m = meta_sheet(wb, rubric, facts["year"], copy)
     write_json_cells(wb, m, META, APPEAL_DATA, facts, column=2)
     m.protect(password)
     m.hide()

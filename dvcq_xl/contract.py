@@ -271,6 +271,28 @@ GUIDE = "Hướng dẫn"
 META = "dvcq"
 AGENCY, REVIEW = "agency", "review"
 META_KEYS = ("rubric_id", "rubric_version", "rubric_hash", "year", "copy", "toolkit_version")
+
+
+def meta_sheet(wb: Any, rubric: Rubric, year: Any, copy: str) -> Any:
+    """The hidden metadata sheet of every workbook the toolkit writes and reads back: the
+    stamps (:data:`META_KEYS`) in B2:B7 under a key/value header, each under its defined name
+    (:func:`stamp_name`), where :func:`name_places` says they are. The caller adds what its
+    kind of workbook records, then locks and hides the sheet."""
+    from . import __version__
+
+    m = wb.add_worksheet(META)
+    values = {"rubric_id": rubric.id, "rubric_version": rubric.version,
+              "rubric_hash": rubric.stamp_hash, "year": year, "copy": copy,
+              "toolkit_version": __version__}
+    m.write_row(0, 0, ["key", "value"])
+    for i, key in enumerate(META_KEYS, start=1):
+        m.write_string(i, 0, key)
+        if isinstance(values[key], int) and not isinstance(values[key], bool):
+            m.write_number(i, 1, values[key])
+        else:
+            m.write_string(i, 1, str(values[key]))
+        wb.define_name(stamp_name(key), f"='{META}'!$B${i + 1}")
+    return m
 #: the named cells of the title block, the same for every rubric
 TITLE_PLACES = {AGENCY_NAME: "B4", AGENCY_CODE: "B5", BLOCK: "G4",
                 result_name("self", "status"): "B6", result_name("review", "status"): "B7"}

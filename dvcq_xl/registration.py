@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from . import __version__
-from .contract import (DEFAULT_PASSWORD, Formats, 
+from .contract import (DEFAULT_PASSWORD, Formats, meta_sheet, 
     AGENCY_CODE,
     AGENCY_NAME,
     BLOCK,
@@ -27,7 +26,6 @@ from .contract import (DEFAULT_PASSWORD, Formats,
     INPUT_FILL,
     LOCKED_FILL,
     META,
-    META_KEYS,
     OK_FILL,
     OK_TEXT,
     REG_FIRST_ROW,
@@ -40,7 +38,6 @@ from .contract import (DEFAULT_PASSWORD, Formats,
     YEAR,
     Agency,
     register_name,
-    stamp_name,
     target_items,
     target_name,
 )
@@ -291,18 +288,7 @@ def _form_title_row(wb, ws, fmt, rubric: Rubric, r: int, title: str) -> None:
 
 
 def _form_meta(wb, rubric: Rubric, year: int, password: str) -> None:
-    m = wb.add_worksheet(META)
-    values = {"rubric_id": rubric.id, "rubric_version": rubric.version,
-              "rubric_hash": rubric.stamp_hash, "year": year, "copy": REGISTRATION,
-              "toolkit_version": __version__}
-    m.write_row(0, 0, ["key", "value"])
-    for i, key in enumerate(META_KEYS, start=1):
-        m.write(i, 0, key)
-        if isinstance(values[key], int):
-            m.write_number(i, 1, values[key])
-        else:
-            m.write_string(i, 1, str(values[key]))
-        wb.define_name(stamp_name(key), f"='{META}'!$B${i + 1}")
+    m = meta_sheet(wb, rubric, year, REGISTRATION)
     m.protect(password)
     m.hide()
 

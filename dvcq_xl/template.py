@@ -25,6 +25,7 @@ import xlsxwriter
 from .contract import ERROR_FILL, ERROR_TEXT, HEADER_FILL, INPUT_FILL, LOCKED_FILL, OK_FILL, OK_TEXT, SUBTOTAL_FILL, TODO_FILL, TODO_TEXT, TOTAL_FILL, WARNING_FILL
 from . import __version__
 from .contract import (  # noqa: F401 - also importable from here, as before the contract had a module
+    meta_sheet,
     AGENCY,
     CAP_NOTE,
     CLASS_ERROR,
@@ -738,15 +739,7 @@ def _step_button(ctx: _Ctx) -> None:
 
 
 def _step_meta(ctx: _Ctx) -> None:
-    m = ctx.wb.add_worksheet(META)
-    values = {"rubric_id": ctx.rubric.id, "rubric_version": ctx.rubric.version,
-              "rubric_hash": ctx.rubric.stamp_hash, "year": ctx.year, "copy": ctx.mode,
-              "toolkit_version": __version__}
-    m.write_row(0, 0, ["key", "value"])
-    for i, key in enumerate(META_KEYS, start=1):
-        m.write(i, 0, key)
-        _write_value(m, f"B{i + 1}", values[key], None)
-        ctx.wb.define_name(stamp_name(key), ctx.cell_ref("B", i + 1, META))
+    m = meta_sheet(ctx.wb, ctx.rubric, ctx.year, ctx.mode)
     if has_targets(ctx.rubric):  # the registration as written, to tell a target changed since
         row = int(REGISTRATION_PLACE[1:])
         m.write(row - 1, 0, "registration")
