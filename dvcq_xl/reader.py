@@ -664,9 +664,31 @@ def _text_of(elem) -> str:
 
 
 def _shared_strings(pkg: _Package, rels: dict[str, tuple[str, str]]) -> list[str]:
+    """The shared strings; items met before in the same context are not parsed again (the
+    workbooks of a round share most of their texts)."""
+    from xml.etree.ElementTree import fromstring
+
     part = next((t for k, t in rels.values() if k.endswith("/sharedStrings")), None)
-    root = pkg.tree(part) if part else None
-    return [] if root is None else [_text_of(si) for si in root.iter(f"{_MAIN}si")]
+    data = pkg.raw(part) if part else None
+    if data is None:
+        return []
+    found = _children(data, b"sst", None, b"<si>")
+    if found is not None:
+        context, _, _, chunks = found
+        # the counts on the root change with every file and say nothing about the items
+        memo = _memo_for(_ITEMS, _COUNTS.sub(b"", context))
+        texts = [memo.get(chunk) for chunk in chunks]
+        missed = [i for i, text in enumerate(texts) if text is None]
+        elements = _parse_chunks(context, b"sst", None, b"<si>",
+                                 [chunks[i] for i in missed]) if missed else []
+        if elements is not None:
+            for i, elem in zip(missed, elements):
+                texts[i] = _text_of(elem)
+                if len(memo) >= _MEMO_ENTRIES:
+                    memo.clear()  # the items that matter come back at once
+                memo[chunks[i]] = texts[i]
+            return texts  # type: ignore[return-value]
+    return [_text_of(si) for si in fromstring(data).iter(f"{_MAIN}si")]
 
 
 def _date_styles(pkg: _Package, rels: dict[str, tuple[str, str]]) -> dict[int, bool]:
@@ -786,13 +808,52 @@ def _sheet_parts(data: bytes) -> Iterator[tuple[str, Any]]:
 
 def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, bool],
                  epoch_1904: bool) -> tuple[dict[str, Cell], bool]:
-    """The non-empty cells of a sheet (up to MAX_ROWS × MAX_COLS), and its protection."""
+    """The non-empty cells of a sheet (up to MAX_ROWS × MAX_COLS), and its protection.
+
+    A row is read as "proto-cells" that do not depend on the file's shared strings and styles,
+    then resolved against them. Rows byte for byte equal to a row already read in the same
+    context (declaration and root tag) are not parsed again: the workbooks of one round come
+    from one template and share most of their rows (headings, unchanged items).
+    """
     epoch = _EPOCH_1904 if epoch_1904 else _EPOCH_1900
+    fast = _memo_rows(data) if len(data) <= STREAM_ABOVE_BYTES else None
+    if fast is None:
+        protos, protected = _all_protos(data)
+    else:
+        protos, protected = fast
     grid: dict[str, Cell] = {}
+    for row in protos:
+        for kind, ref, value, formula, extra in row:
+            if kind == _AS_IS:
+                grid[ref] = Cell(title, ref, value, formula)
+            elif kind == _STRING:
+                grid[ref] = Cell(title, ref, strings[extra])
+            elif kind == _FORMULA_STRING:
+                grid[ref] = Cell(title, ref, strings[extra] if 0 <= extra < len(strings)
+                                 else None, formula)
+            else:  # _MAYBE_DATE: a number, a date if its style shows one
+                if extra in dates:
+                    try:
+                        value = from_excel(value, epoch, duration=not dates[extra])
+                    except (ValueError, OverflowError):
+                        pass  # a date beyond the calendar: the number as it is
+                grid[ref] = Cell(title, ref, value)
+    return grid, protected
+
+
+#: kinds of proto-cell: a value as it is; a shared string (extra: its index); a formula's text
+#: result stored as a shared string (Gnumeric; None when out of range); a number whose style
+#: (extra) may show it as a date
+_AS_IS, _STRING, _FORMULA_STRING, _MAYBE_DATE = range(4)
+_Proto = tuple  # (kind, ref, value, formula, extra)
+_C, _V, _F, _IS = (f"{_MAIN}{t}" for t in ("c", "v", "f", "is"))
+
+
+def _all_protos(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool]:
+    """Every row of a sheet parsed (streamed when big), and its protection."""
+    rows: list[tuple[_Proto, ...]] = []
     protected = False
     shared: dict[str, tuple[str, str]] = {}
-    c_tag, v_tag, f_tag = f"{_MAIN}c", f"{_MAIN}v", f"{_MAIN}f"
-    tags = (v_tag, f_tag, f"{_MAIN}is")
     row_no = 0
     for kind, elem in _sheet_parts(data):
         if kind == "protection":
@@ -800,61 +861,206 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
             continue
         r = elem.get("r")
         row_no = int(r) if r and r.isdigit() else row_no + 1
-        if row_no > MAX_ROWS:
-            continue  # not read, but the sheet's protection comes after its rows
-        col_no = 0
-        for c in elem:
-            if c.tag != c_tag:
-                continue
-            ref = c.get("r")
-            if ref:
-                col_no = _column_number(ref)
-            else:  # writers may leave positions out: count them
-                col_no += 1
-                ref = f"{col_letter(col_no)}{row_no}"
-            if col_no > MAX_COLS:
-                continue
-            children = list(c)
-            if not children:
-                continue  # an empty cell that only carries a style
-            kind = c.get("t")
-            if (len(children) == 2 and (kind is None or kind == "str")
-                    and children[0].tag == f_tag and children[1].tag == v_tag
-                    and children[0].get("t") is None):  # a plain formula and its result
-                text = children[1].text
-                grid[ref] = Cell(title, ref, None if text is None else
-                                 text if kind == "str" else _number(text),
-                                 "=" + (children[0].text or ""))
-                continue
-            if kind is None or kind == "s":  # most cells: a number or a shared string, plain
-                if len(children) == 1 and children[0].tag == v_tag:
-                    text = children[0].text
-                    if text is None:
-                        continue
-                    if kind == "s":
-                        grid[ref] = Cell(title, ref, strings[int(text)])
-                        continue
-                    style = c.get("s")
-                    if style is None or not style.isdigit() or int(style) not in dates:
-                        grid[ref] = Cell(title, ref, _number(text))
-                        continue
-            cell = _cell(title, ref, c, strings, dates, epoch, shared, tags)
-            if cell is not None:
-                grid[ref] = cell
-    return grid, protected
+        if row_no <= MAX_ROWS:  # beyond: not read, but the protection comes after the rows
+            rows.append(_row_protos(elem, row_no, shared))
+    return rows, protected
 
 
-@lru_cache(maxsize=4096)
-def _column_number(ref: str) -> int:
-    return col_index(_split(ref)[0])
+def _row_protos(row, row_no: int, shared: dict[str, tuple[str, str]]) -> tuple[_Proto, ...]:
+    """The proto-cells of one <row>; ``shared`` carries Excel's shared formulas across rows."""
+    out = []
+    col_no = 0
+    for c in row:
+        if c.tag != _C:
+            continue
+        ref = c.get("r")
+        if ref:
+            col_no = _column_number(ref)
+        else:  # writers may leave positions out: count them
+            col_no += 1
+            ref = f"{col_letter(col_no)}{row_no}"
+        if col_no > MAX_COLS:
+            continue
+        children = list(c)
+        if not children:
+            continue  # an empty cell that only carries a style
+        kind = c.get("t")
+        if (len(children) == 2 and (kind is None or kind == "str")
+                and children[0].tag == _F and children[1].tag == _V
+                and children[0].get("t") is None):  # a plain formula and its result
+            text = children[1].text
+            out.append((_AS_IS, ref, None if text is None else
+                        text if kind == "str" else _number(text), "=" + (children[0].text or ""),
+                        None))
+            continue
+        if kind is None or kind == "s":  # most cells: a number or a shared string, plain
+            if len(children) == 1 and children[0].tag == _V:
+                text = children[0].text
+                if text is None:
+                    continue
+                if kind == "s":
+                    out.append((_STRING, ref, None, None, int(text)))
+                    continue
+                style = c.get("s")
+                if style is None or not style.isdigit():
+                    out.append((_AS_IS, ref, _number(text), None, None))
+                    continue
+        proto = _cell(ref, c, shared)
+        if proto is not None:
+            out.append(proto)
+    return tuple(out)
 
 
-def _cell(title, ref, elem, strings, dates, epoch, shared, tags) -> Cell | None:
-    v_tag, f_tag, is_tag = tags
+#: rows and shared-string items already read, per context (declaration and root tag, which
+#: give the bytes their meaning); bounded, so that memory stays flat over a round of any size
+_ROWS: dict[tuple[bytes, int, int], dict[bytes, tuple[_Proto, ...]]] = {}
+_ITEMS: dict[bytes, dict[bytes, str]] = {}
+_MEMO_CONTEXTS, _MEMO_ENTRIES = 8, 4096
+_COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d*"')
+
+
+def _memo_for(memo: dict[Any, dict], context: Any) -> dict:
+    found = memo.get(context)
+    if found is None:
+        if len(memo) >= _MEMO_CONTEXTS:
+            memo.clear()
+        found = memo[context] = {}
+    return found
+
+
+def _children(data: bytes, root: bytes, box: bytes | None, child: bytes
+              ) -> tuple[bytes, int, int, list[bytes]] | None:
+    """(context, start, end, chunks) when a part can be cut into its elements by bytes alone:
+    ``context`` is the XML declaration and the root's start tag, ``data[start:end]`` the inside
+    of the ``box`` element (or of the root), cut before each ``child`` start tag.
+
+    Only for plain parts: no comment, CDATA or processing instruction (where a tag could be
+    spelt without being one), the root and the box unprefixed and single. Anything else, and
+    any chunk that turns out not to be one whole child, is read by the full parser instead.
+    """
+    if b"<!" in data or data.find(b"<?", 1) != -1:
+        return None
+    head = 0
+    if data.startswith(b"<?"):
+        head = data.find(b"?>") + 2
+        if head < 2:
+            return None
+    while data[head:head + 1] in (b" ", b"\n", b"\r", b"\t"):
+        head += 1
+    if (not data.startswith(b"<" + root, head)
+            or data[head + len(root) + 1:head + len(root) + 2] not in (b" ", b">", b"\n", b"\r",
+                                                                      b"\t")):
+        return None
+    head = data.find(b">", head) + 1
+    close = b"</" + root + b">"
+    tail = len(data.rstrip())
+    if head == 0 or data[head - 2:head] == b"/>" or not data.endswith(close, 0, tail):
+        return None
+    if box is None:
+        start, end = head, tail - len(close)
+    else:
+        start = data.find(b"<" + box + b">", head)
+        end = data.find(b"</" + box + b">")
+        if (start < 0 or end < start or data.find(b"<" + box, head) != start
+                or data.find(b"<" + box, start + 1) != -1
+                or data.find(b"</" + box + b">", end + 1) != -1):
+            return None
+        start += len(box) + 2
+    parts = data[start:end].split(child)
+    if parts[0].strip():
+        return None
+    return data[:head], start, end, [child + p for p in parts[1:]]
+
+
+def _parse_chunks(context: bytes, root: bytes, box: bytes | None, child: bytes,
+                  chunks: list[bytes]) -> list | None:
+    """The elements of ``chunks`` parsed together in their context, or None unless each chunk
+    proved to be exactly one ``child`` element of the box (then any other text is ignored,
+    as the parser would)."""
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    inside = b"".join(chunks)
+    if box is not None:
+        inside = b"<" + box + b">" + inside + b"</" + box + b">"
+    try:
+        element = fromstring(context + inside + b"</" + root + b">")
+    except ParseError:
+        return None
+    if box is not None:
+        if len(element) != 1:
+            return None
+        element = element[0]
+    tag = f"{_MAIN}{(box or root).decode()}"
+    child_tag = f"{_MAIN}{child.strip(b'<> ').decode()}"
+    if element.tag != tag or len(element) != len(chunks) or any(e.tag != child_tag
+                                                                  for e in element):
+        return None
+    return list(element)
+
+
+def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
+    """The rows of a plain sheet, each parsed only if not met before; None: use the parser."""
+    found = _children(data, b"worksheet", b"sheetData", b"<row ")
+    if found is None:
+        return None
+    context, start, end, chunks = found
+    protected = _protection(context, data, start, end)
+    if protected is None:
+        return None
+    memo = _memo_for(_ROWS, (context, MAX_ROWS, MAX_COLS))  # what was read under the limits
+    rows = [memo.get(chunk) for chunk in chunks]
+    missed = [i for i, row in enumerate(rows) if row is None]
+    if missed:
+        elements = _parse_chunks(context, b"worksheet", b"sheetData", b"<row ",
+                                 [chunks[i] for i in missed])
+        if elements is None:
+            return None
+        for i, elem in zip(missed, elements):
+            r = elem.get("r")
+            if not (r and r.isdigit()) or any(c.tag == _C and c.find(_F) is not None
+                                               and c.find(_F).get("t") == "shared"
+                                               for c in elem):
+                return None  # a row that depends on the rows before it: read them in order
+            row_no = int(r)
+            rows[i] = _row_protos(elem, row_no, {}) if row_no <= MAX_ROWS else ()
+            if len(memo) >= _MEMO_ENTRIES:
+                memo.clear()  # the rows that matter come back at once
+            memo[chunks[i]] = rows[i]
+    return rows, protected
+
+
+def _protection(context: bytes, data: bytes, start: int, end: int) -> bool | None:
+    """Whether a plain sheet is protected, from its one <sheetProtection> outside the rows."""
+    if data.count(b"<sheetProtection") > 1 or b":sheetProtection" in data:
+        return None
+    at = data.find(b"<sheetProtection")
+    if at == -1:
+        return False
+    if start <= at < end:
+        return None
+    tag = data[at:data.find(b">", at) + 1]
+    return _parse_protection(context, tag if tag.endswith(b"/>") else
+                             tag + b"</sheetProtection>")
+
+
+@lru_cache(maxsize=_SAME_PARTS)
+def _parse_protection(context: bytes, element: bytes) -> bool | None:
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    try:
+        root = fromstring(context + element + b"</worksheet>")
+    except ParseError:
+        return None
+    if len(root) != 1 or root[0].tag != f"{_MAIN}sheetProtection":
+        return None
+    return root[0].get("sheet", "0").lower() in ("1", "true")
+
+
+def _cell(ref: str, elem, shared: dict[str, tuple[str, str]]) -> _Proto | None:
     kind = elem.get("t", "n")
-    v = elem.find(v_tag)
+    v = elem.find(_V)
     text = v.text if v is not None else None
-    f = elem.find(f_tag)
+    f = elem.find(_F)
     if f is not None:
         formula = f.text
         if f.get("t") == "shared":
@@ -868,35 +1074,34 @@ def _cell(title, ref, elem, strings, dates, epoch, shared, tags) -> Cell | None:
 
                 formula = Translator("=" + master, origin).translate_formula(ref)[1:]
         if text is None:
-            cached = None
-        elif kind == "s":  # Gnumeric stores a formula's text result as a shared string
+            return (_AS_IS, ref, None, "=" + (formula or ""), None)
+        if kind == "s":  # Gnumeric stores a formula's text result as a shared string
             index = int(text) if text.strip().isdigit() else -1
-            cached = strings[index] if 0 <= index < len(strings) else None
-        else:
-            cached = _cached(kind, text)
-        return Cell(title, ref, cached, "=" + (formula or ""))
+            return (_FORMULA_STRING, ref, None, "=" + (formula or ""), index)
+        return (_AS_IS, ref, _cached(kind, text), "=" + (formula or ""), None)
     if kind == "inlineStr":
-        inline = elem.find(is_tag)
-        return None if inline is None else Cell(title, ref, _text_of(inline))
+        inline = elem.find(_IS)
+        return None if inline is None else (_AS_IS, ref, _text_of(inline), None, None)
     if text is None:
         return None
     if kind == "s":
-        return Cell(title, ref, strings[int(text)])
+        return (_STRING, ref, None, None, int(text))
     if kind in ("str", "e"):
-        return Cell(title, ref, text)
+        return (_AS_IS, ref, text, None, None)
     if kind == "b":
-        return Cell(title, ref, text.strip() in ("1", "true"))
+        return (_AS_IS, ref, text.strip() in ("1", "true"), None, None)
     if kind == "d":
-        return Cell(title, ref, datetime.fromisoformat(text.strip().rstrip("Z")))
+        return (_AS_IS, ref, datetime.fromisoformat(text.strip().rstrip("Z")), None, None)
     value = _number(text)
     style = elem.get("s")
-    if (isinstance(value, (int, float)) and style is not None and style.isdigit()
-            and int(style) in dates):
-        try:
-            value = from_excel(value, epoch, duration=not dates[int(style)])
-        except (ValueError, OverflowError):
-            pass  # a date beyond the calendar: the number as it is
-    return Cell(title, ref, value)
+    if isinstance(value, (int, float)) and style is not None and style.isdigit():
+        return (_MAYBE_DATE, ref, value, None, int(style))
+    return (_AS_IS, ref, value, None, None)
+
+
+@lru_cache(maxsize=4096)
+def _column_number(ref: str) -> int:
+    return col_index(_split(ref)[0])
 
 
 def _number(text: str) -> int | float | str:

@@ -449,3 +449,92 @@ def read_workbook_bytes(tmp_path, data: bytes):
     path = tmp_path / "goc.xlsx"
     path.write_bytes(data)
     return read_workbook(path)
+
+
+# --- rows and strings met before are not parsed again --------------------------------------------
+
+_SHEET, _STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
+_PROTECT_MAIN = b'xmlns:y="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+#: what other writers and hostile hands do to the XML: each is read by bytes where it can be,
+#: by the parser where it cannot, and both must give what the parser alone gives
+_VARIANTS = {
+    "as written": {},
+    "pretty-printed": {_SHEET: [(b"<row ", b"\n  <row ")], _STRINGS: [(b"<si>", b"\n <si>")]},
+    "a comment among the rows": {_SHEET: [(b"</sheetData>", b"<!-- x --></sheetData>")]},
+    "a comment among the strings": {_STRINGS: [(b"<si>", b"<!--c--><si>")]},
+    "a processing instruction": {_SHEET: [(b"</sheetData>", b"<?pi x?></sheetData>")]},
+    "CDATA in a string": {_STRINGS: [(b"<si><t>", b"<si><t><![CDATA[<row r='1'>]]>")]},
+    "a row tag on two lines": {_SHEET: [(b"<row ", b"<row\n")]},
+    "rows without numbers": {_SHEET: [(b'<row r="2"', b"<row"), (b'<row r="3"', b"<row")]},
+    "cells without places": {_SHEET: [(b'<c r="A12"', b"<c"), (b'<c r="B12"', b"<c")]},
+    "a row inside a row": {_SHEET: [(b"</row>", b'<row r="99"/></row>')]},
+    "text between rows": {_SHEET: [(b"</row>", b"</row>x &amp; y")]},
+    "a second sheetData": {_SHEET: [(b"</sheetData>", b"</sheetData><sheetData/>")]},
+    "a prefixed root": {_SHEET: [(b"<worksheet xmlns=", b"<x:worksheet xmlns:x="),
+                                 (b"</worksheet>", b"</x:worksheet>")]},
+    "a prefixed protection": {_SHEET: [(b"<sheetProtection",
+                                        b"<y:sheetProtection " + _PROTECT_MAIN)]},
+    "protection off": {_SHEET: [(b'sheet="1"', b'sheet="0"')]},
+    "no protection": {_SHEET: [(b"<sheetProtection", b"<sheetProtectionX")]},
+    "rich text": {_STRINGS: [(b"<si><t>", b"<si><r><t>A</t></r><r><t>"),
+                             (b"</t></si>", b"</t></r></si>")]},
+    "strings with attributes": {_STRINGS: [(b"<si>", b'<si x="1">')]},
+    "another default namespace": {_SHEET: [(b'<worksheet xmlns="http://schemas.openxmlformats.org/',
+                                            b'<worksheet xmlns="http://example.org/')]},
+}
+
+
+def _variant(good: bytes, edits: dict[str, list[tuple[bytes, bytes]]]) -> bytes:
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        for part, pairs in edits.items():
+            data = zf.read(part)
+            for old, new in pairs:
+                assert old in data, (part, old)
+                data = data.replace(old, new, 2)
+            parts[part] = data
+    return _rezip(good, parts)
+
+
+@pytest.mark.parametrize("variant", list(_VARIANTS))
+def test_rows_met_before_read_as_the_parser_reads_them(tmp_path, good, monkeypatch, variant):
+    path = tmp_path / "bien-the.xlsx"
+    path.write_bytes(_variant(good, _VARIANTS[variant]))
+    reader._ROWS.clear(), reader._ITEMS.clear()
+    first, again = _outcome(path), _outcome(path)  # the second read meets every row again
+    monkeypatch.setattr(reader, "_children", lambda *args: None)  # the parser alone
+    assert first == again == _outcome(path)
+
+
+def _outcome(path: Path):
+    try:
+        ir = read_workbook(path)
+    except reader.WorkbookError as exc:
+        return exc.finding.code
+    return _snapshot(ir)
+
+
+def test_rows_are_parsed_once_per_content_and_the_memo_stays_bounded(tmp_path, good, monkeypatch):
+    parsed = []
+    real = reader._parse_chunks
+    monkeypatch.setattr(reader, "_parse_chunks", lambda *a: parsed.append(len(a[-1])) or real(*a))
+    reader._ROWS.clear(), reader._ITEMS.clear()
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(good)
+    read_workbook(path)
+    assert parsed and all(parsed)
+    parsed.clear()
+    again = tmp_path / "b.xlsx"  # the same parts, zipped anew
+    again.write_bytes(_rezip(good, compression=zipfile.ZIP_STORED))
+    read_workbook(again)
+    assert parsed == []  # every row and string was met in a.xlsx
+    other = tmp_path / "c.xlsx"  # another score in one row: that row alone is parsed
+    other.write_bytes(_variant(good, {_SHEET: [(b'<c r="D12" s="19"><v>5</v>',
+                                                b'<c r="D12" s="19"><v>4</v>')]}))
+    assert read_workbook(other).cells["dvcq_self_1_1_1"].value == 4
+    assert parsed == [1]
+    monkeypatch.setattr(reader, "_MEMO_ENTRIES", 3)
+    reader._ROWS.clear(), reader._ITEMS.clear()
+    read_workbook(path)
+    assert 0 < max(len(m) for m in (*reader._ROWS.values(), *reader._ITEMS.values())) <= 3
