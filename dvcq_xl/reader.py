@@ -932,19 +932,24 @@ def _children(data: bytes, root: bytes, box: bytes | None, child: bytes
               ) -> tuple[bytes, int, int, list[bytes]] | None:
     """(context, start, end, chunks) when a part can be cut into its elements by bytes alone:
     ``context`` is the XML declaration and the root's start tag, ``data[start:end]`` the inside
-    of the ``box`` element (or of the root), cut before each ``child`` start tag.
+    of the ``box`` element (or of the root), cut before each ``child`` start tag (each chunk
+    without it).
 
     Only for plain parts: no comment, CDATA or processing instruction (where a tag could be
     spelt without being one), the root and the box unprefixed and single. Anything else, and
     any chunk that turns out not to be one whole child, is read by the full parser instead.
     """
-    if b"<!" in data or data.find(b"<?", 1) != -1:
+    # one-byte searches first: they are fast, and most parts hold no "!" and no "?" but the
+    # declaration's (a search for "<!" stops at every "<" of the part)
+    if b"!" in data and b"<!" in data:
         return None
     head = 0
     if data.startswith(b"<?"):
         head = data.find(b"?>") + 2
         if head < 2:
             return None
+    if data.find(b"?", head) != -1 and data.find(b"<?", head) != -1:
+        return None
     while data[head:head + 1] in (b" ", b"\n", b"\r", b"\t"):
         head += 1
     if (not data.startswith(b"<" + root, head)
@@ -960,16 +965,16 @@ def _children(data: bytes, root: bytes, box: bytes | None, child: bytes
         start, end = head, tail - len(close)
     else:
         start = data.find(b"<" + box + b">", head)
-        end = data.find(b"</" + box + b">")
-        if (start < 0 or end < start or data.find(b"<" + box, head) != start
-                or data.find(b"<" + box, start + 1) != -1
-                or data.find(b"</" + box + b">", end + 1) != -1):
+        end = data.find(b"</" + box + b">", start)
+        # a second box after the first (inside the rows, one would break a row: parser)
+        if (start < 0 or end < 0 or data.find(b"<" + box, head) != start
+                or data.find(b"<" + box, end) != -1):
             return None
         start += len(box) + 2
     parts = data[start:end].split(child)
     if parts[0].strip():
         return None
-    return data[:head], start, end, [child + p for p in parts[1:]]
+    return data[:head], start, end, parts[1:]
 
 
 def _parse_chunks(context: bytes, root: bytes, box: bytes | None, child: bytes,
@@ -979,7 +984,7 @@ def _parse_chunks(context: bytes, root: bytes, box: bytes | None, child: bytes,
     as the parser would)."""
     from xml.etree.ElementTree import ParseError, fromstring
 
-    inside = b"".join(chunks)
+    inside = child + child.join(chunks)
     if box is not None:
         inside = b"<" + box + b">" + inside + b"</" + box + b">"
     try:
@@ -1030,13 +1035,16 @@ def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
 
 
 def _protection(context: bytes, data: bytes, start: int, end: int) -> bool | None:
-    """Whether a plain sheet is protected, from its one <sheetProtection> outside the rows."""
-    if data.count(b"<sheetProtection") > 1 or b":sheetProtection" in data:
+    """Whether a plain sheet is protected, from its one <sheetProtection> after the rows (the
+    schema's place; one before them, a prefixed or a second one: parser)."""
+    word = b"sheetProtection"
+    at = data.find(word, end)
+    if data.find(word, 0, start) != -1 or (at != -1 and data.find(word, at + 1) != -1):
         return None
-    at = data.find(b"<sheetProtection")
     if at == -1:
         return False
-    if start <= at < end:
+    at -= 1
+    if data[at:at + 1] != b"<":
         return None
     tag = data[at:data.find(b">", at) + 1]
     return _parse_protection(context, tag if tag.endswith(b"/>") else
