@@ -23,7 +23,7 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
@@ -400,12 +400,17 @@ def _what_zip(names: set[str], zf: zipfile.ZipFile) -> str:
     return "tệp nén (zip) không chứa bảng tính Excel"
 
 
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^<>]{0,300}\?>\s*<[A-Za-z_]")
+
+
 def _prolog_is_safe(data: bytes) -> bool:
     """False when an XML part declares a DTD (where entities live) before its root element.
 
     OOXML never does; billion-laughs and external-entity attacks must. Comments and processing
     instructions before the root are skipped, so a comment cannot hide a declaration.
     """
+    if _PLAIN_PROLOG.match(data):  # what every writer puts first: a declaration, the root
+        return True
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
     verdict = _scan_prolog(data[:4096].decode(encoding, errors="replace"))
     if verdict is None and len(data) > 4096:  # a long prolog: read all of it
@@ -822,23 +827,29 @@ def _sheet_cells(title: str, data: bytes, strings: list[str], dates: dict[int, b
     else:
         protos, protected = fast
     grid: dict[str, Cell] = {}
+    new = _new_cell
     for row in protos:
         for kind, ref, value, formula, extra in row:
             if kind == _AS_IS:
-                grid[ref] = Cell(title, ref, value, formula)
+                grid[ref] = new((title, ref, value, formula))
             elif kind == _STRING:
-                grid[ref] = Cell(title, ref, strings[extra])
+                grid[ref] = new((title, ref, strings[extra], None))
             elif kind == _FORMULA_STRING:
-                grid[ref] = Cell(title, ref, strings[extra] if 0 <= extra < len(strings)
-                                 else None, formula)
+                grid[ref] = new((title, ref, strings[extra] if 0 <= extra < len(strings)
+                                 else None, formula))
             else:  # _MAYBE_DATE: a number, a date if its style shows one
                 if extra in dates:
                     try:
                         value = from_excel(value, epoch, duration=not dates[extra])
                     except (ValueError, OverflowError):
                         pass  # a date beyond the calendar: the number as it is
-                grid[ref] = Cell(title, ref, value)
+                grid[ref] = new((title, ref, value, None))
     return grid, protected
+
+
+#: Cell((sheet, ref, value, formula)) without the named tuple's Python-level __new__: the
+#: reader makes a few hundred cells per workbook
+_new_cell = partial(tuple.__new__, Cell)
 
 
 #: kinds of proto-cell: a value as it is; a shared string (extra: its index); a formula's text
@@ -1140,8 +1151,10 @@ def _cached(kind: str, text: str) -> Any:
 
 def _bind_names(ir: WorkbookIR) -> None:
     """Give every named cell its content from the sheet grids."""
+    sheets = ir.sheets
     for name, cell in list(ir.cells.items()):
-        found = ir.at(cell.sheet, cell.ref)
+        grid = sheets.get(cell.sheet)
+        found = grid.get(cell.ref) if grid is not None else None
         ir.cells[name] = found if found is not None else Cell(cell.sheet, cell.ref)
 
 

@@ -592,9 +592,16 @@ class Rubric:
         """The leaves of the given kinds; :data:`BONUS` includes the superior's bonus (both
         count in the capped bonus), :data:`SUPERIOR` the superior's bonus too (neither is the
         agency's to score)."""
-        if BONUS in kinds or SUPERIOR in kinds:
-            kinds = (*kinds, SUPERIOR_BONUS)
-        return [leaf for leaf in self._leaves if leaf.kind in kinds]
+        found = self._leaves_of.get(kinds)
+        if found is None:
+            wanted = (*kinds, SUPERIOR_BONUS) if BONUS in kinds or SUPERIOR in kinds else kinds
+            found = self._leaves_of[kinds] = tuple(leaf for leaf in self._leaves
+                                                   if leaf.kind in wanted)
+        return list(found)
+
+    @cached_property
+    def _leaves_of(self) -> dict[tuple[str, ...], tuple[Item, ...]]:
+        return {}  # kinds -> leaves: asked for many times per checked file
 
     @cached_property
     def _leaves(self) -> tuple[Item, ...]:
@@ -722,8 +729,12 @@ class Rubric:
     def column_leaves(self, column: str) -> list[Item]:
         """Leaves that a column scores: the agency does not score superior-only items."""
         if column == "self":
-            return [leaf for leaf in self.leaves() if not leaf.reviewer_only]
+            return list(self._self_leaves)
         return self.leaves()
+
+    @cached_property
+    def _self_leaves(self) -> tuple[Item, ...]:
+        return tuple(leaf for leaf in self.leaves() if not leaf.reviewer_only)
 
     def score(
         self,
@@ -786,19 +797,29 @@ class Rubric:
         children that hold a number (None when none does, as the template's ``IF(COUNT(…)=0,"",
         SUM(…))``)."""
         out: dict[str, float | None] = {}
+        for code, children in self._post_order:
+            if children is None:
+                value = values.get(code)
+                out[code] = None if value is None else float(value)
+            else:
+                parts = [out[c] for c in children if out[c] is not None]
+                out[code] = float(sum(parts)) if parts else None
+        return out
 
-        def visit(item: Item) -> float | None:
-            if item.is_leaf:
-                value = values.get(item.code)
-                out[item.code] = None if value is None else float(value)
-                return out[item.code]
-            parts = [p for p in (visit(child) for child in item.children) if p is not None]
-            out[item.code] = float(sum(parts)) if parts else None
-            return out[item.code]
+    @cached_property
+    def _post_order(self) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+        """(code, children's codes or None for a leaf), children before their parent."""
+        out: list[tuple[str, tuple[str, ...] | None]] = []
+
+        def visit(item: Item) -> None:
+            for child in item.children:
+                visit(child)
+            out.append((item.code, None if item.is_leaf else
+                        tuple(c.code for c in item.children)))
 
         for item in self.items:
             visit(item)
-        return out
+        return tuple(out)
 
     def base_sum(self, values: Mapping[str, float | None]) -> float | None:
         """«Tổng cộng»: the tiêu chí that count in it, summed as the sheet does (None if empty)."""
