@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from .contract import (AGENCY_NAME, REGISTRATION_STAMP, TITLE_REGISTERED, answer_name,
                        entry_name, figure_name, na_name, per_rubric, result_name, stamp_name,
@@ -59,9 +59,9 @@ TEXT_IN_TEMPLATE = "text-in-template"
 _NUMBER_TEXT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One score as typed, and what the toolkit reads it as."""
+class Entry(NamedTuple):
+    """One score as typed, and what the toolkit reads it as (a named tuple: a few dozen are
+    made for every workbook checked)."""
 
     code: str
     column: str

@@ -120,25 +120,31 @@ def refuse_inputs(output: str | Path, inputs: Iterable[str | Path | None]) -> No
     """
     out = Path(output)
     real_out = Path(os.path.realpath(out))
+    present = out.exists() or out.is_symlink()
     for item in inputs:
         if item is None or str(item) == "":
             continue
         source = Path(item)
-        if source.is_dir():
+        try:
+            mode: int | None = source.stat().st_mode
+        except (OSError, ValueError):
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
             real_in = Path(os.path.realpath(source))
             if real_out == real_in:
                 raise OutputError(f"Không ghi kết quả vào {shown(out)}: đó là thư mục đầu vào.")
-            if (out.exists() or out.is_symlink()) and real_in in real_out.parents:
+            if present and real_in in real_out.parents:
                 raise OutputError(f"Không ghi đè {shown(out)}: tệp này nằm trong thư mục đầu vào "
                                   f"{shown(source)} nên là một tệp được đọc; hãy chọn tên khác "
                                   f"cho tệp kết quả (-o).")
             continue
-        if out.exists() or out.is_symlink():
+        if present:
             if _same_file(out, source):
                 raise OutputError(
                     f"Không ghi đè tệp đầu vào {shown(source)}: hãy chọn tên khác cho tệp kết "
                     f"quả (-o).")
-        elif real_out == Path(os.path.realpath(source)):
+        # an output spelt as an existing input would exist: only a missing one is compared
+        elif mode is None and real_out == Path(os.path.realpath(source)):
             raise OutputError(f"Không ghi đè tệp đầu vào {shown(source)}: hãy chọn tên khác "
                               f"cho tệp kết quả (-o).")
 

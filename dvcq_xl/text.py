@@ -20,8 +20,15 @@ def nfc(text: Any) -> str:
     """Text as users must see it: NFC, trimmed, inner whitespace runs folded."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text))
-    return re.sub(r"\s+", " ", s).strip()
+    s = str(text)
+    if not unicodedata.is_normalized("NFC", s):
+        s = unicodedata.normalize("NFC", s)
+    if "  " in s or not s.isprintable():  # tabs, line breaks, runs, other spaces: folded
+        s = _SPACES.sub(" ", s)
+    return s.strip()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 #: a file name byte that is not UTF-8, as Python decodes it (PEP 383 «surrogateescape»)

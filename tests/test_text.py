@@ -33,6 +33,19 @@ def test_quoted_values_are_short_and_vietnamese():
     assert len(quoted("x" * 500)) == 120 and quoted("x" * 500).endswith("…")
 
 
+@pytest.mark.parametrize("raw, shown", [
+    ("Sở Y tế", "Sở Y tế"), (" Sở Y tế ", "Sở Y tế"), ("Sở  Y tế", "Sở Y tế"),
+    ("Sở\tY\ntế", "Sở Y tế"), ("Sở\u00a0Y tế", "Sở Y tế"), ("Sở\u2003Y\u2028tế", "Sở Y tế"),
+    ("So\u031b\u0309 Y te\u0302\u0301", "Sở Y tế"), ("a\u00adb", "a\u00adb"), ("", ""), (5, "5"),
+    ("\x1cSở\x1f", "Sở"),
+])
+def test_nfc_folds_every_kind_of_space_as_the_regular_expression_does(raw, shown):
+    import re
+    import unicodedata
+
+    assert nfc(raw) == shown == re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(raw))).strip()
+
+
 def test_names_and_points_are_normalised():
     assert nfc("  Sở  Y te\u0302\u0301 ") == "Sở Y tế" and nfc(None) == ""
     assert num(5.0) == 5 and isinstance(num(5.0), int) and num(4.5) == 4.5
