@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import functools
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -486,13 +487,33 @@ def _template_plan(rubric: Rubric) -> tuple[tuple[str, str, int, Any, bool, Any]
     return tuple(plan)
 
 
+_CELL_REF = operator.attrgetter("ref")
+_ON_SHEET: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...], int]] = {}
+
+
+def _on_sheet(places: dict[str, tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    """The names on the score sheet, their planned places and the last planned row, kept for
+    the places of each rubric (the same dict for every workbook of a round)."""
+    hit = _ON_SHEET.get(id(places))
+    if hit is None or hit[0] is not places:
+        if len(_ON_SHEET) > 16:
+            _ON_SHEET.clear()
+        pairs = [(name, ref) for name, (sheet, ref) in places.items() if sheet == SHEET]
+        hit = _ON_SHEET[id(places)] = (places, tuple(n for n, _ in pairs),
+                                       tuple(r for _, r in pairs),
+                                       max((int(r[1:]) for _, r in pairs), default=0))
+    return hit[1], hit[2], hit[3]
+
+
 def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]
              ) -> tuple[dict[int, int], tuple[str, Cell] | None]:
     """Planned row -> actual row of the score sheet, and the first name out of place."""
-    if all(cell is not None and cell.ref == ref
-           for cell, ref in ((ir.cells.get(name), ref) for name, (sheet, ref) in places.items()
-                             if sheet == SHEET)):  # every name where the template put it
-        last = max((int(ref[1:]) for sheet, ref in places.values() if sheet == SHEET), default=0)
+    names, refs, last = _on_sheet(places)
+    try:
+        in_place = tuple(map(_CELL_REF, map(ir.cells.__getitem__, names))) == refs
+    except KeyError:
+        in_place = False
+    if in_place:  # every name where the template put it (the common case, compared in C)
         return ({r: r for r in range(1, last + 4)} if last else {}), None
     pairs = []
     for name, (sheet, ref) in places.items():

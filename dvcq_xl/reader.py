@@ -1151,11 +1151,10 @@ def _cached(kind: str, text: str) -> Any:
 
 def _bind_names(ir: WorkbookIR) -> None:
     """Give every named cell its content from the sheet grids."""
-    sheets = ir.sheets
-    for name, cell in list(ir.cells.items()):
-        grid = sheets.get(cell.sheet)
-        found = grid.get(cell.ref) if grid is not None else None
-        ir.cells[name] = found if found is not None else Cell(cell.sheet, cell.ref)
+    sheets, none = ir.sheets, {}
+    # a name's cell until bound is Cell(sheet, ref), empty: what a name on no content keeps
+    ir.cells = {name: (sheets.get(cell.sheet) or none).get(cell.ref, cell)
+                for name, cell in ir.cells.items()}
 
 
 @dataclass
