@@ -85,3 +85,24 @@ def test_the_long_shared_runs_stay_on_one_worker(request):
     marked = [item for item in request.session.items if item.get_closest_marker("xdist_group")]
     lost = [item.nodeid for item in marked if "@" not in item.nodeid]
     assert lost == [], lost[:3]
+
+
+def test_no_module_binds_a_name_twice_at_its_top_level():
+    """A second ``_REF = …`` further down a module silently replaces the first for every
+    function, and the checks then fail on every file: each top-level name is bound once."""
+    twice = {}
+    for path in sorted(Path(dvcq_xl.__file__).parent.glob("*.py")):
+        seen: dict[str, int] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names = [node.target.id]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+            else:
+                names = []
+            for name in names:
+                seen[name] = seen.get(name, 0) + 1
+        twice.update({f"{path.name}:{n}": k for n, k in seen.items() if k > 1})
+    assert twice == {}
