@@ -21,6 +21,7 @@ import io
 import math
 import re
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -250,7 +251,7 @@ def read_workbook(path: str | Path) -> WorkbookIR:
         if head.startswith(ZIP_MAGIC):
             fmt, zf = _inspect_zip(data, source)
             with zf:
-                ir = _read_ooxml(zf, source, fmt)
+                ir = _read_ooxml(zf, source, fmt, data)
         elif head == OLE_MAGIC:
             ir = _read_ole(data, source)
         else:
@@ -342,14 +343,15 @@ def _inspect_zip(data: bytes, source: str) -> tuple[str, zipfile.ZipFile]:
         raise _unreadable(source, "tệp bị cắt cụt hoặc hỏng (thường do gửi thư điện tử lỗi "
                                   "hoặc tải về chưa xong); hãy xin gửi lại tệp") from None
     try:
-        fmt = _screen_zip(zf, infos, source)
+        fmt = _screen_zip(zf, infos, source, data)
     except BaseException:
         zf.close()
         raise
     return fmt, zf
 
 
-def _screen_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], source: str) -> str:
+def _screen_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], source: str,
+                whole: bytes | None = None) -> str:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise _fail("file-unsafe", source, found=len(infos), expected=MAX_ZIP_ENTRIES,
                     detail=f"tệp nén chứa {len(infos)} thành phần, bất thường với một "
@@ -372,7 +374,8 @@ def _screen_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], source: str) 
     if "[Content_Types].xml" not in names:
         raise _unreadable(source, "tệp thiếu thành phần bắt buộc [Content_Types].xml "
                                   "(tệp hỏng)")
-    content_types = zf.read("[Content_Types].xml")  # damaged: «tệp bị hỏng», as any part
+    # damaged: «tệp bị hỏng», as any part
+    content_types = _member(zf, zf.getinfo("[Content_Types].xml"), whole)
     if not _prolog_is_safe(content_types):
         raise _fail("file-unsafe", source, found="[Content_Types].xml",
                     detail="thành phần «[Content_Types].xml» khai báo DTD/thực thể XML "
@@ -453,14 +456,15 @@ class _Package:
     """The parts of one OOXML zip that the reader needs, each screened, then parsed with the
     standard library's C-accelerated ElementTree."""
 
-    def __init__(self, zf: zipfile.ZipFile, source: str):
-        self.zf, self.source = zf, source
+    def __init__(self, zf: zipfile.ZipFile, source: str, whole: bytes | None = None):
+        self.zf, self.source, self.whole = zf, source, whole
 
     def raw(self, name: str) -> bytes | None:
         try:
-            data = self.zf.read(name)
+            info = self.zf.getinfo(name)
         except KeyError:
             return None
+        data = _member(self.zf, info, self.whole)
         if not _prolog_is_safe(data):
             raise _fail("file-unsafe", self.source, found=name,
                         detail=f"thành phần «{name}» khai báo DTD/thực thể XML (có thể là tệp "
@@ -478,6 +482,36 @@ class _Package:
         folder, _, base = name.rpartition("/")
         data = self.raw(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
         return {} if data is None else _parse_rels(data, folder)
+
+
+#: members already unzipped, by what decides their unzipping: the directory's entry and the
+#: stored bytes (local header and compressed data); oldest dropped first
+_MEMBERS: dict[tuple, bytes] = {}
+_MEMBERS_KEPT, _MEMBER_MAX_BYTES = 64, 256 * 1024
+
+
+def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None) -> bytes:
+    """A member's content. One stored byte for byte as a member unzipped before (the parts that
+    every workbook of one template shares: relationships, workbook, styles) is not unzipped
+    again: the same stored bytes and directory entry give the same content or the same error,
+    and only what unzipped without error is kept."""
+    key = None
+    at = info.header_offset
+    if (whole is not None and info.compress_size <= _MEMBER_MAX_BYTES
+            and whole[at:at + 4] == b"PK\x03\x04" and at + 30 <= len(whole)):
+        name_len, extra_len = struct.unpack_from("<HH", whole, at + 26)
+        key = (info.orig_filename, info.CRC, info.file_size, info.compress_size,
+               info.flag_bits, info.compress_type,
+               whole[at:at + 30 + name_len + extra_len + info.compress_size])
+        found = _MEMBERS.get(key)
+        if found is not None:
+            return found
+    data = zf.read(info)
+    if key is not None:
+        if len(_MEMBERS) >= _MEMBERS_KEPT:
+            del _MEMBERS[next(iter(_MEMBERS))]
+        _MEMBERS[key] = data
+    return data
 
 
 # Parts that every workbook made from one template shares byte for byte (relationships, the
@@ -535,14 +569,15 @@ def _join(folder: str, target: str) -> str:
     return "/".join(out)
 
 
-def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str) -> WorkbookIR:
+def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str, whole: bytes | None = None
+                ) -> WorkbookIR:
     """Names, values, formulas, cached results and protection, in one pass over the few parts
     that matter (workbook, its relationships, shared strings, styles, the kept sheets).
 
     Parts are parsed only after their prolog is screened (no DTD, so no entity can be declared
     or expanded); parts that are not needed are never parsed.
     """
-    pkg = _Package(zf, source)
+    pkg = _Package(zf, source, whole)
     try:
         book_part = next((target for kind, target in pkg.rels("").values()
                           if kind.endswith("/officeDocument")), "xl/workbook.xml")
@@ -573,7 +608,7 @@ def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str) -> WorkbookIR:
         project = next((t for k, t in rels.values() if k.endswith("/vbaProject")), None)
         if project and project in zf.namelist():
             try:
-                ir.macros = read_macros(zf.read(project))
+                ir.macros = read_macros(_member(zf, zf.getinfo(project), whole))
             except Exception as exc:  # noqa: BLE001 - a damaged or hostile VBA project
                 ir.macros = {}
                 ir.notes.append(make("macros-unreadable", path=source, detail=str(exc)

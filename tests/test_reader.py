@@ -538,3 +538,42 @@ def test_rows_are_parsed_once_per_content_and_the_memo_stays_bounded(tmp_path, g
     reader._ROWS.clear(), reader._ITEMS.clear()
     read_workbook(path)
     assert 0 < max(len(m) for m in (*reader._ROWS.values(), *reader._ITEMS.values())) <= 3
+
+
+def _patch_central(data: bytes, member: bytes, offset: int, value: bytes) -> bytes:
+    """``data`` with bytes of ``member``'s central directory entry replaced at ``offset``."""
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        name_len = int.from_bytes(data[at + 28:at + 30], "little")
+        if data[at + 46:at + 46 + name_len] == member:
+            return data[:at + offset] + value + data[at + offset + len(value):]
+        at = data.find(b"PK\x01\x02", at + 4)
+    raise AssertionError(member)
+
+
+def _patch_local(data: bytes, member: bytes, new_name: bytes) -> bytes:
+    at = data.find(b"PK\x03\x04\x14\x00")
+    while at != -1:
+        name_len = int.from_bytes(data[at + 26:at + 28], "little")
+        if data[at + 30:at + 30 + name_len] == member:
+            assert len(new_name) == len(member)
+            return data[:at + 30] + new_name + data[at + 30 + name_len:]
+        at = data.find(b"PK\x03\x04", at + 4)
+    raise AssertionError(member)
+
+
+@pytest.mark.parametrize("damage", ["crc in the directory", "name in the local header"])
+def test_a_member_met_before_is_still_refused_when_its_entry_is_damaged(tmp_path, good, damage):
+    """Members stored byte for byte as one unzipped before are not unzipped again; a file whose
+    bytes are the same but whose directory or header disagrees is still «bị hỏng»."""
+    data = _rezip(good, compression=zipfile.ZIP_DEFLATED)
+    read_workbook_bytes(tmp_path, data)  # its members are now known
+    if damage.startswith("crc"):
+        bad = _patch_central(data, b"xl/workbook.xml", 16, b"\x00\x00\x00\x00")
+    else:
+        bad = _patch_local(data, b"xl/workbook.xml", b"xl/workbook.xmX")
+    path = tmp_path / "hong.xlsx"
+    path.write_bytes(bad)
+    assert [f.code for f in check_file(path).findings] == ["file-unreadable"]
+    reader._MEMBERS.clear()
+    assert [f.code for f in check_file(path).findings] == ["file-unreadable"]  # as unzipped
