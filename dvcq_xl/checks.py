@@ -639,6 +639,12 @@ def check_scores(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
                 continue  # no such cell (a modified template), or a formula: figures check
             if na_mark(ir, item, column)[0] != EMPTY:
                 continue  # marked «Không áp dụng» (or mistyped): the figures check says
+            if entry.status == OK and (column == SELF or review_copy) and \
+                    0 <= entry.number <= item.max_points + 1e-9 and \
+                    is_multiple(entry.number, item.step):
+                continue  # a good score, as most are: nothing to place
+            if entry.status == EMPTY and column == REV:
+                continue  # the team left it (or, in the agency's copy, nobody typed there)
             where = located(ir, entry.name)
             base = {"item": entry.code, "what": WHAT[column], **where}
             if column == REV and not review_copy:
