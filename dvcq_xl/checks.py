@@ -1077,11 +1077,13 @@ def _sheet_state(ir: WorkbookIR, leaf: Item, column: str, typed: Entry) -> str:
     return "ok"
 
 
+@_per_workbook
 def _emulated_points(ir: WorkbookIR, rubric: Rubric, column: str
                      ) -> tuple[dict[str, float | None], set[str], Counter]:
     """What the template's cells count for each leaf of one column (any number typed, as SUM
     takes it; a measured item's formula; an item marked «Không áp dụng»), the items dropped,
-    and the states of the rows (empty, error, ok)."""
+    and the states of the rows (empty, error, ok). Asked for by the totals and the floors:
+    kept for the workbook being checked (callers must not modify it)."""
     values: dict[str, float | None] = {}
     dropped: set[str] = set()
     states: Counter = Counter()
