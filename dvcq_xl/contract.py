@@ -203,6 +203,12 @@ def ranking_facts(names: Iterable[str]) -> dict[str, str]:
             if name.startswith(head) and not name[len(head):].isdigit()}
 
 
+def is_sheet_marker(name: str) -> bool:
+    """Whether a name only finds a sheet of the ranking workbook (``dvcq_sheet_matrix``,
+    ``dvcq_ranking_2``): what a workbook is can be told without the sheets they mark."""
+    return name.startswith(ranking_sheet("")) or ranking_sheet_number(name) is not None
+
+
 def ranking_sheet_number(name: str) -> int | None:
     """The number of a ranking sheet's name (``dvcq_ranking_2`` -> 2), else None."""
     head = ranking_name("")

@@ -198,11 +198,12 @@ def refuse_replacing(output: str | Path, kind: str = "", replace_filled: bool = 
         return
     if not existing:
         return
+    from .contract import is_sheet_marker
     from .errors import WorkbookError
     from .reader import entries_of, read_workbook  # heavier: only for an existing workbook
 
-    try:
-        ir = read_workbook(out)
+    try:  # what it is, and whether entries were typed in it: the sheets names mark are not read
+        ir = read_workbook(out, names=lambda name: not is_sheet_marker(name))
     except WorkbookError:  # not a workbook we can read: not one of ours
         return
     found = workbook_kind(ir)

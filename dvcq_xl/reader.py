@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from .contract import (
     AGENCY_NAME,
@@ -236,12 +236,15 @@ def entries_of(ir: WorkbookIR) -> str:
     return ""
 
 
-def read_workbook(path: str | Path) -> WorkbookIR:
+def read_workbook(path: str | Path, *, names: Callable[[str], bool] | None = None
+                  ) -> WorkbookIR:
     """Read a workbook (xlsx, xlsm, or legacy xls) into a :class:`WorkbookIR`.
 
     Raises :class:`~dvcq_xl.errors.WorkbookError` carrying one finding (``file-unreadable``,
     ``file-encrypted`` or ``file-unsafe``) when the file cannot be read as a workbook. The file is
-    opened once, read, and closed; it is never written.
+    opened once, read, and closed; it is never written. With ``names`` (xlsx, xlsm), only the
+    defined names it accepts are kept, and only the sheets that hold them are read: enough to
+    tell what a workbook is without reading a ranking of a thousand rows.
     """
     source = str(path)
     data = _read_bytes(Path(path), source)
@@ -251,7 +254,7 @@ def read_workbook(path: str | Path) -> WorkbookIR:
         if head.startswith(ZIP_MAGIC):
             fmt, zf = _inspect_zip(data, source)
             with zf:
-                ir = _read_ooxml(zf, source, fmt, data)
+                ir = _read_ooxml(zf, source, fmt, data, names)
         elif head == OLE_MAGIC:
             ir = _read_ole(data, source)
         else:
@@ -569,8 +572,8 @@ def _join(folder: str, target: str) -> str:
     return "/".join(out)
 
 
-def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str, whole: bytes | None = None
-                ) -> WorkbookIR:
+def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str, whole: bytes | None = None,
+                wanted: Callable[[str], bool] | None = None) -> WorkbookIR:
     """Names, values, formulas, cached results and protection, in one pass over the few parts
     that matter (workbook, its relationships, shared strings, styles, the kept sheets).
 
@@ -593,9 +596,9 @@ def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str, whole: bytes | None 
             if kind.endswith("/worksheet"):
                 parts[title] = target
         for name, place in names:
-            if place[0] in parts:
+            if place[0] in parts and (wanted is None or wanted(name)):
                 ir.cells[name] = Cell(*place)
-        keep = _sheets_to_keep(ir, list(parts))
+        keep = _sheets_to_keep(ir, list(parts), first=20 if wanted is None else 0)
         strings = _shared_strings(pkg, rels)
         dates = _date_styles(pkg, rels)
         for title in keep:
@@ -680,9 +683,10 @@ def _destination(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _sheets_to_keep(ir: WorkbookIR, worksheets: list[str]) -> list[str]:
+def _sheets_to_keep(ir: WorkbookIR, worksheets: list[str], first: int = 20) -> list[str]:
+    """The sheets that hold names, else (a sheet made by hand) the ``first`` ones."""
     named = [s for s in dict.fromkeys(c.sheet for c in ir.cells.values()) if s in worksheets]
-    return named or worksheets[:20]
+    return named or worksheets[:first]
 
 
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")

@@ -577,3 +577,18 @@ def test_a_member_met_before_is_still_refused_when_its_entry_is_damaged(tmp_path
     assert [f.code for f in check_file(path).findings] == ["file-unreadable"]
     reader._MEMBERS.clear()
     assert [f.code for f in check_file(path).findings] == ["file-unreadable"]  # as unzipped
+
+
+def test_only_the_sheets_of_the_names_asked_for_are_read(tmp_path, good):
+    from dvcq_xl.contract import AGENCY_NAME, is_sheet_marker
+
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(good)
+    whole = read_workbook(path)
+    assert _snapshot(read_workbook(path, names=lambda n: not is_sheet_marker(n))) == \
+        _snapshot(whole)  # a score sheet has no sheet markers: all of it
+    meta_only = read_workbook(path, names=lambda n: n != AGENCY_NAME and not n.startswith(
+        "dvcq_self") and whole.cells[n].sheet != whole.score_sheet)
+    assert list(meta_only.sheets) == [s for s in whole.sheets if s != whole.score_sheet]
+    assert read_workbook(path, names=lambda n: False).sheets == {}
+    assert read_workbook(path, names=lambda n: False).sheetnames == whole.sheetnames
