@@ -84,7 +84,10 @@ class _Styles:
 
 def _put(ws, row: int, col: int, value: Any, style) -> None:
     """Write one value by type; text is always a string, never a formula or a link."""
-    if value is None or value == "":
+    kind = value.__class__
+    if (kind is int or kind is float) and math.isfinite(value):  # most cells: a score
+        ws.write_number(row, col, value, style)
+    elif value is None or value == "":
         ws.write_blank(row, col, None, style)
     elif isinstance(value, bool):
         ws.write_string(row, col, "Có" if value else "Không", style)
@@ -502,13 +505,14 @@ def _matrix_sheet(ws, st: _Styles, c: Consolidation) -> None:
     for i, u in enumerate(c.units, start=1):
         for k, value in enumerate([i, u.agency_code, u.agency, u.block]):
             _put(ws, row, k, value, st.text if k >= 2 else st.center)
-        k = len(fixed)
-        for leaf in leaves:
-            _put(ws, row, k, _score(u.self_values.get(leaf.code)), st.number)
-            _put(ws, row, k + 1, _score(u.values.get(leaf.code)), st.number)
-            k += 2
-        _put(ws, row, k, _score(u.self_total), st.number)
-        _put(ws, row, k + 1, _score(u.final_score), st.number)
+        points = [v for leaf in leaves for v in (_score(u.self_values.get(leaf.code)),
+                                                   _score(u.values.get(leaf.code)))]
+        points += [_score(u.self_total), _score(u.final_score)]
+        if all(p is None or p.__class__ is int or math.isfinite(p) for p in points):
+            ws.write_row(row, len(fixed), points, st.number)  # numbers and blanks, as _put
+        else:
+            for k, value in enumerate(points, start=len(fixed)):
+                _put(ws, row, k, value, st.number)
         row += 1
     ws.merge_range(row, 0, row, 3, "Bình quân", st.bold_text)
     share_row = row + 1
