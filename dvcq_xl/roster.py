@@ -7,15 +7,15 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .contract import FONT, HEADER_FILL
+from .contract import FONT, HEADER_FILL, Agency
 from .errors import RosterError, WorkbookError
 from .findings import ERROR, Finding, make
 from .output import ascii_slug, atomic_path, input_problem
 from .rubric import nfc
-from .contract import Agency
 
 ROSTER_SHEET = "Danh sách"
 #: field -> accepted header texts (lower case, NFC, single spaces)
@@ -262,6 +262,7 @@ def _new_style(match: re.Match) -> str:
     return unicodedata.normalize("NFC", first + tone) + base
 
 
+@lru_cache(maxsize=8192)  # a round compares the same few hundred names many times
 def name_key(name: str) -> str:
     """A name as compared: NFC, lower case, one space, abbreviations and tone placement unified.
 
