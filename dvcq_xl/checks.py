@@ -21,30 +21,54 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, Callable, Iterator, NamedTuple
 
-from .contract import (AGENCY_NAME, REGISTRATION_STAMP, TITLE_REGISTERED, answer_name,
-                       entry_name, figure_name, na_name, per_rubric, result_name, stamp_name,
-                       subtotal_name, target_name)
-from .findings import Finding, make
-from .reader import Cell, WorkbookIR
-from .rubric import (BONUS, NO, NOT_APPLICABLE, NUMBER_UNIT, PENALTY, PERCENT, TARGET, YES,
-                     YESNO, Item, Rubric, Score,
-                     is_multiple, nfc, num)
 from .contract import (
+    AGENCY_NAME,
     CLASS_ERROR,
     CLASS_INCOMPLETE,
     META_KEYS,
+    REGISTRATION_STAMP,
     REVIEW,
     RSTATE,
     SHEET,
     SHOWN_STAMPS,
     SSTATE,
     TITLE_PLACES,
+    TITLE_REGISTERED,
+    answer_name,
     blueprint,
     contract_names,
+    entry_name,
+    figure_name,
+    na_name,
     name_places,
+    per_rubric,
     plan_layout,
+    result_name,
+    stamp_name,
+    subtotal_name,
+    target_name,
+)
+from .findings import Finding, make
+from .reader import Cell, WorkbookIR
+from .rubric import (
+    BONUS,
+    NO,
+    NOT_APPLICABLE,
+    NUMBER_UNIT,
+    PENALTY,
+    PERCENT,
+    TARGET,
+    YES,
+    YESNO,
+    Item,
+    Rubric,
+    Score,
+    is_multiple,
+    nfc,
+    num,
 )
 
 SELF, REV = "self", "review"
@@ -442,6 +466,8 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     sheet = ir.score_sheet or SHEET
     grid = ir.sheets.get(sheet, {})
     in_place = moved is None and row_map.get(1) == 1  # no row inserted above the table
+    if in_place and _as_written(grid, rubric, ir.formulas_known):
+        return  # the common case, compared in C: every cell as the template wrote it
     for ref, col, row, expected, is_formula, same in _template_plan(rubric):
         if row not in row_map:
             continue
@@ -503,6 +529,41 @@ def _on_sheet(places: dict[str, tuple[str, str]]) -> tuple[tuple[str, ...], tupl
                                        tuple(r for _, r in pairs),
                                        max((int(r[1:]) for _, r in pairs), default=0))
     return hit[1], hit[2], hit[3]
+
+
+_VALUE, _FORMULA = operator.attrgetter("value"), operator.attrgetter("formula")
+_NO_CELL = Cell("", "")
+
+
+@per_rubric
+def _written(rubric: Rubric) -> tuple[tuple[str, ...], ...]:
+    """The template's cells as a sheet that was never changed holds them: formulas' places and
+    texts (with «=»), texts' places and values, Chuẩn values' places and numbers, the places
+    left empty."""
+    plan = _template_plan(rubric)
+    formulas = [p for p in plan if p[4]]
+    numbers = [p for p in plan if not p[4] and p[5].__class__ is float]
+    texts = [p for p in plan if not p[4] and p[5].__class__ is not float and p[5] != ""]
+    return (tuple(p[0] for p in formulas), tuple("=" + p[5] for p in formulas),
+            tuple(p[0] for p in texts), tuple(p[5] for p in texts),
+            tuple(p[0] for p in numbers), tuple(p[5] for p in numbers),
+            tuple(p[0] for p in plan if not p[4] and p[5] == ""))
+
+
+def _as_written(grid: dict[str, Cell], rubric: Rubric, formulas_known: bool) -> bool:
+    """Whether every cell of the template is in ``grid`` exactly as written (then nothing is
+    left to compare); anything else goes to the cell-by-cell comparison, which decides."""
+    f_refs, formulas, t_refs, texts, n_refs, numbers, blanks = _written(rubric)
+    if formulas_known and tuple(map(_FORMULA, map(grid.get, f_refs, repeat(_NO_CELL)))) \
+            != formulas:
+        return False
+    cells = tuple(map(grid.get, t_refs + n_refs + blanks, repeat(_NO_CELL)))
+    if any(map(_FORMULA, cells)) or \
+            tuple(map(_VALUE, cells[:len(t_refs) + len(n_refs)])) != texts + numbers:
+        return False
+    return all(value.__class__ is int or value.__class__ is float
+               for value in map(_VALUE, cells[len(t_refs):len(t_refs) + len(n_refs)])) and \
+        all(value in (None, "") for value in map(_VALUE, cells[len(t_refs) + len(n_refs):]))
 
 
 def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]

@@ -169,6 +169,22 @@ def test_mutation_gives_its_finding_and_nothing_else(corpus, case_id, rubric, ex
     assert result.status == ("invalid" if has_error else "ok")
 
 
+@pytest.mark.parametrize("case_id", [c[0] for c in CASES])
+def test_the_quick_template_comparison_never_passes_a_changed_template(corpus, case_id):
+    """A sheet whose template cells are all as written skips the cell-by-cell comparison; any
+    change to a template cell must fall through to it (which then reports it)."""
+    from dvcq_xl.checks import _as_written
+    from dvcq_xl.contract import BLOCK
+    from dvcq_xl.reader import read_workbook
+
+    rubric, expected = next((c[1], c[4]) for c in CASES if c[0] == case_id)
+    ir = read_workbook(corpus[case_id])
+    quick = _as_written(ir.sheets[ir.score_sheet], rubric.for_block(ir.text(BLOCK)),
+                        ir.formulas_known)
+    changed = any(code == "template-modified" for code, _, _ in expected)
+    assert quick is not changed
+
+
 def test_a_sum_past_a_cap_is_applied_and_noted(corpus):
     """«tối đa» caps what counts: 5 + 10 deductions against a cap of 10 take 10, with a warning."""
     result = check_file(corpus["penalty-below-floor"])
