@@ -449,7 +449,9 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     if ir.layout_matched or not ir.has_metadata:
         return
     places = name_places(rubric)
-    missing = [n for n in contract_names(rubric) if n not in ir.cells]
+    wanted = contract_names(rubric)
+    missing = [] if ir.cells.keys() >= _name_set(rubric) else \
+        [n for n in wanted if n not in ir.cells]
     for name in missing[:5]:
         yield make("template-modified", path=ir.path, item=name,
                    detail=f"vùng tên «{name}» đã bị xóa")
@@ -529,6 +531,11 @@ def _on_sheet(places: dict[str, tuple[str, str]]) -> tuple[tuple[str, ...], tupl
                                        tuple(r for _, r in pairs),
                                        max((int(r[1:]) for _, r in pairs), default=0))
     return hit[1], hit[2], hit[3]
+
+
+@per_rubric
+def _name_set(rubric: Rubric) -> frozenset[str]:
+    return frozenset(contract_names(rubric))
 
 
 _VALUE, _FORMULA = operator.attrgetter("value"), operator.attrgetter("formula")
