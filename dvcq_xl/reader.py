@@ -537,9 +537,11 @@ def _parse_rels(data: bytes, folder: str) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=_SAME_PARTS)
 def _parse_book(data: bytes) -> tuple[tuple[tuple[str, str], ...],
-                                      tuple[tuple[str, tuple[str, str]], ...], bool]:
+                                      tuple[tuple[str, tuple[str, str]], ...], bool,
+                                      dict[str, Cell], frozenset[str]]:
     """(sheet name, relationship id) in order; workbook-level ``dvcq_`` names -> (sheet, A1);
-    whether dates count from 1904."""
+    whether dates count from 1904; each name's cell before the sheets are read (to be copied,
+    never changed); the sheets the names are on."""
     from xml.etree.ElementTree import fromstring
 
     book = fromstring(data)
@@ -555,7 +557,8 @@ def _parse_book(data: bytes) -> tuple[tuple[tuple[str, str], ...],
             names.append((name.lower(), place))
     pr = book.find(f"{_MAIN}workbookPr")
     epoch_1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-    return sheets, tuple(names), epoch_1904
+    return (sheets, tuple(names), epoch_1904, {name: Cell(*place) for name, place in names},
+            frozenset(place[0] for _, place in names))
 
 
 def _join(folder: str, target: str) -> str:
@@ -587,7 +590,7 @@ def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str, whole: bytes | None 
         book = pkg.raw(book_part)
         if book is None:
             raise KeyError(book_part)
-        sheets, names, epoch_1904 = _parse_book(book)
+        sheets, names, epoch_1904, unbound, named_sheets = _parse_book(book)
         rels = pkg.rels(book_part)
         ir = WorkbookIR(path=source, format=fmt, sheetnames=[t for t, _ in sheets])
         parts: dict[str, str] = {}
@@ -595,9 +598,12 @@ def _read_ooxml(zf: zipfile.ZipFile, source: str, fmt: str, whole: bytes | None 
             kind, target = rels.get(rid, ("", ""))
             if kind.endswith("/worksheet"):
                 parts[title] = target
-        for name, place in names:
-            if place[0] in parts and (wanted is None or wanted(name)):
-                ir.cells[name] = Cell(*place)
+        if wanted is None and named_sheets <= parts.keys():  # every name finds its sheet
+            ir.cells = dict(unbound)
+        else:
+            for name, place in names:
+                if place[0] in parts and (wanted is None or wanted(name)):
+                    ir.cells[name] = Cell(*place)
         keep = _sheets_to_keep(ir, list(parts), first=20 if wanted is None else 0)
         strings = _shared_strings(pkg, rels)
         dates = _date_styles(pkg, rels)
