@@ -490,7 +490,7 @@ class _Package:
 #: members already unzipped, by what decides their unzipping: the directory's entry and the
 #: stored bytes (local header and compressed data); oldest dropped first
 _MEMBERS: dict[tuple, bytes] = {}
-_MEMBERS_KEPT, _MEMBER_MAX_BYTES = 64, 256 * 1024
+_MEMBERS_KEPT, _MEMBER_MAX_BYTES = 32, 256 * 1024  # at most 32 × (256 KB + 256 KB unzipped)
 
 
 def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None) -> bytes:
@@ -500,7 +500,7 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None) -> 
     and only what unzipped without error is kept."""
     key = None
     at = info.header_offset
-    if (whole is not None and info.compress_size <= _MEMBER_MAX_BYTES
+    if (whole is not None and info.file_size <= _MEMBER_MAX_BYTES
             and whole[at:at + 4] == b"PK\x03\x04" and at + 30 <= len(whole)):
         name_len, extra_len = struct.unpack_from("<HH", whole, at + 26)
         key = (info.orig_filename, info.CRC, info.file_size, info.compress_size,
@@ -734,9 +734,7 @@ def _shared_strings(pkg: _Package, rels: dict[str, tuple[str, str]]) -> list[str
         if elements is not None:
             for i, elem in zip(missed, elements):
                 texts[i] = _text_of(elem)
-                if len(memo) >= _MEMO_ENTRIES:
-                    memo.clear()  # the items that matter come back at once
-                memo[chunks[i]] = texts[i]
+                _remember(memo, chunks[i], texts[i])
             return texts  # type: ignore[return-value]
     return [_text_of(si) for si in fromstring(data).iter(f"{_MAIN}si")]
 
@@ -971,7 +969,21 @@ def _row_protos(row, row_no: int, shared: dict[str, tuple[str, str]]) -> tuple[_
 #: give the bytes their meaning); bounded, so that memory stays flat over a round of any size
 _ROWS: dict[tuple[bytes, int, int], dict[bytes, tuple[_Proto, ...]]] = {}
 _ITEMS: dict[bytes, dict[bytes, str]] = {}
-_MEMO_CONTEXTS, _MEMO_ENTRIES = 8, 4096
+_MEMO_CONTEXTS, _MEMO_ENTRIES, _MEMO_CHUNK_BYTES = 4, 2048, 2048
+
+
+def _remember(memo: dict, chunk: bytes, value: Any) -> None:
+    """Keep what ``chunk`` was read as. Bounded: rows and items up to 2 KB (a row of a score
+    sheet is ~250 bytes, 1.6 KB at most in practice; longer texts are rarely met twice), 2,048
+    per context, 4 contexts (~16 MB of chunks at worst, well under 1 MB for a round of one
+    template); when full, the memo starts again and what repeats comes back at once."""
+    if len(chunk) > _MEMO_CHUNK_BYTES:
+        return
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()
+    memo[chunk] = value
+
+
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d*"')
 
 
@@ -1084,9 +1096,7 @@ def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
                 return None  # a row that depends on the rows before it: read them in order
             row_no = int(r)
             rows[i] = _row_protos(elem, row_no, {}) if row_no <= MAX_ROWS else ()
-            if len(memo) >= _MEMO_ENTRIES:
-                memo.clear()  # the rows that matter come back at once
-            memo[chunks[i]] = rows[i]
+            _remember(memo, chunks[i], rows[i])
     return rows, protected
 
 

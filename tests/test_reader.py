@@ -516,6 +516,7 @@ def _outcome(path: Path):
 
 
 def test_rows_are_parsed_once_per_content_and_the_memo_stays_bounded(tmp_path, good, monkeypatch):
+    monkeypatch.setattr(reader, "_MEMO_CHUNK_BYTES", 1 << 20)  # long ones too, here
     parsed = []
     real = reader._parse_chunks
     monkeypatch.setattr(reader, "_parse_chunks", lambda *a: parsed.append(len(a[-1])) or real(*a))
@@ -592,3 +593,13 @@ def test_only_the_sheets_of_the_names_asked_for_are_read(tmp_path, good):
     assert list(meta_only.sheets) == [s for s in whole.sheets if s != whole.score_sheet]
     assert read_workbook(path, names=lambda n: False).sheets == {}
     assert read_workbook(path, names=lambda n: False).sheetnames == whole.sheetnames
+
+
+def test_long_rows_and_texts_are_not_kept(tmp_path, good, monkeypatch):
+    monkeypatch.setattr(reader, "_MEMO_CHUNK_BYTES", 10)  # every row and item is longer
+    reader._ROWS.clear(), reader._ITEMS.clear()
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(good)
+    first = _snapshot(read_workbook(path))
+    assert all(len(m) == 0 for m in (*reader._ROWS.values(), *reader._ITEMS.values()))
+    assert _snapshot(read_workbook(path)) == first
