@@ -290,7 +290,11 @@ def _read_bytes(path: Path, source: str) -> bytes:
                         detail=f"tệp nặng {size / 1048576:.0f} MB, quá giới hạn "
                                f"{MAX_FILE_BYTES // 1048576} MB của một bảng chấm điểm")
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            # as much as the file holds (asking for the limit would allocate it each time),
+            # then the rest of a file that grew meanwhile, never past the limit
+            data = fh.read(size + 1)
+            if len(data) > size:
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except WorkbookError:
         raise
     except IsADirectoryError:

@@ -603,3 +603,21 @@ def test_long_rows_and_texts_are_not_kept(tmp_path, good, monkeypatch):
     first = _snapshot(read_workbook(path))
     assert all(len(m) == 0 for m in (*reader._ROWS.values(), *reader._ITEMS.values()))
     assert _snapshot(read_workbook(path)) == first
+
+
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(tmp_path, good, monkeypatch):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(good)
+    real = Path.stat
+
+    def smaller(self, *args, **kwargs):
+        st = real(self, *args, **kwargs)
+        if self != path:
+            return st
+        fields = list(st[:10])
+        fields[6] = 100  # st_size: the file was shorter when it was looked at
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(Path, "stat", smaller)
+    assert reader._read_bytes(path, str(path)) == good
+    assert read_workbook(path).sheets
