@@ -135,6 +135,12 @@ def _table(ws, st: _Styles, top: int, headers: Sequence[str], rows: Sequence[Seq
     return top + len(rows) + 1
 
 
+def _code_width(c: Consolidation) -> float:
+    """The «Mã» column wide enough for the longest agency code (XTHANHSON), 8 at least."""
+    longest = max((len(a.agency_code or "") for a in (*c.units, *c.missing)), default=0)
+    return max(8.0, min(18.0, 1.15 * longest + 1))
+
+
 def _print_setup(ws, header_row: int | None, landscape: bool = True) -> None:
     ws.set_paper(9)  # A4
     if landscape:
@@ -225,7 +231,7 @@ def _ranking_sheet(ws, st: _Styles, c: Consolidation, block: str, units: list[Un
     styles = [st.center, st.center, st.text, st.text, st.number, st.number, st.delta, st.number,
               st.text, st.center, st.text] + ([st.number, st.delta] if c.appeals_used else [])
     end = _table(ws, st, top, columns, rows, styles,
-                 widths=(5, 9, 38, 18, 9, 10, 9, 9, 18, 7, 40, 11, 11))
+                 widths=(5, max(9, _code_width(c)), 38, 18, 9, 10, 9, 9, 18, 7, 40, 11, 11))
     gaps = [m for m in c.missing if (m.block or NO_BLOCK) == block]
     if gaps:
         text = (f"Chưa có bài hợp lệ ({len(gaps)}): "
@@ -380,7 +386,7 @@ def _appeals_sheet(ws, st: _Styles, c: Consolidation) -> None:
                        "Chưa có bản quyết định giải trình: " + "; ".join(c.appeals_missing),
                        st.warning)
     ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 8)
+    ws.set_column(1, 1, _code_width(c))
     ws.set_column(2, 2, 28)
     ws.set_column(3, 5, 10)
     ws.set_column(6, 6, 32)
@@ -416,7 +422,7 @@ def _proposals_sheet(ws, st: _Styles, c: Consolidation) -> None:
             ws.merge_range(row + 1, 0, row + 1, len(head) - 1, note, st.warning)
             row += 1
     ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 8)
+    ws.set_column(1, 1, _code_width(c))
     ws.set_column(2, 2, 30)
     ws.set_column(3, 3, 18)
     ws.set_column(4, 6, 11)
@@ -471,7 +477,7 @@ def _figures_sheet(ws, st: _Styles, c: Consolidation) -> None:
                                      -(-len(u.block) // 14)))
             row += 1
     ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 8)
+    ws.set_column(1, 1, _code_width(c))
     ws.set_column(2, 2, 30)
     ws.set_column(3, 3, 16)
     ws.set_column(4, 4, 6)
@@ -530,7 +536,7 @@ def _matrix_sheet(ws, st: _Styles, c: Consolidation) -> None:
     _put(ws, row, k, _mean([u.self_total for u in c.units]), st.bold_number)
     _put(ws, row, k + 1, _mean([u.final_score for u in c.units]), st.bold_number)
     ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 8)
+    ws.set_column(1, 1, _code_width(c))
     ws.set_column(2, 2, 34)
     ws.set_column(3, 3, 16)
     ws.set_column(4, width, 6.5)
