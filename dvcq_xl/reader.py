@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
 import re
 import stat
 import struct
@@ -284,12 +285,18 @@ def _read_bytes(path: Path, source: str) -> bytes:
             raise IsADirectoryError
         if not stat.S_ISREG(st.st_mode):  # a pipe or a device: reading would block or not end
             raise _unreadable(source, "không phải tệp thường (ống dẫn, thiết bị…)")
-        size = st.st_size
-        if size > MAX_FILE_BYTES:
-            raise _fail("file-unsafe", source, found=size, expected=MAX_FILE_BYTES,
-                        detail=f"tệp nặng {size / 1048576:.0f} MB, quá giới hạn "
-                               f"{MAX_FILE_BYTES // 1048576} MB của một bảng chấm điểm")
-        with open(path, "rb") as fh:
+        # opened without waiting (a pipe put in the file's place since would block the open)
+        # and looked at again once open: what is read is what was looked at
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        with open(os.open(path, flags), "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise _unreadable(source, "không phải tệp thường (ống dẫn, thiết bị…)")
+            size = st.st_size
+            if size > MAX_FILE_BYTES:
+                raise _fail("file-unsafe", source, found=size, expected=MAX_FILE_BYTES,
+                            detail=f"tệp nặng {size / 1048576:.0f} MB, quá giới hạn "
+                                   f"{MAX_FILE_BYTES // 1048576} MB của một bảng chấm điểm")
             # as much as the file holds (asking for the limit would allocate it each time),
             # then the rest of a file that grew meanwhile, never past the limit
             data = fh.read(size + 1)
@@ -728,9 +735,11 @@ def _shared_strings(pkg: _Package, rels: dict[str, tuple[str, str]]) -> list[str
         return []
     found = _children(data, b"sst", None, b"<si>")
     if found is not None:
-        context, _, _, chunks = found
-        # the counts on the root change with every file and say nothing about the items
-        memo = _memo_for(_ITEMS, _COUNTS.sub(b"", context))
+        context, _, _, chunks, _, _ = found
+        # the counts on the root change with every file and say nothing about the items:
+        # left out of the key of a root tag spelt as writers spell it, and only then
+        plain = _PLAIN_SST.fullmatch(context)
+        memo = _memo_for(_ITEMS, plain.group(1) + plain.group(2) if plain else context)
         texts = [memo.get(chunk) for chunk in chunks]
         missed = [i for i, text in enumerate(texts) if text is None]
         elements = _parse_chunks(context, b"sst", None, b"<si>",
@@ -988,7 +997,9 @@ def _remember(memo: dict, chunk: bytes, value: Any) -> None:
     memo[chunk] = value
 
 
-_COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d*"')
+_PLAIN_SST = re.compile(rb'(<\?xml[^<>]*\?>\s*<sst xmlns="http://schemas\.openxmlformats\.org/'
+                        rb'spreadsheetml/2006/main")(?:(?: count="\d+")?(?: uniqueCount="\d+")?'
+                        rb'|(?: uniqueCount="\d+")(?: count="\d+"))(>)')  # either order, once
 
 
 def _memo_for(memo: dict[Any, dict], context: Any) -> dict:
@@ -1000,12 +1011,16 @@ def _memo_for(memo: dict[Any, dict], context: Any) -> dict:
     return found
 
 
+_XML_SPACE = b" \t\r\n"  # what XML counts as white space (bytes.strip() takes more)
+
+
 def _children(data: bytes, root: bytes, box: bytes | None, child: bytes
-              ) -> tuple[bytes, int, int, list[bytes]] | None:
-    """(context, start, end, chunks) when a part can be cut into its elements by bytes alone:
-    ``context`` is the XML declaration and the root's start tag, ``data[start:end]`` the inside
-    of the ``box`` element (or of the root), cut before each ``child`` start tag (each chunk
-    without it).
+              ) -> tuple[bytes, int, int, list[bytes], bytes, bytes] | None:
+    """(context, start, end, chunks, before, after) when a part can be cut into its elements by
+    bytes alone: ``context`` is the XML declaration and the root's start tag, ``data[start:end]``
+    the inside of the ``box`` element (or of the root), cut before each ``child`` start tag
+    (each chunk without it); ``before`` and ``after`` what the root holds around the box (for
+    :func:`_around` to check).
 
     Only for plain parts: no comment, CDATA or processing instruction (where a tag could be
     spelt without being one), the root and the box unprefixed and single. Anything else, and
@@ -1030,11 +1045,12 @@ def _children(data: bytes, root: bytes, box: bytes | None, child: bytes
         return None
     head = data.find(b">", head) + 1
     close = b"</" + root + b">"
-    tail = len(data.rstrip())
+    tail = len(data.rstrip(_XML_SPACE))
     if head == 0 or data[head - 2:head] == b"/>" or not data.endswith(close, 0, tail):
         return None
+    tail -= len(close)
     if box is None:
-        start, end = head, tail - len(close)
+        start, end, before, after = head, tail, b"", b""
     else:
         start = data.find(b"<" + box + b">", head)
         end = data.find(b"</" + box + b">", start)
@@ -1042,11 +1058,12 @@ def _children(data: bytes, root: bytes, box: bytes | None, child: bytes
         if (start < 0 or end < 0 or data.find(b"<" + box, head) != start
                 or data.find(b"<" + box, end) != -1):
             return None
+        before, after = data[head:start], data[end + len(box) + 3:tail]
         start += len(box) + 2
     parts = data[start:end].split(child)
-    if parts[0].strip():
+    if parts[0].strip(_XML_SPACE):
         return None
-    return data[:head], start, end, parts[1:]
+    return data[:head], start, end, parts[1:], before, after
 
 
 def _parse_chunks(context: bytes, root: bytes, box: bytes | None, child: bytes,
@@ -1069,10 +1086,34 @@ def _parse_chunks(context: bytes, root: bytes, box: bytes | None, child: bytes,
         element = element[0]
     tag = f"{_MAIN}{(box or root).decode()}"
     child_tag = f"{_MAIN}{child.strip(b'<> ').decode()}"
+    # as many children as chunks, and no other such element at any depth: then every one
+    # began where a chunk begins, and each chunk is exactly one (a child spelt otherwise,
+    # «<row\n», would make a chunk hold two and the next one the end of the second)
     if element.tag != tag or len(element) != len(chunks) or any(e.tag != child_tag
-                                                                  for e in element):
+                                                                  for e in element) \
+            or sum(1 for _ in element.iter(child_tag)) != len(chunks):
         return None
     return list(element)
+
+
+@lru_cache(maxsize=_SAME_PARTS)
+def _around(context: bytes, inside: bytes, root: bytes) -> tuple[bool, bool | None]:
+    """(well-formed, the protection it holds) of what a root holds besides its box: complete
+    elements only, so that the box is the root's child; the protection of its last
+    <sheetProtection> child, None when it has none. Parsed once per content."""
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    try:
+        element = fromstring(context + inside + b"</" + root + b">")
+    except ParseError:
+        return False, None
+    protection = None
+    for part in element:
+        if part.tag == f"{_MAIN}sheetData":
+            return False, None  # a second box
+        if part.tag == f"{_MAIN}sheetProtection":
+            protection = part.get("sheet", "0").lower() in ("1", "true")
+    return True, protection
 
 
 def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
@@ -1080,10 +1121,12 @@ def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
     found = _children(data, b"worksheet", b"sheetData", b"<row ")
     if found is None:
         return None
-    context, start, end, chunks = found
-    protected = _protection(context, data, start, end)
-    if protected is None:
-        return None
+    context, start, end, chunks, before, after = found
+    head_ok, head_protection = _around(context, before, b"worksheet")
+    tail_ok, tail_protection = _around(context, after, b"worksheet")
+    if not (head_ok and tail_ok):
+        return None  # broken, or the rows not the sheet's own: the parser says
+    protected = bool(tail_protection if tail_protection is not None else head_protection)
     memo = _memo_for(_ROWS, (context, MAX_ROWS, MAX_COLS))  # what was read under the limits
     rows = [memo.get(chunk) for chunk in chunks]
     missed = [i for i, row in enumerate(rows) if row is None]
@@ -1102,36 +1145,6 @@ def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
             rows[i] = _row_protos(elem, row_no, {}) if row_no <= MAX_ROWS else ()
             _remember(memo, chunks[i], rows[i])
     return rows, protected
-
-
-def _protection(context: bytes, data: bytes, start: int, end: int) -> bool | None:
-    """Whether a plain sheet is protected, from its one <sheetProtection> after the rows (the
-    schema's place; one before them, a prefixed or a second one: parser)."""
-    word = b"sheetProtection"
-    at = data.find(word, end)
-    if data.find(word, 0, start) != -1 or (at != -1 and data.find(word, at + 1) != -1):
-        return None
-    if at == -1:
-        return False
-    at -= 1
-    if data[at:at + 1] != b"<":
-        return None
-    tag = data[at:data.find(b">", at) + 1]
-    return _parse_protection(context, tag if tag.endswith(b"/>") else
-                             tag + b"</sheetProtection>")
-
-
-@lru_cache(maxsize=_SAME_PARTS)
-def _parse_protection(context: bytes, element: bytes) -> bool | None:
-    from xml.etree.ElementTree import ParseError, fromstring
-
-    try:
-        root = fromstring(context + element + b"</worksheet>")
-    except ParseError:
-        return None
-    if len(root) != 1 or root[0].tag != f"{_MAIN}sheetProtection":
-        return None
-    return root[0].get("sheet", "0").lower() in ("1", "true")
 
 
 def _cell(ref: str, elem, shared: dict[str, tuple[str, str]]) -> _Proto | None:
