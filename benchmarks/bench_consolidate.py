@@ -13,8 +13,9 @@ Generates N filled workbooks (distinct agencies in three blocks, Bắc Giang rub
 (c) ``pandas.read_excel`` of each file's score sheet;
 (d) the floor: unzip each file and parse its sheet XML with the standard library, nothing else.
 
-Then memory: the peak traced by ``tracemalloc`` while consolidating (in one process, so that the
-reading is traced too) N/4 and N files; what grows between them is what the results hold.
+Then memory: the peaks traced by ``tracemalloc`` while reading and checking, and while writing the
+ranking (in one process, so that the reading is traced too), for N/4 and N files; what grows
+between them is what the results hold (and, while writing, the ranking's cells).
 Ratios are what to compare between machines; seconds are printed for context.
 """
 
@@ -95,13 +96,18 @@ def timed(func) -> float:
     return time.perf_counter() - start
 
 
-def peak_memory(folder: Path, out: Path) -> tuple[float, int]:
+def peak_memory(folder: Path, out: Path) -> tuple[float, float, int]:
+    """Peaks traced while reading and checking (``consolidate``) and while writing the ranking
+    (``write_ranking``, the results held meanwhile), and the number of units."""
     gc.collect()
     tracemalloc.start()
-    result = run_consolidate(folder, out, jobs=1)
-    peak = tracemalloc.get_traced_memory()[1]
+    result = consolidate([folder], jobs=1)
+    reading = tracemalloc.get_traced_memory()[1]
+    tracemalloc.reset_peak()
+    write_ranking(result, out)
+    writing = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak, len(result.units)
+    return reading, writing, len(result.units)
 
 
 def main() -> None:
@@ -179,12 +185,16 @@ def main() -> None:
         quarter.mkdir()
         for f in files[: max(1, n // 4)]:
             shutil.copy(f, quarter / f.name)
-        small, n_small = peak_memory(quarter, root / "q.xlsx")
-        big, n_big = peak_memory(folder, root / "b.xlsx")
-        per_unit = (big - small) / max(1, n_big - n_small)
-        print(f"\npeak traced memory, 1 process: {n_small} files {small / 2**20:.1f} MiB, "
-              f"{n_big} files {big / 2**20:.1f} MiB; growth {per_unit / 1024:.1f} KiB per "
-              f"workbook (its result: scores, notes, audit row)")
+        small = peak_memory(quarter, root / "q.xlsx")
+        big = peak_memory(folder, root / "b.xlsx")
+        units = max(1, big[2] - small[2])
+        for label, i, what in (("reading and checking", 0, "its result: scores, notes, audit "
+                                                           "row"),
+                               ("writing the ranking", 1, "its result and its cells, which "
+                                                          "XlsxWriter keeps until it saves")):
+            print(f"\npeak traced memory {label}, 1 process: {small[2]} files "
+                  f"{small[i] / 2**20:.1f} MiB, {big[2]} files {big[i] / 2**20:.1f} MiB; growth "
+                  f"{(big[i] - small[i]) / units / 1024:.1f} KiB per workbook ({what})")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
