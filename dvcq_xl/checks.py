@@ -458,7 +458,7 @@ def check_template(ir: WorkbookIR, rubric: Rubric) -> Iterator[Finding]:
     if len(missing) > 5:
         yield make("template-modified", path=ir.path,
                    detail=f"thêm {len(missing) - 5} vùng tên khác đã bị xóa")
-    row_map, moved = _row_map(ir, places)
+    row_map, moved = _row_map(ir, rubric, places)
     if moved is not None:
         name, cell = moved
         yield make("template-modified", path=ir.path, sheet=cell.sheet, cell=cell.ref,
@@ -516,21 +516,14 @@ def _template_plan(rubric: Rubric) -> tuple[tuple[str, str, int, Any, bool, Any]
 
 
 _CELL_REF = operator.attrgetter("ref")
-_ON_SHEET: dict[int, tuple[dict, tuple[str, ...], tuple[str, ...], int]] = {}
 
 
-def _on_sheet(places: dict[str, tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...], int]:
-    """The names on the score sheet, their planned places and the last planned row, kept for
-    the places of each rubric (the same dict for every workbook of a round)."""
-    hit = _ON_SHEET.get(id(places))
-    if hit is None or hit[0] is not places:
-        if len(_ON_SHEET) > 16:
-            _ON_SHEET.clear()
-        pairs = [(name, ref) for name, (sheet, ref) in places.items() if sheet == SHEET]
-        hit = _ON_SHEET[id(places)] = (places, tuple(n for n, _ in pairs),
-                                       tuple(r for _, r in pairs),
-                                       max((int(r[1:]) for _, r in pairs), default=0))
-    return hit[1], hit[2], hit[3]
+@per_rubric
+def _on_sheet(rubric: Rubric) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    """The names on the score sheet, their planned places and the last planned row."""
+    pairs = [(name, ref) for name, (sheet, ref) in name_places(rubric).items() if sheet == SHEET]
+    return (tuple(n for n, _ in pairs), tuple(r for _, r in pairs),
+            max((int(r[1:]) for _, r in pairs), default=0))
 
 
 @per_rubric
@@ -573,10 +566,11 @@ def _as_written(grid: dict[str, Cell], rubric: Rubric, formulas_known: bool) -> 
         all(value in (None, "") for value in map(_VALUE, cells[len(t_refs) + len(n_refs):]))
 
 
-def _row_map(ir: WorkbookIR, places: dict[str, tuple[str, str]]
+def _row_map(ir: WorkbookIR, rubric: Rubric, places: dict[str, tuple[str, str]]
              ) -> tuple[dict[int, int], tuple[str, Cell] | None]:
-    """Planned row -> actual row of the score sheet, and the first name out of place."""
-    names, refs, last = _on_sheet(places)
+    """Planned row -> actual row of the score sheet, and the first name out of place
+    (``places``: the rubric's :func:`name_places`)."""
+    names, refs, last = _on_sheet(rubric)
     try:
         in_place = tuple(map(_CELL_REF, map(ir.cells.__getitem__, names))) == refs
     except KeyError:
