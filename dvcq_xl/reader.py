@@ -485,12 +485,6 @@ class _Package:
                                f"độc hại)")
         return data
 
-    def tree(self, name: str):
-        from xml.etree.ElementTree import fromstring
-
-        data = self.raw(name)
-        return None if data is None else fromstring(data)
-
     def rels(self, name: str) -> dict[str, tuple[str, str]]:
         """Relationship id -> (type, target part name) of the part ``name``."""
         folder, _, base = name.rpartition("/")
