@@ -106,6 +106,13 @@ def _fail(exc: DvcqError) -> None:
     sys.exit(exc.exit_code)
 
 
+def password_option(whose: str = ""):
+    """``--password`` of every command that locks sheets (against slips, not a secret)."""
+    return click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
+                        metavar="MẬT_KHẨU", help=f"Mật khẩu khóa trang tính{whose} (chống sửa "
+                                                 f"nhầm, không phải bảo mật).")
+
+
 def handles_errors(func):
     """Turn the toolkit's errors into a message and exit status 2, never a traceback."""
 
@@ -234,8 +241,7 @@ def _progress():
               help="Danh sách cơ quan (.xlsx: Mã | Tên cơ quan | Khối): mỗi cơ quan một tệp.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(), metavar="ĐƯỜNG_DẪN",
               help="Tệp .xlsx; với --roster là thư mục.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
-              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@password_option()
 @click.option("--xlsm", "macros", is_flag=True,
               help="Tệp .xlsm có nút «Kiểm tra» (chạy trong Excel qua xlwings, xem README).")
 @click.option("--register", "register_path", type=click.Path(dir_okay=False), default=None,
@@ -290,8 +296,7 @@ def template_cmd(rubric_ref, year, agency, agency_code, block, roster, output, p
               metavar="TỆP", help="Tệp bản chấm của Tổ kiểm tra sẽ ghi (.xlsx).")
 @click.option("--rubric", "rubric_ref", default=None, metavar="TỆP",
               help="Tệp bộ tiêu chí, nếu không có sẵn.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
-              help="Mật khẩu khóa trang tính của bản chấm (chống sửa nhầm, không phải bảo mật).")
+@password_option(" của bản chấm")
 @handles_errors
 def review_copy_cmd(filled, output, rubric_ref, password) -> None:
     """Tạo bản chấm của Tổ kiểm tra từ bảng cơ quan đã nộp (giữ và khóa phần tự chấm)."""
@@ -322,8 +327,7 @@ def review_copy_cmd(filled, output, rubric_ref, password) -> None:
               help="Hạn gửi lại phiếu giải trình, ví dụ 15/01/2026.")
 @click.option("--agency", "agency_code", default="", metavar="MÃ",
               help="Chỉ lập phiếu cho đơn vị có mã này.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
-              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@password_option()
 @handles_errors
 def appeal_form_cmd(ranking, output, deadline, agency_code, password) -> None:
     """Vòng giải trình: lập «Phiếu giải trình» cho mỗi đơn vị bị Tổ kiểm tra hạ điểm."""
@@ -342,8 +346,7 @@ def appeal_form_cmd(ranking, output, deadline, agency_code, password) -> None:
               metavar="TỆP", help="Bản quyết định của Sở (.xlsx) sẽ ghi.")
 @click.option("--rubric", "rubric_ref", default=None, metavar="TỆP",
               help="Tệp bộ tiêu chí, nếu không có sẵn.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
-              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@password_option()
 @handles_errors
 def appeal_decision_cmd(form, output, rubric_ref, password) -> None:
     """Vòng giải trình: bản của Sở từ phiếu đơn vị gửi lại (khóa phần của đơn vị, mở ô quyết
@@ -365,8 +368,7 @@ def appeal_decision_cmd(form, output, rubric_ref, password) -> None:
               help="Danh sách thành viên của khối (.xlsx: Mã | Tên cơ quan | Khối).")
 @click.option("-o", "--output", "output", type=click.Path(), default=None,
               metavar="THƯ_MỤC", help="Thư mục ghi các bảng đăng ký.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, metavar="MẬT_KHẨU",
-              help="Mật khẩu khóa trang tính (chống sửa nhầm, không phải bảo mật).")
+@password_option()
 @click.pass_context
 @handles_errors
 def registration_cmd(ctx, rubric_ref, year, roster, output, password) -> None:
