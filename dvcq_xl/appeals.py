@@ -36,6 +36,7 @@ from .contract import (DEFAULT_PASSWORD, Formats, meta_sheet,
 )
 from .errors import DvcqError, InputError, WorkbookError
 from .findings import Finding, HasFindings, make
+from .generate import Written
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename,
                      write_json_cells)
 from .rubric import Rubric, is_multiple, nfc
@@ -230,14 +231,8 @@ def _shown(value: Any) -> Any:
     return nfc(value)
 
 
-@dataclass(frozen=True)
-class WrittenForm:
-    agency: Agency
-    path: Path
-
-
 def appeal_forms(ranking: str | Path, out_dir: str | Path, *, deadline: str = "",
-                 agency_code: str = "", password: str = DEFAULT_PASSWORD) -> list[WrittenForm]:
+                 agency_code: str = "", password: str = DEFAULT_PASSWORD) -> list[Written]:
     """A «Phiếu giải trình» for each agency whose score the team changed (or the one of
     ``agency_code``), from the ranking workbook; its SHA-256 is stamped in each form."""
     from .intake import find_rubric
@@ -285,9 +280,9 @@ def appeal_forms(ranking: str | Path, out_dir: str | Path, *, deadline: str = ""
                  "final": unit.get("final_score"), "class": nfc(unit.get("class")),
                  "rank": unit.get("rank"), "items": [i.to_dict() for i in items]}
         file = safe_filename(f"{code or name}-giai-trinh-{data.get('year')}", ".xlsx", taken)
-        written.append(WrittenForm(Agency(name, code, facts["block"]),
-                                   render_appeal(folder / file, variant, facts,
-                                                 password=password, inputs=[ranking])))
+        written.append(Written(Agency(name, code, facts["block"]),
+                               render_appeal(folder / file, variant, facts,
+                                             password=password, inputs=[ranking])))
     return written
 
 

@@ -43,6 +43,7 @@ from .contract import (DEFAULT_PASSWORD, Formats, meta_sheet,
 )
 from .errors import DvcqError, InputError, WorkbookError
 from .findings import Finding, HasFindings, make
+from .generate import Written
 from .output import (atomic_path, cell_text, check_folder_name, ensure_dir, safe_filename,
                      write_json_cells)
 from .rubric import MAX_FIGURE, NO, PERCENT, YES, YESNO, Item, Rubric, nfc, num
@@ -293,16 +294,10 @@ def _form_meta(wb, rubric: Rubric, year: int, password: str) -> None:
     m.hide()
 
 
-@dataclass(frozen=True)
-class WrittenForm:
-    agency: Agency
-    path: Path
-
-
 def registration_forms(rubric: Rubric, agencies: Iterable[Agency], year: int,
                        out_dir: str | Path, *, password: str = DEFAULT_PASSWORD,
                        inputs: Iterable[str | Path] = (),
-                       progress: Callable[[Agency], None] | None = None) -> list[WrittenForm]:
+                       progress: Callable[[Agency], None] | None = None) -> list[Written]:
     """One registration form per member of the roster, into ``out_dir`` (ASCII names)."""
     check_folder_name(out_dir, "Bảng đăng ký cho cả danh sách", "dang-ky/")
     folder = ensure_dir(out_dir)
@@ -310,7 +305,7 @@ def registration_forms(rubric: Rubric, agencies: Iterable[Agency], year: int,
     written = []
     for agency in agencies:
         name = safe_filename(f"{agency.code or agency.name}-dang-ky-{year}", ".xlsx", taken)
-        written.append(WrittenForm(agency, render_registration(
+        written.append(Written(agency, render_registration(
             rubric, folder / name, year, agency, password=password, inputs=inputs)))
         if progress:
             progress(agency)
