@@ -1091,14 +1091,14 @@ def _parse_chunks(context: bytes, root: bytes, box: bytes | None, child: bytes,
 
 
 @lru_cache(maxsize=_SAME_PARTS)
-def _around(context: bytes, inside: bytes, root: bytes) -> tuple[bool, bool | None]:
-    """(well-formed, the protection it holds) of what a root holds besides its box: complete
-    elements only, so that the box is the root's child; the protection of its last
-    <sheetProtection> child, None when it has none. Parsed once per content."""
+def _around(context: bytes, inside: bytes) -> tuple[bool, bool | None]:
+    """(well-formed, the protection it holds) of what a sheet holds before or after its rows:
+    complete elements only, so that <sheetData> is the sheet's child; the protection of its
+    last <sheetProtection> child, None when it has none. Parsed once per content."""
     from xml.etree.ElementTree import ParseError, fromstring
 
     try:
-        element = fromstring(context + inside + b"</" + root + b">")
+        element = fromstring(context + inside + b"</worksheet>")
     except ParseError:
         return False, None
     protection = None
@@ -1116,8 +1116,8 @@ def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
     if found is None:
         return None
     context, start, end, chunks, before, after = found
-    head_ok, head_protection = _around(context, before, b"worksheet")
-    tail_ok, tail_protection = _around(context, after, b"worksheet")
+    head_ok, head_protection = _around(context, before)
+    tail_ok, tail_protection = _around(context, after)
     if not (head_ok and tail_ok):
         return None  # broken, or the rows not the sheet's own: the parser says
     protected = bool(tail_protection if tail_protection is not None else head_protection)
@@ -1131,9 +1131,8 @@ def _memo_rows(data: bytes) -> tuple[list[tuple[_Proto, ...]], bool] | None:
             return None
         for i, elem in zip(missed, elements):
             r = elem.get("r")
-            if not (r and r.isdigit()) or any(c.tag == _C and c.find(_F) is not None
-                                               and c.find(_F).get("t") == "shared"
-                                               for c in elem):
+            if not (r and r.isdigit()) or any(c.tag == _C and (f := c.find(_F)) is not None
+                                               and f.get("t") == "shared" for c in elem):
                 return None  # a row that depends on the rows before it: read them in order
             row_no = int(r)
             rows[i] = _row_protos(elem, row_no, {}) if row_no <= MAX_ROWS else ()
